@@ -1,0 +1,694 @@
+/*
+ * holdfast staple: fetch, validate and store OCSP staples, once.
+ *
+ * Reads top to bottom like OpenBSD's ocspcheck, but for many certificates at
+ * once: load each certificate and its issuer, note what is already stored,
+ * queue one request per certificate on a shared HTTP client (parallel,
+ * keep-alive), and on each answer either accept it or move that certificate
+ * on to its next responder URL.  When everything has finished, decide per
+ * certificate what to write and what to report.
+ *
+ * What is written, and when (the rules operators rely on):
+ * - a new response is written only after ocsp_response_check() accepted it
+ *   and only when it is not older than a valid one already stored;
+ * - when no responder gives a valid answer but the stored staple is still
+ *   valid, the file is not touched (WARNING);
+ * - when no valid staple can be had at all, the file is replaced by the
+ *   tryLater placeholder (CRITICAL), so nginx and HAProxy stop stapling the
+ *   stale response instead of serving it (nginx would otherwise keep serving
+ *   an expired ssl_stapling_file indefinitely).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/x509.h>
+
+#include "cert.h"
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "ocsp.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define STAPLE_URLS_MAX (CERT_URLS_MAX + 8)
+#define STAPLE_PARALLEL_MAX 1024
+#define STAPLE_FILE_MODE 0644
+#define STAPLE_MESSAGE_MAX 512
+#define STAPLE_CONTENT_TYPE "application/ocsp-response"
+
+struct responder_error {
+	const char *url;
+	enum staple_error error;
+	char detail[HTTP_DETAIL_MAX];
+};
+
+struct staple_job {
+	const char *cert_path;
+	char out_path[PATH_MAX]; /* "" when nothing is written */
+	X509 *leaf;
+	X509 *issuer;
+	STACK_OF(X509) *chain;
+	char serial[128];
+	char *urls[STAPLE_URLS_MAX];
+	size_t url_count;
+	size_t url_next;
+	unsigned char *request;
+	size_t request_len;
+	struct http_request http;
+
+	/* what was on disk before we started */
+	int stored_present;
+	int stored_valid;
+	int stored_is_placeholder;
+	struct ocsp_verdict stored;
+
+	/* what the responders gave */
+	unsigned char *fresh_der;
+	size_t fresh_len;
+	struct ocsp_verdict fresh;
+	const char *responder;
+	int stored_is_newer;
+	struct responder_error errors[STAPLE_URLS_MAX];
+	size_t error_count;
+
+	/* outcome */
+	int exit_code;
+	int written;
+	char message[STAPLE_MESSAGE_MAX];
+};
+
+struct staple_run {
+	struct http_client *client;
+	time_t now;
+};
+
+const char *exit_code_name(int code)
+{
+	switch (code) {
+	case EXIT_OK:
+		return "OK";
+	case EXIT_WARNING:
+		return "WARNING";
+	case EXIT_CRITICAL:
+		return "CRITICAL";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+static void staple_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: holdfast staple [--issuer FILE] [--url URL]... [--out FILE | --out-dir DIR]\n"
+	        "                       [--parallel N] [--connect-timeout SEC] [--timeout SEC]\n"
+	        "                       [--json] [-v] CERT.pem...\n"
+	        "\n"
+	        "Fetch an OCSP response for each certificate, validate it (RFC 6960) and store\n"
+	        "it atomically for nginx (ssl_stapling_file) or HAProxy (CERT.pem.ocsp).\n"
+	        "\n"
+	        "  --issuer FILE        issuer certificate (default: 2nd certificate in CERT.pem)\n"
+	        "  --url URL            backup responder, tried after the AIA URLs (repeatable)\n"
+	        "  --out FILE           write the staple to FILE (one certificate only)\n"
+	        "  --out-dir DIR        write DIR/<certificate file name>.ocsp for each\n"
+	        "  --parallel N         at most N requests at once (default %d)\n"
+	        "  --connect-timeout S  connect timeout in seconds (default %ld)\n"
+	        "  --timeout S          total timeout per request in seconds (default %ld)\n"
+	        "  --json               one JSON object per certificate on stdout\n"
+	        "  -v                   log each step to stderr (twice: debug)\n"
+	        "\n"
+	        "Exit: 0 OK, 1 WARNING (responders failed, stored staple still valid),\n"
+	        "2 CRITICAL (revoked, or no valid staple; a stale file is replaced by a\n"
+	        "tryLater placeholder), 3 UNKNOWN (usage or local error).\n",
+	        HTTP_PARALLEL_DEFAULT, HTTP_CONNECT_TIMEOUT_MS_DEFAULT / 1000,
+	        HTTP_TIMEOUT_MS_DEFAULT / 1000);
+}
+
+/* Parse a positive number of seconds (fractions allowed) into ms; -1 if bad. */
+static long parse_seconds_ms(const char *s)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v > 0.0) || v > 86400.0)
+		return -1;
+	return (long)(v * 1000.0);
+}
+
+static void job_fail(struct staple_job *job, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void job_fail(struct staple_job *job, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	job->exit_code = code;
+	va_start(ap, fmt);
+	vsnprintf(job->message, sizeof(job->message), fmt, ap);
+	va_end(ap);
+}
+
+static void job_free(struct staple_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->url_count; i++)
+		free(job->urls[i]);
+	http_request_cleanup(&job->http);
+	sk_X509_pop_free(job->chain, X509_free);
+	X509_free(job->issuer);
+	free(job->request);
+	free(job->fresh_der);
+}
+
+/* Load the certificate, its issuer, its responder URLs and the stored staple.
+ * Returns 0 when the job can go to the network, -1 when it already has its
+ * (UNKNOWN) outcome. */
+static int job_prepare(struct staple_job *job, const char *issuer_path, char **backup_urls,
+                       size_t backup_count, time_t now)
+{
+	char err[256];
+	STACK_OF(X509) *issuer_chain = NULL;
+	unsigned char *stored = NULL;
+	size_t stored_len = 0, i;
+
+	job->chain = cert_chain_load(job->cert_path, err, sizeof(err));
+	if (job->chain == NULL) {
+		snprintf(job->message, sizeof(job->message), "cannot load certificate: %s", err);
+		job->exit_code = EXIT_UNKNOWN;
+		return -1;
+	}
+	job->leaf = sk_X509_value(job->chain, 0);
+	if (issuer_path != NULL) {
+		issuer_chain = cert_chain_load(issuer_path, err, sizeof(err));
+		if (issuer_chain == NULL) {
+			snprintf(job->message, sizeof(job->message), "cannot load issuer %s: %s",
+			         issuer_path, err);
+			job->exit_code = EXIT_UNKNOWN;
+			return -1;
+		}
+		job->issuer = sk_X509_value(issuer_chain, 0);
+		X509_up_ref(job->issuer);
+		sk_X509_pop_free(issuer_chain, X509_free);
+	} else if (sk_X509_num(job->chain) >= 2) {
+		job->issuer = sk_X509_value(job->chain, 1);
+		X509_up_ref(job->issuer);
+	} else {
+		job_fail(job, EXIT_UNKNOWN, "%s",
+		         "no issuer: append the chain to the certificate file or give --issuer");
+		return -1;
+	}
+	if (X509_check_issued(job->issuer, job->leaf) != X509_V_OK ||
+	    X509_verify(job->leaf, X509_get0_pubkey(job->issuer)) != 1) {
+		job_fail(job, EXIT_UNKNOWN, "%s", "the issuer certificate did not issue this certificate");
+		return -1;
+	}
+	cert_serial_hex(job->leaf, job->serial, sizeof(job->serial));
+
+	job->url_count = cert_ocsp_urls(job->leaf, job->urls, 0, CERT_URLS_MAX);
+	for (i = 0; i < backup_count && job->url_count < STAPLE_URLS_MAX; i++) {
+		size_t j;
+		int dup = 0;
+		for (j = 0; j < job->url_count; j++)
+			dup |= strcmp(job->urls[j], backup_urls[i]) == 0;
+		if (!dup && (job->urls[job->url_count] = strdup(backup_urls[i])) != NULL)
+			job->url_count++;
+	}
+	if (job->url_count == 0) {
+		job_fail(job, EXIT_UNKNOWN, "%s",
+		         "no OCSP responder: the certificate has no AIA OCSP URL and no --url was given");
+		return -1;
+	}
+	if (ocsp_request_der_new(job->leaf, job->issuer, &job->request, &job->request_len) != 0) {
+		job_fail(job, EXIT_UNKNOWN, "%s", "cannot build the OCSP request");
+		return -1;
+	}
+
+	if (job->out_path[0] != '\0') {
+		if (store_read_file(job->out_path, OCSP_RESPONSE_MAX, &stored, &stored_len) == 0) {
+			job->stored_present = 1;
+			job->stored_is_placeholder = staple_is_placeholder(stored, stored_len);
+			ocsp_response_check(stored, stored_len, job->leaf, job->issuer, now, &job->stored);
+			job->stored_valid = staple_servable(&job->stored, now);
+			free(stored);
+		} else if (errno == EFBIG) {
+			job->stored_present = 1; /* too large to be a staple: treat as invalid */
+		} else if (errno != ENOENT) {
+			snprintf(job->message, sizeof(job->message), "cannot read %s: %s",
+			         job->out_path, strerror(errno));
+			job->exit_code = EXIT_UNKNOWN;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static enum staple_error staple_error_from_http(enum http_outcome o)
+{
+	switch (o) {
+	case HTTP_OUTCOME_OK:
+		return STAPLE_OK;
+	case HTTP_OUTCOME_RESOLVE:
+		return STAPLE_ERR_RESOLVE;
+	case HTTP_OUTCOME_CONNECT:
+		return STAPLE_ERR_CONNECT;
+	case HTTP_OUTCOME_TIMEOUT:
+		return STAPLE_ERR_TIMEOUT;
+	case HTTP_OUTCOME_TOO_LARGE:
+		return STAPLE_ERR_TOO_LARGE;
+	case HTTP_OUTCOME_REDIRECTS:
+		return STAPLE_ERR_TOO_MANY_REDIRECTS;
+	case HTTP_OUTCOME_TLS:
+		return STAPLE_ERR_TLS;
+	default:
+		return STAPLE_ERR_TRANSPORT;
+	}
+}
+
+/* 1 when the Content-Type header names application/ocsp-response (any
+ * parameters after ';' are ignored, case-insensitively as RFC 9110 says). */
+static int content_type_is_ocsp(const char *ct)
+{
+	size_t n = strlen(STAPLE_CONTENT_TYPE);
+
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, STAPLE_CONTENT_TYPE, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* Queue the request for the job's next URL; returns 0 when one was queued,
+ * -1 when the job has no URL left. */
+static int job_submit_next(struct staple_run *run, struct staple_job *job)
+{
+	while (job->url_next < job->url_count) {
+		const char *url = job->urls[job->url_next++];
+		char get_url[sizeof(job->http.url)];
+		int get;
+
+		http_request_cleanup(&job->http);
+		get = ocsp_request_get_url(url, job->request, job->request_len, get_url,
+		                           sizeof(get_url));
+		if (get == 1) {
+			if (http_request_init(&job->http, get_url) != 0)
+				get = -1;
+		} else if (get == 0 && http_request_init(&job->http, url) == 0) {
+			job->http.post_body = job->request;
+			job->http.post_len = job->request_len;
+			job->http.post_content_type = "application/ocsp-request";
+		} else {
+			get = -1;
+		}
+		if (get < 0) {
+			struct responder_error *e = &job->errors[job->error_count++];
+			e->url = url;
+			e->error = STAPLE_ERR_TRANSPORT;
+			snprintf(e->detail, sizeof(e->detail), "URL too long");
+			continue;
+		}
+		job->http.user = job;
+		job->responder = url;
+		http_client_submit(run->client, &job->http);
+		return 0;
+	}
+	job->responder = NULL;
+	return -1;
+}
+
+static void job_record_error(struct staple_job *job, enum staple_error err, const char *detail)
+{
+	struct responder_error *e = &job->errors[job->error_count++];
+	char safe_url[512], safe_detail[HTTP_DETAIL_MAX];
+
+	e->url = job->responder;
+	e->error = err;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	log_warn("ocsp_fetch_failed", "cert=%s serial=%s url=\"%s\" error=%s detail=\"%s\"",
+	         job->cert_path, job->serial, log_safe(safe_url, sizeof(safe_url), e->url),
+	         staple_error_name(err), log_safe(safe_detail, sizeof(safe_detail), detail));
+}
+
+/* Completion callback: judge one responder's answer. */
+static void staple_on_response(struct http_request *req, void *ctx)
+{
+	struct staple_run *run = ctx;
+	struct staple_job *job = req->user;
+	struct ocsp_verdict v;
+	char detail[HTTP_DETAIL_MAX];
+	enum staple_error err;
+
+	err = staple_error_from_http(req->outcome);
+	if (err != STAPLE_OK) {
+		job_record_error(job, err, req->detail);
+	} else if (req->status != 200) {
+		snprintf(detail, sizeof(detail), "HTTP status %ld", req->status);
+		job_record_error(job, STAPLE_ERR_HTTP_STATUS, detail);
+	} else if (!content_type_is_ocsp(req->content_type)) {
+		char safe[HTTP_CONTENT_TYPE_MAX];
+		snprintf(detail, sizeof(detail), "Content-Type \"%s\"",
+		         log_safe(safe, sizeof(safe), req->content_type[0] ? req->content_type : "(none)"));
+		job_record_error(job, STAPLE_ERR_CONTENT_TYPE, detail);
+	} else if (ocsp_response_check(req->body.data, req->body.len, job->leaf, job->issuer,
+	                               run->now, &v) != STAPLE_OK) {
+		job_record_error(job, v.error, v.detail);
+	} else if (job->stored_valid && staple_older(&v, &job->stored)) {
+		job->stored_is_newer = 1;
+		job_record_error(job, STAPLE_ERR_OLDER_THAN_STORED,
+		                 "response is older than the stored staple");
+	} else {
+		job->fresh = v;
+		job->fresh_der = malloc(req->body.len);
+		if (job->fresh_der != NULL) {
+			memcpy(job->fresh_der, req->body.data, req->body.len);
+			job->fresh_len = req->body.len;
+			log_info("ocsp_fetched", "cert=%s serial=%s url=\"%s\" status=%s",
+			         job->cert_path, job->serial, job->responder,
+			         staple_cert_status_name(v.status));
+			http_request_cleanup(&job->http);
+			return;
+		}
+		job_record_error(job, STAPLE_ERR_TRANSPORT, "out of memory");
+	}
+	if (job_submit_next(run, job) != 0)
+		http_request_cleanup(&job->http);
+}
+
+/* Decide, write and set exit_code/message once every responder was tried. */
+static void job_finish(struct staple_job *job)
+{
+	char nu[32];
+	int have_out = job->out_path[0] != '\0';
+
+	if (job->fresh_der != NULL) {
+		if (have_out) {
+			if (store_write_atomic(job->out_path, job->fresh_der, job->fresh_len,
+			                       STAPLE_FILE_MODE) != 0) {
+				job_fail(job, EXIT_UNKNOWN, "cannot write %s", job->out_path);
+				return;
+			}
+			job->written = 1;
+			log_info("staple_written", "cert=%s file=%s", job->cert_path, job->out_path);
+		}
+		time_format(nu, sizeof(nu), job->fresh.next_update);
+		if (job->fresh.status == STAPLE_STATUS_REVOKED) {
+			job->exit_code = EXIT_CRITICAL;
+			snprintf(job->message, sizeof(job->message), "REVOKED serial=%s responder=%s",
+			         job->serial, job->responder);
+		} else {
+			job->exit_code = EXIT_OK;
+			snprintf(job->message, sizeof(job->message),
+			         "good serial=%s responder=%s next_update=%s", job->serial,
+			         job->responder, nu);
+		}
+		return;
+	}
+	if (job->stored_valid) {
+		time_format(nu, sizeof(nu), job->stored.next_update);
+		if (job->stored.status == STAPLE_STATUS_REVOKED) {
+			job->exit_code = EXIT_CRITICAL;
+			snprintf(job->message, sizeof(job->message), "REVOKED (stored staple) serial=%s",
+			         job->serial);
+		} else if (job->stored_is_newer) {
+			job->exit_code = EXIT_OK;
+			snprintf(job->message, sizeof(job->message),
+			         "good serial=%s stored staple is newer than the responders' (next_update=%s)",
+			         job->serial, nu);
+		} else {
+			job->exit_code = EXIT_WARNING;
+			snprintf(job->message, sizeof(job->message),
+			         "all responders failed; keeping valid staple %s (next_update=%s)",
+			         job->out_path, nu);
+		}
+		return;
+	}
+	job->exit_code = EXIT_CRITICAL;
+	if (have_out && !job->stored_is_placeholder) {
+		if (store_write_atomic(job->out_path, staple_placeholder_der,
+		                       sizeof(staple_placeholder_der), STAPLE_FILE_MODE) != 0) {
+			job_fail(job, EXIT_CRITICAL, "no valid staple and cannot replace %s",
+			         job->out_path);
+			return;
+		}
+		job->written = 1;
+		log_warn("staple_withdrawn", "cert=%s file=%s reason=\"no valid response\"",
+		         job->cert_path, job->out_path);
+	}
+	snprintf(job->message, sizeof(job->message), "no valid OCSP response%s%s%s",
+	         have_out ? "; " : "", have_out ? job->out_path : "",
+	         have_out ? " holds the tryLater placeholder, servers staple nothing" : "");
+}
+
+static void json_set_time(json_t *o, const char *key, time_t t, int present)
+{
+	char buf[32];
+
+	if (present)
+		json_object_set_new(o, key, json_string(time_format(buf, sizeof(buf), t)));
+	else
+		json_object_set_new(o, key, json_null());
+}
+
+static void job_print(const struct staple_job *job, int as_json)
+{
+	const struct ocsp_verdict *v = NULL;
+	char refresh[32] = "";
+	time_t refresh_at = 0;
+	size_t i;
+
+	if (job->fresh_der != NULL)
+		v = &job->fresh;
+	else if (job->stored_valid)
+		v = &job->stored;
+	if (v != NULL)
+		refresh_at = staple_refresh_at(v->this_update, v->next_update,
+		                               (double)arc4random_uniform(1000000) / 1e6);
+
+	if (!as_json) {
+		if (v != NULL && job->exit_code != EXIT_UNKNOWN)
+			printf("%s %s: %s refresh_at=%s\n", exit_code_name(job->exit_code),
+			       job->cert_path, job->message, time_format(refresh, sizeof(refresh), refresh_at));
+		else
+			printf("%s %s: %s\n", exit_code_name(job->exit_code), job->cert_path,
+			       job->message);
+		fflush(stdout);
+		return;
+	}
+
+	json_t *o = json_object(), *errs = json_array();
+	char *line;
+
+	json_object_set_new(o, "cert", json_string(job->cert_path));
+	json_object_set_new(o, "result", json_string(exit_code_name(job->exit_code)));
+	json_object_set_new(o, "exit", json_integer(job->exit_code));
+	json_object_set_new(o, "status",
+	                    json_string(staple_cert_status_name(v ? v->status : STAPLE_STATUS_NONE)));
+	json_object_set_new(o, "serial", job->serial[0] ? json_string(job->serial) : json_null());
+	json_object_set_new(o, "responder", job->fresh_der && job->responder
+	                                        ? json_string(job->responder) : json_null());
+	json_object_set_new(o, "source", json_string(job->fresh_der ? "responder"
+	                                             : v ? "stored" : "none"));
+	json_set_time(o, "this_update", v ? v->this_update : 0, v != NULL);
+	json_set_time(o, "next_update", v ? v->next_update : 0, v != NULL);
+	json_set_time(o, "produced_at", v ? v->produced_at : 0, v != NULL);
+	if (v != NULL && v->status == STAPLE_STATUS_REVOKED) {
+		json_set_time(o, "revocation_time", v->revocation_time, 1);
+		json_object_set_new(o, "revocation_reason", json_integer(v->revocation_reason));
+	}
+	json_set_time(o, "refresh_at", refresh_at, v != NULL);
+	json_object_set_new(o, "out", job->out_path[0] ? json_string(job->out_path) : json_null());
+	json_object_set_new(o, "written", json_boolean(job->written));
+	json_object_set_new(o, "message", json_string(job->message));
+	for (i = 0; i < job->error_count; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "url", json_string(job->errors[i].url));
+		json_object_set_new(e, "error", json_string(staple_error_name(job->errors[i].error)));
+		json_object_set_new(e, "detail", json_string(job->errors[i].detail));
+		json_array_append_new(errs, e);
+	}
+	json_object_set_new(o, "errors", errs);
+	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (line != NULL) {
+		printf("%s\n", line);
+		free(line);
+	}
+	fflush(stdout);
+	json_decref(o);
+}
+
+/* Where the staple for cert_path goes: --out as given, or DIR/<base>.ocsp. */
+static int job_out_path(struct staple_job *job, const char *out, const char *out_dir)
+{
+	const char *base;
+	int n;
+
+	if (out != NULL) {
+		n = snprintf(job->out_path, sizeof(job->out_path), "%s", out);
+	} else if (out_dir != NULL) {
+		base = strrchr(job->cert_path, '/');
+		base = base ? base + 1 : job->cert_path;
+		n = snprintf(job->out_path, sizeof(job->out_path), "%s/%s.ocsp", out_dir, base);
+	} else {
+		job->out_path[0] = '\0';
+		return 0;
+	}
+	return (n < 0 || (size_t)n >= sizeof(job->out_path)) ? -1 : 0;
+}
+
+int cmd_staple(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"issuer", required_argument, NULL, 'i'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"out-dir", required_argument, NULL, 'd'},
+	    {"parallel", required_argument, NULL, 'p'},
+	    {"connect-timeout", required_argument, NULL, 'C'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct http_options hopt;
+	struct staple_run run = {0};
+	struct staple_job *jobs = NULL;
+	char *backup_urls[STAPLE_URLS_MAX];
+	size_t backup_count = 0, njobs, i;
+	const char *issuer = NULL, *out = NULL, *out_dir = NULL;
+	int as_json = 0, verbose = 0, ch, worst = EXIT_OK;
+	long ms;
+	char *end;
+
+	http_options_default(&hopt);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'i':
+			issuer = optarg;
+			break;
+		case 'u':
+			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
+				fprintf(stderr, "holdfast staple: --url must be an http:// or https:// URL\n");
+				return EXIT_UNKNOWN;
+			}
+			if (backup_count == CERT_URLS_MAX) {
+				fprintf(stderr, "holdfast staple: at most %d --url\n", CERT_URLS_MAX);
+				return EXIT_UNKNOWN;
+			}
+			backup_urls[backup_count++] = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			out_dir = optarg;
+			break;
+		case 'p':
+			errno = 0;
+			ms = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || ms < 1 || ms > STAPLE_PARALLEL_MAX) {
+				fprintf(stderr, "holdfast staple: --parallel takes 1..%d\n",
+				        STAPLE_PARALLEL_MAX);
+				return EXIT_UNKNOWN;
+			}
+			hopt.parallel = (size_t)ms;
+			break;
+		case 'C':
+		case 'T':
+			ms = parse_seconds_ms(optarg);
+			if (ms < 0) {
+				fprintf(stderr, "holdfast staple: bad number of seconds \"%s\"\n", optarg);
+				return EXIT_UNKNOWN;
+			}
+			if (ch == 'C')
+				hopt.connect_timeout_ms = ms;
+			else
+				hopt.timeout_ms = ms;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			staple_usage(stdout);
+			return EXIT_OK;
+		default:
+			staple_usage(stderr);
+			return EXIT_UNKNOWN;
+		}
+	}
+	njobs = (size_t)(argc - optind);
+	if (njobs == 0) {
+		fprintf(stderr, "holdfast staple: no certificate given\n");
+		staple_usage(stderr);
+		return EXIT_UNKNOWN;
+	}
+	if (out != NULL && out_dir != NULL) {
+		fprintf(stderr, "holdfast staple: --out and --out-dir exclude each other\n");
+		return EXIT_UNKNOWN;
+	}
+	if (out != NULL && njobs != 1) {
+		fprintf(stderr, "holdfast staple: --out takes exactly one certificate; use --out-dir\n");
+		return EXIT_UNKNOWN;
+	}
+	if (out_dir != NULL) {
+		struct stat st;
+		if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "holdfast staple: --out-dir %s is not a directory\n", out_dir);
+			return EXIT_UNKNOWN;
+		}
+	}
+	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
+
+	jobs = calloc(njobs, sizeof(*jobs));
+	run.client = http_client_new(&hopt, staple_on_response, &run);
+	if (jobs == NULL || run.client == NULL) {
+		fprintf(stderr, "holdfast staple: out of memory\n");
+		free(jobs);
+		http_client_free(run.client);
+		return EXIT_UNKNOWN;
+	}
+	run.now = time(NULL);
+	for (i = 0; i < njobs; i++) {
+		struct staple_job *job = &jobs[i];
+		job->cert_path = argv[optind + (int)i];
+		if (job_out_path(job, out, out_dir) != 0) {
+			job_fail(job, EXIT_UNKNOWN, "%s", "output path too long");
+			continue;
+		}
+		if (job_prepare(job, issuer, backup_urls, backup_count, run.now) == 0)
+			job_submit_next(&run, job);
+	}
+	if (http_client_run(run.client) != 0)
+		worst = EXIT_UNKNOWN;
+	/* Judge against the time the answers arrived, not when we started. */
+	for (i = 0; i < njobs; i++) {
+		struct staple_job *job = &jobs[i];
+		if (job->exit_code == EXIT_OK && job->request != NULL)
+			job_finish(job);
+		job_print(job, as_json);
+		if (job->exit_code > worst)
+			worst = job->exit_code;
+		job_free(job);
+	}
+	free(jobs);
+	http_client_free(run.client);
+	return worst;
+}

@@ -1,0 +1,33 @@
+/*
+ * log: one line per event, key=value, to stderr.
+ *
+ * Every line starts with ts=, level= and event=; the caller supplies the rest
+ * as key=value pairs.  Values that come from the network or from files must go
+ * through log_safe() first so that a hostile peer cannot forge log lines
+ * (newlines, quotes and control bytes are replaced).  Private key material is
+ * never passed here.
+ */
+#ifndef HOLDFAST_LOG_H
+#define HOLDFAST_LOG_H
+
+#include <stddef.h>
+
+enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
+
+/* Messages below this level are dropped; default LOG_LEVEL_INFO. */
+void log_set_level(enum log_level level);
+
+/* Print "ts=... level=... event=EVENT " followed by the formatted pairs. */
+void log_event(enum log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Copy src into dst (size dstlen, always terminated), replacing bytes that
+ * would break a key="value" log field.  Returns dst. */
+const char *log_safe(char *dst, size_t dstlen, const char *src);
+
+#define log_debug(ev, ...) log_event(LOG_LEVEL_DEBUG, ev, __VA_ARGS__)
+#define log_info(ev, ...) log_event(LOG_LEVEL_INFO, ev, __VA_ARGS__)
+#define log_warn(ev, ...) log_event(LOG_LEVEL_WARN, ev, __VA_ARGS__)
+#define log_error(ev, ...) log_event(LOG_LEVEL_ERROR, ev, __VA_ARGS__)
+
+#endif
