@@ -12,8 +12,7 @@
 
 #include "store.h"
 
-STACK_OF(X509) *cert_chain_from_pem(const unsigned char *pem, size_t len, char *err,
-                                    size_t errlen)
+STACK_OF(X509) * cert_chain_from_pem(const unsigned char *pem, size_t len, char *err, size_t errlen)
 {
 	STACK_OF(X509) *chain = NULL;
 	BIO *bio = NULL;
@@ -49,9 +48,9 @@ fail:
 	return NULL;
 }
 
-STACK_OF(X509) *cert_chain_load(const char *path, char *err, size_t errlen)
+STACK_OF(X509) * cert_chain_load(const char *path, char *err, size_t errlen)
 {
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	unsigned char *data = NULL;
 	size_t len = 0;
 

@@ -16,11 +16,11 @@
 /* Load every certificate of a PEM file into a new stack (free with
  * OSSL_STACK_OF_X509_free / sk_X509_pop_free).  Returns NULL after writing a
  * reason into err when the file is unreadable, too large or holds none. */
-STACK_OF(X509) *cert_chain_load(const char *path, char *err, size_t errlen);
+STACK_OF(X509) * cert_chain_load(const char *path, char *err, size_t errlen);
 
 /* Build a stack from in-memory PEM (len bytes); same contract as above. */
-STACK_OF(X509) *cert_chain_from_pem(const unsigned char *pem, size_t len, char *err,
-                                    size_t errlen);
+STACK_OF(X509) *
+    cert_chain_from_pem(const unsigned char *pem, size_t len, char *err, size_t errlen);
 
 /* Append the http(s) OCSP URLs of cert's AIA to urls (each newly allocated,
  * free()), skipping duplicates, up to max entries in total.  Returns the new

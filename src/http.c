@@ -18,7 +18,9 @@
 
 #include "log.h"
 
-#define HTTP_USER_AGENT "holdfast/" "0.1"
+#define HTTP_USER_AGENT \
+	"holdfast/"     \
+	"0.1"
 
 struct http_client {
 	CURLM *multi;
@@ -93,8 +95,7 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata
 	return n;
 }
 
-struct http_client *http_client_new(const struct http_options *opt, http_done_fn done,
-                                    void *ctx)
+struct http_client *http_client_new(const struct http_options *opt, http_done_fn done, void *ctx)
 {
 	struct http_client *client = calloc(1, sizeof(*client));
 
@@ -113,8 +114,7 @@ struct http_client *http_client_new(const struct http_options *opt, http_done_fn
 	/* Keep idle connections for every parallel slot, and pipeline nothing:
 	 * OCSP responders and CDNs speak plain HTTP/1.1. */
 	curl_multi_setopt(client->multi, CURLMOPT_MAXCONNECTS, (long)client->opt.parallel);
-	curl_multi_setopt(client->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	                  (long)client->opt.parallel);
+	curl_multi_setopt(client->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)client->opt.parallel);
 	return client;
 }
 

@@ -21,12 +21,12 @@
 #include "buf.h"
 
 #define HTTP_CONNECT_TIMEOUT_MS_DEFAULT 5000L
-#define HTTP_TIMEOUT_MS_DEFAULT 15000L
-#define HTTP_BODY_LIMIT_DEFAULT (64 * 1024)
-#define HTTP_MAX_REDIRECTS_DEFAULT 3L
-#define HTTP_PARALLEL_DEFAULT 16
-#define HTTP_CONTENT_TYPE_MAX 128
-#define HTTP_DETAIL_MAX 256
+#define HTTP_TIMEOUT_MS_DEFAULT         15000L
+#define HTTP_BODY_LIMIT_DEFAULT         (64 * 1024)
+#define HTTP_MAX_REDIRECTS_DEFAULT      3L
+#define HTTP_PARALLEL_DEFAULT           16
+#define HTTP_CONTENT_TYPE_MAX           128
+#define HTTP_DETAIL_MAX                 256
 
 enum http_outcome {
 	HTTP_OUTCOME_OK,        /* a complete response arrived (any status) */
@@ -64,10 +64,10 @@ struct http_request {
 
 	/* results, valid in the completion callback */
 	enum http_outcome outcome;
-	long status;                                /* HTTP status, 0 if none */
-	char content_type[HTTP_CONTENT_TYPE_MAX];   /* "" if none */
+	long status;                              /* HTTP status, 0 if none */
+	char content_type[HTTP_CONTENT_TYPE_MAX]; /* "" if none */
 	struct buf body;
-	char detail[HTTP_DETAIL_MAX];               /* human reason when not OK */
+	char detail[HTTP_DETAIL_MAX]; /* human reason when not OK */
 
 	/* private */
 	CURL *easy;
@@ -88,8 +88,7 @@ void http_request_cleanup(struct http_request *req);
 
 /* New client; NULL on failure.  done is called once per submitted request
  * when it finishes, and may submit further requests. */
-struct http_client *http_client_new(const struct http_options *opt, http_done_fn done,
-                                    void *ctx);
+struct http_client *http_client_new(const struct http_options *opt, http_done_fn done, void *ctx);
 void http_client_free(struct http_client *client);
 
 /* Queue req (not owned; must live until its completion callback). */

@@ -54,8 +54,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 		return;
 	if (gmtime_r(&now, &tm) != NULL)
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	n = snprintf(line, sizeof(line), "ts=%s level=%s event=%s ", ts,
-	             log_level_names[level], event);
+	n = snprintf(line, sizeof(line), "ts=%s level=%s event=%s ", ts, log_level_names[level],
+	             event);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);

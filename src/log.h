@@ -26,8 +26,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 const char *log_safe(char *dst, size_t dstlen, const char *src);
 
 #define log_debug(ev, ...) log_event(LOG_LEVEL_DEBUG, ev, __VA_ARGS__)
-#define log_info(ev, ...) log_event(LOG_LEVEL_INFO, ev, __VA_ARGS__)
-#define log_warn(ev, ...) log_event(LOG_LEVEL_WARN, ev, __VA_ARGS__)
+#define log_info(ev, ...)  log_event(LOG_LEVEL_INFO, ev, __VA_ARGS__)
+#define log_warn(ev, ...)  log_event(LOG_LEVEL_WARN, ev, __VA_ARGS__)
 #define log_error(ev, ...) log_event(LOG_LEVEL_ERROR, ev, __VA_ARGS__)
 
 #endif

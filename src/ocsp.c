@@ -296,7 +296,8 @@ enum staple_error ocsp_response_check(const unsigned char *der, size_t len, X509
 		}
 		break;
 	case V_OCSP_CERTSTATUS_UNKNOWN:
-		rc = reject(v, STAPLE_ERR_CERT_STATUS_UNKNOWN, "responder does not know the certificate");
+		rc = reject(v, STAPLE_ERR_CERT_STATUS_UNKNOWN,
+		            "responder does not know the certificate");
 		goto out;
 	default:
 		rc = reject(v, STAPLE_ERR_MALFORMED, "invalid certStatus");
@@ -344,8 +345,8 @@ out:
 	return rc;
 }
 
-int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t len,
-                         char *dst, size_t dstlen)
+int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t len, char *dst,
+                         size_t dstlen)
 {
 	unsigned char b64[4 * ((OCSP_GET_MAX_ENCODED + 2) / 3) + 4];
 	char enc[3 * sizeof(b64)];

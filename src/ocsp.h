@@ -27,10 +27,10 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
-#define OCSP_CLOCK_SKEW 300            /* seconds thisUpdate may be ahead */
-#define OCSP_GET_MAX_ENCODED 254       /* RFC 5019: GET when < 255 bytes */
-#define OCSP_RESPONSE_MAX (64 * 1024)  /* no real response comes near this */
-#define OCSP_REFRESH_JITTER 0.05       /* fraction of the validity window */
+#define OCSP_CLOCK_SKEW      300         /* seconds thisUpdate may be ahead */
+#define OCSP_GET_MAX_ENCODED 254         /* RFC 5019: GET when < 255 bytes */
+#define OCSP_RESPONSE_MAX    (64 * 1024) /* no real response comes near this */
+#define OCSP_REFRESH_JITTER  0.05        /* fraction of the validity window */
 
 enum staple_error {
 	STAPLE_OK = 0,
@@ -92,8 +92,8 @@ int ocsp_request_der_new(X509 *leaf, X509 *issuer, unsigned char **out, size_t *
 /* The GET URL for a request: base_url + "/" + percent-encoded base64(der),
  * written into dst.  Returns 1 when GET applies, 0 when the encoded request
  * is too long (use POST to base_url), -1 when dst is too small. */
-int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t len,
-                         char *dst, size_t dstlen);
+int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t len, char *dst,
+                         size_t dstlen);
 
 /* When to refresh a staple valid from this_update to next_update: halfway
  * through the window, minus jitter * OCSP_REFRESH_JITTER * window, where

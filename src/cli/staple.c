@@ -40,10 +40,10 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define STAPLE_URLS_MAX (CERT_URLS_MAX + 8)
+#define STAPLE_URLS_MAX     (CERT_URLS_MAX + 8)
 #define STAPLE_PARALLEL_MAX 1024
-#define STAPLE_FILE_MODE 0644
-#define STAPLE_MESSAGE_MAX 512
+#define STAPLE_FILE_MODE    0644
+#define STAPLE_MESSAGE_MAX  512
 #define STAPLE_CONTENT_TYPE "application/ocsp-response"
 
 struct responder_error {
@@ -57,7 +57,7 @@ struct staple_job {
 	char out_path[PATH_MAX]; /* "" when nothing is written */
 	X509 *leaf;
 	X509 *issuer;
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	char serial[128];
 	char *urls[STAPLE_URLS_MAX];
 	size_t url_count;
@@ -108,29 +108,30 @@ const char *exit_code_name(int code)
 
 static void staple_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: holdfast staple [--issuer FILE] [--url URL]... [--out FILE | --out-dir DIR]\n"
-	        "                       [--parallel N] [--connect-timeout SEC] [--timeout SEC]\n"
-	        "                       [--json] [-v] CERT.pem...\n"
-	        "\n"
-	        "Fetch an OCSP response for each certificate, validate it (RFC 6960) and store\n"
-	        "it atomically for nginx (ssl_stapling_file) or HAProxy (CERT.pem.ocsp).\n"
-	        "\n"
-	        "  --issuer FILE        issuer certificate (default: 2nd certificate in CERT.pem)\n"
-	        "  --url URL            backup responder, tried after the AIA URLs (repeatable)\n"
-	        "  --out FILE           write the staple to FILE (one certificate only)\n"
-	        "  --out-dir DIR        write DIR/<certificate file name>.ocsp for each\n"
-	        "  --parallel N         at most N requests at once (default %d)\n"
-	        "  --connect-timeout S  connect timeout in seconds (default %ld)\n"
-	        "  --timeout S          total timeout per request in seconds (default %ld)\n"
-	        "  --json               one JSON object per certificate on stdout\n"
-	        "  -v                   log each step to stderr (twice: debug)\n"
-	        "\n"
-	        "Exit: 0 OK, 1 WARNING (responders failed, stored staple still valid),\n"
-	        "2 CRITICAL (revoked, or no valid staple; a stale file is replaced by a\n"
-	        "tryLater placeholder), 3 UNKNOWN (usage or local error).\n",
-	        HTTP_PARALLEL_DEFAULT, HTTP_CONNECT_TIMEOUT_MS_DEFAULT / 1000,
-	        HTTP_TIMEOUT_MS_DEFAULT / 1000);
+	fprintf(
+	    f,
+	    "usage: holdfast staple [--issuer FILE] [--url URL]... [--out FILE | --out-dir DIR]\n"
+	    "                       [--parallel N] [--connect-timeout SEC] [--timeout SEC]\n"
+	    "                       [--json] [-v] CERT.pem...\n"
+	    "\n"
+	    "Fetch an OCSP response for each certificate, validate it (RFC 6960) and store\n"
+	    "it atomically for nginx (ssl_stapling_file) or HAProxy (CERT.pem.ocsp).\n"
+	    "\n"
+	    "  --issuer FILE        issuer certificate (default: 2nd certificate in CERT.pem)\n"
+	    "  --url URL            backup responder, tried after the AIA URLs (repeatable)\n"
+	    "  --out FILE           write the staple to FILE (one certificate only)\n"
+	    "  --out-dir DIR        write DIR/<certificate file name>.ocsp for each\n"
+	    "  --parallel N         at most N requests at once (default %d)\n"
+	    "  --connect-timeout S  connect timeout in seconds (default %ld)\n"
+	    "  --timeout S          total timeout per request in seconds (default %ld)\n"
+	    "  --json               one JSON object per certificate on stdout\n"
+	    "  -v                   log each step to stderr (twice: debug)\n"
+	    "\n"
+	    "Exit: 0 OK, 1 WARNING (responders failed, stored staple still valid),\n"
+	    "2 CRITICAL (revoked, or no valid staple; a stale file is replaced by a\n"
+	    "tryLater placeholder), 3 UNKNOWN (usage or local error).\n",
+	    HTTP_PARALLEL_DEFAULT, HTTP_CONNECT_TIMEOUT_MS_DEFAULT / 1000,
+	    HTTP_TIMEOUT_MS_DEFAULT / 1000);
 }
 
 /* Parse a positive number of seconds (fractions allowed) into ms; -1 if bad. */
@@ -211,7 +212,8 @@ static int job_prepare(struct staple_job *job, const char *issuer_path, char **b
 	}
 	if (X509_check_issued(job->issuer, job->leaf) != X509_V_OK ||
 	    X509_verify(job->leaf, X509_get0_pubkey(job->issuer)) != 1) {
-		job_fail(job, EXIT_UNKNOWN, "%s", "the issuer certificate did not issue this certificate");
+		job_fail(job, EXIT_UNKNOWN, "%s",
+		         "the issuer certificate did not issue this certificate");
 		return -1;
 	}
 	cert_serial_hex(job->leaf, job->serial, sizeof(job->serial));
@@ -227,7 +229,8 @@ static int job_prepare(struct staple_job *job, const char *issuer_path, char **b
 	}
 	if (job->url_count == 0) {
 		job_fail(job, EXIT_UNKNOWN, "%s",
-		         "no OCSP responder: the certificate has no AIA OCSP URL and no --url was given");
+		         "no OCSP responder: the certificate has no AIA OCSP URL and no --url was "
+		         "given");
 		return -1;
 	}
 	if (ocsp_request_der_new(job->leaf, job->issuer, &job->request, &job->request_len) != 0) {
@@ -239,7 +242,8 @@ static int job_prepare(struct staple_job *job, const char *issuer_path, char **b
 		if (store_read_file(job->out_path, OCSP_RESPONSE_MAX, &stored, &stored_len) == 0) {
 			job->stored_present = 1;
 			job->stored_is_placeholder = staple_is_placeholder(stored, stored_len);
-			ocsp_response_check(stored, stored_len, job->leaf, job->issuer, now, &job->stored);
+			ocsp_response_check(stored, stored_len, job->leaf, job->issuer, now,
+			                    &job->stored);
 			job->stored_valid = staple_servable(&job->stored, now);
 			free(stored);
 		} else if (errno == EFBIG) {
@@ -361,7 +365,8 @@ static void staple_on_response(struct http_request *req, void *ctx)
 	} else if (!content_type_is_ocsp(req->content_type)) {
 		char safe[HTTP_CONTENT_TYPE_MAX];
 		snprintf(detail, sizeof(detail), "Content-Type \"%s\"",
-		         log_safe(safe, sizeof(safe), req->content_type[0] ? req->content_type : "(none)"));
+		         log_safe(safe, sizeof(safe),
+		                  req->content_type[0] ? req->content_type : "(none)"));
 		job_record_error(job, STAPLE_ERR_CONTENT_TYPE, detail);
 	} else if (ocsp_response_check(req->body.data, req->body.len, job->leaf, job->issuer,
 	                               run->now, &v) != STAPLE_OK) {
@@ -402,13 +407,14 @@ static void job_finish(struct staple_job *job)
 				return;
 			}
 			job->written = 1;
-			log_info("staple_written", "cert=%s file=%s", job->cert_path, job->out_path);
+			log_info("staple_written", "cert=%s file=%s", job->cert_path,
+			         job->out_path);
 		}
 		time_format(nu, sizeof(nu), job->fresh.next_update);
 		if (job->fresh.status == STAPLE_STATUS_REVOKED) {
 			job->exit_code = EXIT_CRITICAL;
-			snprintf(job->message, sizeof(job->message), "REVOKED serial=%s responder=%s",
-			         job->serial, job->responder);
+			snprintf(job->message, sizeof(job->message),
+			         "REVOKED serial=%s responder=%s", job->serial, job->responder);
 		} else {
 			job->exit_code = EXIT_OK;
 			snprintf(job->message, sizeof(job->message),
@@ -421,12 +427,13 @@ static void job_finish(struct staple_job *job)
 		time_format(nu, sizeof(nu), job->stored.next_update);
 		if (job->stored.status == STAPLE_STATUS_REVOKED) {
 			job->exit_code = EXIT_CRITICAL;
-			snprintf(job->message, sizeof(job->message), "REVOKED (stored staple) serial=%s",
-			         job->serial);
+			snprintf(job->message, sizeof(job->message),
+			         "REVOKED (stored staple) serial=%s", job->serial);
 		} else if (job->stored_is_newer) {
 			job->exit_code = EXIT_OK;
 			snprintf(job->message, sizeof(job->message),
-			         "good serial=%s stored staple is newer than the responders' (next_update=%s)",
+			         "good serial=%s stored staple is newer than the responders' "
+			         "(next_update=%s)",
 			         job->serial, nu);
 		} else {
 			job->exit_code = EXIT_WARNING;
@@ -481,7 +488,8 @@ static void job_print(const struct staple_job *job, int as_json)
 	if (!as_json) {
 		if (v != NULL && job->exit_code != EXIT_UNKNOWN)
 			printf("%s %s: %s refresh_at=%s\n", exit_code_name(job->exit_code),
-			       job->cert_path, job->message, time_format(refresh, sizeof(refresh), refresh_at));
+			       job->cert_path, job->message,
+			       time_format(refresh, sizeof(refresh), refresh_at));
 		else
 			printf("%s %s: %s\n", exit_code_name(job->exit_code), job->cert_path,
 			       job->message);
@@ -495,13 +503,16 @@ static void job_print(const struct staple_job *job, int as_json)
 	json_object_set_new(o, "cert", json_string(job->cert_path));
 	json_object_set_new(o, "result", json_string(exit_code_name(job->exit_code)));
 	json_object_set_new(o, "exit", json_integer(job->exit_code));
-	json_object_set_new(o, "status",
-	                    json_string(staple_cert_status_name(v ? v->status : STAPLE_STATUS_NONE)));
+	json_object_set_new(
+	    o, "status", json_string(staple_cert_status_name(v ? v->status : STAPLE_STATUS_NONE)));
 	json_object_set_new(o, "serial", job->serial[0] ? json_string(job->serial) : json_null());
-	json_object_set_new(o, "responder", job->fresh_der && job->responder
-	                                        ? json_string(job->responder) : json_null());
-	json_object_set_new(o, "source", json_string(job->fresh_der ? "responder"
-	                                             : v ? "stored" : "none"));
+	json_object_set_new(o, "responder",
+	                    job->fresh_der && job->responder ? json_string(job->responder)
+	                                                     : json_null());
+	json_object_set_new(o, "source",
+	                    json_string(job->fresh_der ? "responder"
+	                                : v            ? "stored"
+	                                               : "none"));
 	json_set_time(o, "this_update", v ? v->this_update : 0, v != NULL);
 	json_set_time(o, "next_update", v ? v->next_update : 0, v != NULL);
 	json_set_time(o, "produced_at", v ? v->produced_at : 0, v != NULL);
@@ -516,7 +527,8 @@ static void job_print(const struct staple_job *job, int as_json)
 	for (i = 0; i < job->error_count; i++) {
 		json_t *e = json_object();
 		json_object_set_new(e, "url", json_string(job->errors[i].url));
-		json_object_set_new(e, "error", json_string(staple_error_name(job->errors[i].error)));
+		json_object_set_new(e, "error",
+		                    json_string(staple_error_name(job->errors[i].error)));
 		json_object_set_new(e, "detail", json_string(job->errors[i].detail));
 		json_array_append_new(errs, e);
 	}
@@ -582,12 +594,16 @@ int cmd_staple(int argc, char **argv)
 			issuer = optarg;
 			break;
 		case 'u':
-			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0) {
-				fprintf(stderr, "holdfast staple: --url must be an http:// or https:// URL\n");
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0) {
+				fprintf(
+				    stderr,
+				    "holdfast staple: --url must be an http:// or https:// URL\n");
 				return EXIT_UNKNOWN;
 			}
 			if (backup_count == CERT_URLS_MAX) {
-				fprintf(stderr, "holdfast staple: at most %d --url\n", CERT_URLS_MAX);
+				fprintf(stderr, "holdfast staple: at most %d --url\n",
+				        CERT_URLS_MAX);
 				return EXIT_UNKNOWN;
 			}
 			backup_urls[backup_count++] = optarg;
@@ -612,7 +628,8 @@ int cmd_staple(int argc, char **argv)
 		case 'T':
 			ms = parse_seconds_ms(optarg);
 			if (ms < 0) {
-				fprintf(stderr, "holdfast staple: bad number of seconds \"%s\"\n", optarg);
+				fprintf(stderr, "holdfast staple: bad number of seconds \"%s\"\n",
+				        optarg);
 				return EXIT_UNKNOWN;
 			}
 			if (ch == 'C')
@@ -645,13 +662,15 @@ int cmd_staple(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	}
 	if (out != NULL && njobs != 1) {
-		fprintf(stderr, "holdfast staple: --out takes exactly one certificate; use --out-dir\n");
+		fprintf(stderr,
+		        "holdfast staple: --out takes exactly one certificate; use --out-dir\n");
 		return EXIT_UNKNOWN;
 	}
 	if (out_dir != NULL) {
 		struct stat st;
 		if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "holdfast staple: --out-dir %s is not a directory\n", out_dir);
+			fprintf(stderr, "holdfast staple: --out-dir %s is not a directory\n",
+			        out_dir);
 			return EXIT_UNKNOWN;
 		}
 	}

@@ -1,0 +1,35 @@
+#!/bin/bash
+# Install the Debian 12 packages holdfast needs to build, test and demo.
+# Idempotent: when everything is present it changes nothing and needs no
+# network.  Runs apt-get update before installing anything.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libssl-dev libcurl4-openssl-dev libjansson-dev
+	# fuzzing and static checks
+	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
+	# real peers for the tests and the demo
+	openssl nginx-light haproxy socat iproute2 python3 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian packages start system nginx/haproxy where systemd runs; holdfast's
+# tests start their own instances and need nothing from these.
