@@ -455,9 +455,12 @@ static void job_finish(struct staple_job *job)
 		log_warn("staple_withdrawn", "cert=%s file=%s reason=\"no valid response\"",
 		         job->cert_path, job->out_path);
 	}
-	snprintf(job->message, sizeof(job->message), "no valid OCSP response%s%s%s",
-	         have_out ? "; " : "", have_out ? job->out_path : "",
-	         have_out ? " holds the tryLater placeholder, servers staple nothing" : "");
+	snprintf(
+	    job->message, sizeof(job->message), "no valid OCSP response%s%s%s",
+	    have_out ? "; " : "", have_out ? job->out_path : "",
+	    have_out
+	        ? " now holds the tryLater placeholder; servers stop stapling the stale response"
+	        : "");
 }
 
 static void json_set_time(json_t *o, const char *key, time_t t, int present)
