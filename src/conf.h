@@ -1,0 +1,88 @@
+/*
+ * conf: holdfast.conf, the one configuration every long-running command reads.
+ *
+ * INI syntax (parsed by Debian's libinih); '#' or ';' start a comment, also
+ * after a value when preceded by white space.  Top-level keys come before the
+ * first section; sections are "[ca NAME]" and "[certificate NAME]".  Every key
+ * is known here: an unknown or repeated key, a bad value or a dangling
+ * reference is an error that names the file, the line and the key, e.g.
+ *   holdfast.conf:12: key "cas": no [ca backup] section
+ * conf_load() either returns a complete, validated configuration or nothing.
+ */
+#ifndef HOLDFAST_CONF_H
+#define HOLDFAST_CONF_H
+
+#include <stddef.h>
+
+#define CONF_DEFAULT_PATH "/etc/holdfast/holdfast.conf"
+#define CONF_FILE_MAX     (1024 * 1024)
+#define CONF_LIST_MAX     64
+#define CONF_ERROR_MAX    512
+
+enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
+enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };
+
+/* A whitespace-separated list value. */
+struct conf_list {
+	char **items;
+	size_t count;
+};
+
+struct conf_ca {
+	char *name;
+	char *directory;    /* ACME directory URL */
+	char *ca_bundle;    /* extra trust for the ACME server's HTTPS, or NULL */
+	char *eab_kid;      /* external account binding, or NULL */
+	char *eab_hmac_key; /* base64url, or NULL */
+	int line;           /* of the section header */
+};
+
+struct conf_cert {
+	char *name;
+	struct conf_list names; /* DNS names, first is the subject */
+	struct conf_list cas;   /* names of [ca] sections, in order of preference */
+	enum conf_key_type key;
+	enum conf_challenge challenge;
+	char *http_listen; /* built-in http-01 responder address, or NULL */
+	char *webroot;     /* or files under .well-known/acme-challenge */
+	char *dns_hook;    /* dns-01 hook program */
+	int must_staple;
+	int critical;                 /* audit: the site's own domain matters most */
+	struct conf_list deploy;      /* nginx | haproxy:SOCKET | apache */
+	char *deploy_hook;            /* program run after each deploy */
+	char *verify_addr;            /* host:port checked after each deploy */
+	struct conf_list ocsp_backup; /* extra responder URLs */
+	int line;
+};
+
+struct conf {
+	char *path;
+	char *store;                /* default /var/lib/holdfast */
+	char *user;                 /* drop privileges to this user, or NULL */
+	struct conf_list resolvers; /* audit: independent resolvers IP[:PORT] */
+	char *rdap_bootstrap;       /* URL or file of IANA's dns.json, or NULL */
+	char *metrics_listen;       /* host:port, or NULL */
+	long audit_interval;        /* seconds, default 6 h */
+	struct conf_ca *cas;
+	size_t ca_count;
+	struct conf_cert *certs;
+	size_t cert_count;
+};
+
+/* Parse and validate path.  Returns a new conf (conf_free), or NULL with a
+ * "FILE:LINE: key \"K\": reason" message in err. */
+struct conf *conf_load(const char *path, char *err, size_t errlen);
+
+/* The same from memory; name is used in messages.  For tests and fuzzing. */
+struct conf *conf_load_buffer(const char *name, const char *data, size_t len, char *err,
+                              size_t errlen);
+
+void conf_free(struct conf *conf);
+
+/* Look up a section by name; NULL when absent. */
+const struct conf_ca *conf_ca_find(const struct conf *conf, const char *name);
+const struct conf_cert *conf_cert_find(const struct conf *conf, const char *name);
+
+const char *conf_key_type_name(enum conf_key_type k);
+
+#endif
