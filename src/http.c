@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -69,18 +70,20 @@ int http_request_init(struct http_request *req, const char *url)
 		return -1;
 	memcpy(req->url, url, n + 1);
 	buf_init(&req->body, 0);
+	buf_init(&req->headers, 0);
 	return 0;
 }
 
 void http_request_cleanup(struct http_request *req)
 {
 	buf_free(&req->body);
+	buf_free(&req->headers);
 	if (req->easy != NULL) {
 		curl_easy_cleanup(req->easy);
 		req->easy = NULL;
 	}
-	curl_slist_free_all(req->headers);
-	req->headers = NULL;
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
 }
 
 static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -93,6 +96,50 @@ static size_t http_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata
 		return 0; /* makes curl abort with CURLE_WRITE_ERROR */
 	}
 	return n;
+}
+
+/* Keep the header lines of the last response only: a new status line
+ * (after a redirect or a 100 Continue) starts over. */
+static size_t http_header_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_request *req = userdata;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+		buf_reset(&req->headers);
+	if (buf_append(&req->headers, ptr, n) != 0)
+		return 0; /* absurd header volume: abort the transfer */
+	return n;
+}
+
+int http_header_get(const struct http_request *req, const char *name, char *dst, size_t dstlen)
+{
+	const char *p = (const char *)req->headers.data, *end, *found = NULL;
+	size_t nlen = strlen(name), flen = 0;
+
+	if (p == NULL || dstlen == 0)
+		return -1;
+	end = p + req->headers.len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *line_end = eol ? eol : end;
+		if ((size_t)(line_end - p) > nlen && strncasecmp(p, name, nlen) == 0 &&
+		    p[nlen] == ':') {
+			const char *v = p + nlen + 1, *ve = line_end;
+			while (v < ve && (*v == ' ' || *v == '\t'))
+				v++;
+			while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
+				ve--;
+			found = v;
+			flen = (size_t)(ve - v);
+		}
+		p = eol ? eol + 1 : end;
+	}
+	if (found == NULL || flen >= dstlen)
+		return -1;
+	memcpy(dst, found, flen);
+	dst[flen] = '\0';
+	return 0;
 }
 
 struct http_client *http_client_new(const struct http_options *opt, http_done_fn done, void *ctx)
@@ -146,6 +193,8 @@ static int http_start(struct http_client *client, struct http_request *req)
 	CURL *e;
 
 	buf_init(&req->body, o->body_limit);
+	buf_free(&req->headers);
+	buf_init(&req->headers, HTTP_HEADERS_MAX);
 	req->outcome = HTTP_OUTCOME_TRANSPORT;
 	req->status = 0;
 	req->content_type[0] = '\0';
@@ -170,6 +219,10 @@ static int http_start(struct http_client *client, struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->body_limit);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, req);
+	if (req->head && req->post_body == NULL)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, HTTP_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (o->ca_file != NULL)
@@ -181,10 +234,10 @@ static int http_start(struct http_client *client, struct http_request *req)
 		                                        : "application/octet-stream");
 		if (n < 0 || (size_t)n >= sizeof(hdr))
 			return -1;
-		req->headers = curl_slist_append(req->headers, hdr);
-		if (req->headers == NULL)
+		req->header_list = curl_slist_append(req->header_list, hdr);
+		if (req->header_list == NULL)
 			return -1;
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers);
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->header_list);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)req->post_body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->post_len);
 	}
@@ -222,6 +275,18 @@ static enum http_outcome http_outcome_from_curl(CURLcode rc, const struct http_r
 	}
 }
 
+/* Hand a finished request to whoever waits for it: http_perform() or the
+ * client's callback. */
+static void http_complete(struct http_client *client, struct http_request *req)
+{
+	if (req->perform_done != NULL) {
+		*req->perform_done = 1;
+		req->perform_done = NULL;
+	} else if (client->done != NULL) {
+		client->done(req, client->ctx);
+	}
+}
+
 static void http_finish(struct http_client *client, CURL *e, CURLcode rc)
 {
 	struct http_request *req = NULL;
@@ -246,9 +311,9 @@ static void http_finish(struct http_client *client, CURL *e, CURLcode rc)
 		         req->errbuf[0] ? req->errbuf : curl_easy_strerror(rc));
 	curl_easy_cleanup(e);
 	req->easy = NULL;
-	curl_slist_free_all(req->headers);
-	req->headers = NULL;
-	client->done(req, client->ctx);
+	curl_slist_free_all(req->header_list);
+	req->header_list = NULL;
+	http_complete(client, req);
 }
 
 /* Move queued requests into the multi handle while slots are free. */
@@ -267,7 +332,7 @@ static void http_fill(struct http_client *client)
 			}
 			req->outcome = HTTP_OUTCOME_TRANSPORT;
 			snprintf(req->detail, sizeof(req->detail), "could not start request");
-			client->done(req, client->ctx);
+			http_complete(client, req);
 		}
 	}
 }
@@ -290,6 +355,21 @@ int http_client_step(struct http_client *client, int timeout_ms)
 			return -1;
 	}
 	return (int)(client->running + client->queued);
+}
+
+int http_perform(struct http_client *client, struct http_request *req)
+{
+	int finished = 0;
+
+	req->perform_done = &finished;
+	http_client_submit(client, req);
+	while (!finished) {
+		if (http_client_step(client, 1000) < 0) {
+			log_error("http_internal_error", "reason=\"curl multi failed\"");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int http_client_run(struct http_client *client)

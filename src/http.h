@@ -27,6 +27,7 @@
 #define HTTP_PARALLEL_DEFAULT           16
 #define HTTP_CONTENT_TYPE_MAX           128
 #define HTTP_DETAIL_MAX                 256
+#define HTTP_HEADERS_MAX                (16 * 1024) /* response header bytes kept */
 
 enum http_outcome {
 	HTTP_OUTCOME_OK,        /* a complete response arrived (any status) */
@@ -60,6 +61,7 @@ struct http_request {
 	const unsigned char *post_body; /* POST when non-NULL (not copied) */
 	size_t post_len;
 	const char *post_content_type;
+	int head; /* HEAD instead of GET (ignored for POST) */
 	void *user;
 
 	/* results, valid in the completion callback */
@@ -67,11 +69,13 @@ struct http_request {
 	long status;                              /* HTTP status, 0 if none */
 	char content_type[HTTP_CONTENT_TYPE_MAX]; /* "" if none */
 	struct buf body;
+	struct buf headers;           /* header lines of the final response */
 	char detail[HTTP_DETAIL_MAX]; /* human reason when not OK */
 
 	/* private */
 	CURL *easy;
-	struct curl_slist *headers;
+	struct curl_slist *header_list;
+	int *perform_done;
 	struct http_request *queue_next;
 	int body_overflow;
 	char errbuf[CURL_ERROR_SIZE];
@@ -86,8 +90,17 @@ int http_request_init(struct http_request *req, const char *url);
 /* Release what a finished request holds (body); the struct may be reused. */
 void http_request_cleanup(struct http_request *req);
 
-/* New client; NULL on failure.  done is called once per submitted request
- * when it finishes, and may submit further requests. */
+/* Value of response header name (case-insensitive; the last one if repeated)
+ * into dst, trimmed.  Returns 0, or -1 when absent or too long for dst. */
+int http_header_get(const struct http_request *req, const char *name, char *dst, size_t dstlen);
+
+/* Submit req and run the client until req has completed (other requests
+ * progress meanwhile).  For sequential protocol code.  Returns 0 or -1. */
+int http_perform(struct http_client *client, struct http_request *req);
+
+/* New client; NULL on failure.  done (may be NULL when only http_perform is
+ * used) is called once per submitted request when it finishes, and may
+ * submit further requests. */
 struct http_client *http_client_new(const struct http_options *opt, http_done_fn done, void *ctx);
 void http_client_free(struct http_client *client);
 
