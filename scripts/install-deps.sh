@@ -11,7 +11,7 @@ PACKAGES=(
 	# fuzzing and static checks
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# real peers for the tests and the demo
-	openssl nginx-light haproxy socat iproute2 python3 procps
+	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
 )
 
 missing=()

@@ -77,7 +77,6 @@ struct staple_job {
 	size_t fresh_len;
 	struct ocsp_verdict fresh;
 	const char *responder;
-	int stored_is_newer;
 	struct responder_error errors[STAPLE_URLS_MAX];
 	size_t error_count;
 
@@ -372,7 +371,6 @@ static void staple_on_response(struct http_request *req, void *ctx)
 	                               run->now, &v) != STAPLE_OK) {
 		job_record_error(job, v.error, v.detail);
 	} else if (job->stored_valid && staple_older(&v, &job->stored)) {
-		job->stored_is_newer = 1;
 		job_record_error(job, STAPLE_ERR_OLDER_THAN_STORED,
 		                 "response is older than the stored staple");
 	} else {
@@ -429,12 +427,6 @@ static void job_finish(struct staple_job *job)
 			job->exit_code = EXIT_CRITICAL;
 			snprintf(job->message, sizeof(job->message),
 			         "REVOKED (stored staple) serial=%s", job->serial);
-		} else if (job->stored_is_newer) {
-			job->exit_code = EXIT_OK;
-			snprintf(job->message, sizeof(job->message),
-			         "good serial=%s stored staple is newer than the responders' "
-			         "(next_update=%s)",
-			         job->serial, nu);
 		} else {
 			job->exit_code = EXIT_WARNING;
 			snprintf(job->message, sizeof(job->message),
@@ -444,7 +436,9 @@ static void job_finish(struct staple_job *job)
 		return;
 	}
 	job->exit_code = EXIT_CRITICAL;
-	if (have_out && !job->stored_is_placeholder) {
+	/* Only an existing stale file is withdrawn; none is created, so a
+	 * missing staple stays missing and "unknown" never leaves a file. */
+	if (have_out && job->stored_present && !job->stored_is_placeholder) {
 		if (store_write_atomic(job->out_path, staple_placeholder_der,
 		                       sizeof(staple_placeholder_der), STAPLE_FILE_MODE) != 0) {
 			job_fail(job, EXIT_CRITICAL, "no valid staple and cannot replace %s",
@@ -455,12 +449,18 @@ static void job_finish(struct staple_job *job)
 		log_warn("staple_withdrawn", "cert=%s file=%s reason=\"no valid response\"",
 		         job->cert_path, job->out_path);
 	}
-	snprintf(
-	    job->message, sizeof(job->message), "no valid OCSP response%s%s%s",
-	    have_out ? "; " : "", have_out ? job->out_path : "",
-	    have_out
-	        ? " now holds the tryLater placeholder; servers stop stapling the stale response"
-	        : "");
+	if (job->written)
+		snprintf(
+		    job->message, sizeof(job->message),
+		    "no valid OCSP response; %s now holds the tryLater placeholder, so servers "
+		    "stop stapling the stale response",
+		    job->out_path);
+	else if (job->stored_is_placeholder)
+		snprintf(job->message, sizeof(job->message),
+		         "no valid OCSP response; %s still holds the tryLater placeholder",
+		         job->out_path);
+	else
+		snprintf(job->message, sizeof(job->message), "no valid OCSP response");
 }
 
 static void json_set_time(json_t *o, const char *key, time_t t, int present)

@@ -37,6 +37,7 @@ HF_RUN_TIMEOUT=${HF_RUN_TIMEOUT:-60}
 LAB_WAIT=${LAB_WAIT:-10}
 
 LAB_PIDS=()
+LAB_RESPONDERS=() # "DIR PORT" of every `openssl ocsp` responder started
 LAB_FAILED=0
 LAB_PASSED=0
 
@@ -60,10 +61,24 @@ lab_enter_netns() {
 	# Whatever happens to the child, the namespace and anything left in it go.
 	# Only processes of our own fresh namespace are signalled.
 	trap 'lab_netns_delete "$ns"' EXIT
-	trap 'exit 130' INT TERM
 	ip -n "$ns" link set lo up
-	HF_LAB_NETNS=$ns ip netns exec "$ns" "${BASH:-bash}" "$script" "$@"
+	# `ip netns exec` bind-mounts /etc/netns/NS/* over /etc: point the
+	# resolver at the namespace's own loopback, where nothing answers, so a
+	# name lookup fails fast and no DNS query can leave the lab.
+	mkdir -p "/etc/netns/$ns"
+	echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
+	# In the background so that a signal to this shell is handled at once
+	# and passed on (a foreground child would delay the trap until it ends).
+	HF_LAB_NETNS=$ns ip netns exec "$ns" "${BASH:-bash}" "$script" "$@" &
+	LAB_NETNS_CHILD=$!
+	trap 'kill -TERM "$LAB_NETNS_CHILD" 2>/dev/null' INT TERM
+	wait "$LAB_NETNS_CHILD"
 	rc=$?
+	# wait returns early when a trapped signal arrives: wait for the real end.
+	while kill -0 "$LAB_NETNS_CHILD" 2>/dev/null; do
+		wait "$LAB_NETNS_CHILD"
+		rc=$?
+	done
 	exit "$rc"
 }
 
@@ -73,6 +88,7 @@ lab_netns_delete() {
 		kill "$pid" 2>/dev/null
 	done
 	ip netns del "$ns" 2>/dev/null
+	rm -rf "/etc/netns/$ns"
 }
 
 # ---------------------------------------------------------------- lifecycle
@@ -155,6 +171,11 @@ check() {
 	fi
 }
 
+# lab_not cmd...: succeeds when cmd fails (for check).
+lab_not() {
+	! "$@"
+}
+
 # expect_exit NAME WANT cmd...: ok when cmd exits with status WANT.
 expect_exit() {
 	local name=$1 want=$2 rc
@@ -211,6 +232,17 @@ lab_next_second() {
 }
 
 # ---------------------------------------------------------------- PKI
+
+# lab_setup_ca: CA=$LAB/ca made by lab_make_ca; the script stops (one
+# not-ok line) when that fails.
+lab_setup_ca() {
+	CA=$LAB/ca
+	export CA
+	lab_make_ca "$CA" || {
+		not_ok "lab: make CA" "openssl failed (see above)"
+		lab_finish
+	}
+}
 
 # lab_make_ca DIR: root CA, intermediate CA, delegated responders, rogue CA.
 #   DIR/root.{pem,key}        self-signed root (RSA 2048)
@@ -328,6 +360,7 @@ lab_make_leaf() {
 	}
 	printf 'V\t%s\t\t%s\tunknown\t/O=holdfast lab/CN=%s\n' \
 		"$(lab_index_date "$d/$name.crt")" "$serial" "$name" >>"$d/index.txt"
+	lab_index_changed "$d"
 }
 
 # lab_cert_serial PEM: upper-case hex serial of the first certificate.
@@ -335,18 +368,18 @@ lab_cert_serial() {
 	openssl x509 -in "$1" -noout -serial | cut -d= -f2
 }
 
-# lab_forget DIR NAME: drop NAME from index.txt, so responders answer
-# "unknown" for it.
+# lab_forget DIR NAME: drop NAME from index.txt, so responders (also running
+# ones) answer "unknown" for it.
 lab_forget() {
 	local serial
 	serial=$(lab_cert_serial "$1/$2.crt")
 	awk -F'\t' -v s="$serial" '$4 != s' "$1/index.txt" >"$1/index.txt.new" &&
 		mv "$1/index.txt.new" "$1/index.txt"
+	lab_index_changed "$1"
 }
 
 # lab_revoke DIR NAME: mark NAME revoked (now, reason keyCompromise).
-# `openssl ocsp` re-reads index.txt when it changes, so running responders
-# answer "revoked" from their next request on.
+# Running responders of DIR answer "revoked" from their next request on.
 lab_revoke() {
 	local serial now
 	serial=$(lab_cert_serial "$1/$2.crt")
@@ -354,6 +387,24 @@ lab_revoke() {
 	awk -F'\t' -v OFS='\t' -v s="$serial" -v t="$now,keyCompromise" \
 		'$4 == s { $1 = "R"; $3 = t } { print }' "$1/index.txt" >"$1/index.txt.new" &&
 		mv "$1/index.txt.new" "$1/index.txt"
+	lab_index_changed "$1"
+}
+
+# lab_index_changed DIR: make every running responder of DIR answer from the
+# new index.txt. `openssl ocsp` checks whether the index changed only
+# before it blocks in accept(), so the first request after a change is still
+# answered from the old index; one throwaway request (for resp.pem, which is
+# in no index) moves it past that point. Afterwards the next accept() is
+# preceded by the reload, whenever the next client connects.
+lab_index_changed() {
+	local d=$1 entry
+	for entry in "${LAB_RESPONDERS[@]}"; do
+		[ "${entry% *}" = "$d" ] || continue
+		timeout 5 openssl ocsp -url "http://127.0.0.1:${entry##* }" \
+			-issuer "$d/int.pem" -cert "$d/resp.pem" -no_nonce -noverify \
+			>/dev/null 2>&1
+	done
+	return 0
 }
 
 # ---------------------------------------------------------------- responses
@@ -395,13 +446,28 @@ lab_presign() {
 	}
 }
 
+# lab_python_crypto: a python3 that has the cryptography package (the first
+# python3 on PATH may be a separate install without it; Debian's has it
+# through python3-cryptography).
+lab_python_crypto() {
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -c 'import cryptography' 2>/dev/null; then
+			echo "$py"
+			return 0
+		fi
+	done
+	echo "# lab: no python3 with the cryptography package (apt-get install python3-cryptography)" >&2
+	echo python3
+}
+
 # lab_craft DIR NAME OUT THIS NEXT [STATUS [SIGNER_CERT SIGNER_KEY]]:
 # a response for DIR/NAME.crt with thisUpdate = now+THIS s and nextUpdate =
 # now+NEXT s (NEXT may be "none"). E.g. expired: lab_craft d leaf out -7200 -3600.
 lab_craft() {
 	local d=$1 name=$2 out=$3 this=$4 next=$5 status=${6:-good}
 	local signer=${7:-$1/int.pem} skey=${8:-$1/int.key}
-	python3 "$LAB_LIB_DIR/ocsp_craft.py" --cert "$d/$name.crt" \
+	"$(lab_python_crypto)" "$LAB_LIB_DIR/ocsp_craft.py" --cert "$d/$name.crt" \
 		--issuer "$d/int.pem" --signer-cert "$signer" --signer-key "$skey" \
 		--this "$this" --next "$next" --status "$status" --out "$out" \
 		>"$LAB/logs/craft-$name.log" 2>&1 || {
@@ -436,9 +502,21 @@ ocsp_verify() {
 	return 1
 }
 
+# lab_iso DATE: an openssl date ("Nov 29 01:02:03 2026 GMT") as the JSON
+# contract writes it (2026-11-29T01:02:03Z).
+lab_iso() {
+	date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ
+}
+
 # is_trylater FILE: FILE is exactly the 5-byte tryLater response.
 is_trylater() {
 	[ "$(od -An -tx1 "$1" 2>/dev/null | tr -d ' \n')" = "$LAB_TRYLATER_HEX" ]
+}
+
+# no_response_stored FILE: FILE holds no OCSP response a server could staple:
+# absent, or the tryLater placeholder.
+no_response_stored() {
+	[ ! -e "$1" ] || is_trylater "$1"
 }
 
 # file_id FILE: inode and nanosecond mtime; unchanged means not rewritten.
@@ -473,6 +551,7 @@ lab_ocsp_responder() {
 		diag "$log" "  "
 		return 1
 	}
+	LAB_RESPONDERS+=("$d $port")
 }
 
 # lab_blackhole PORT: accept connections and never answer (timeout case);
@@ -480,7 +559,7 @@ lab_ocsp_responder() {
 lab_blackhole() {
 	local port=$1
 	python3 -c '
-import socket, sys, time
+import socket, sys
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1])))
@@ -534,7 +613,7 @@ lab_nginx_start() {
 # POST to /prefix or /prefix/anything (holdfast sends URL/<base64>) gets FILE
 # with that Content-Type. Unrouted paths get 404. RAW_CONFIG is inserted in
 # the server block (redirects etc.). Sets LAB_PID; the log of requests is
-# $LAB/nginx-PORT/access.log (format: "METHOD URI").
+# $LAB/nginx-PORT/access.log (format: "METHOD URI HTTP/1.x STATUS", the original request line).
 lab_nginx_static() {
 	local port=$1 pfx route prefix rest file ctype raw=""
 	pfx=$LAB/nginx-$port
@@ -542,7 +621,7 @@ lab_nginx_static() {
 	mkdir -p "$pfx/tmp"
 	{
 		lab_nginx_conf_head "$pfx"
-		echo "    log_format lab '\$request_method \$request_uri \$status';"
+		echo "    log_format lab '\$request \$status';"
 		echo "    server {"
 		echo "        listen 127.0.0.1:$port;"
 		echo "        access_log $pfx/access.log lab;"
@@ -715,24 +794,31 @@ hf_expect() {
 
 # json_check NAME PYEXPR: evaluate a python expression over the JSON Lines
 # of the last holdfast --json run. Names: js (list of objects), j (the first),
-# E (os.environ), errs(j) (list of (url, error) pairs). ok when true.
+# E (os.environ), errs(j) (list of (url, error) pairs), ts(t) (a contract
+# timestamp as epoch seconds), re. ok when true.
 json_check() {
 	local name=$1 expr=$2 out
 	if out=$(python3 - "$HF_OUT" "$expr" 2>&1 <<-'EOF'
-		import json, os, sys
+		import calendar, json, os, re, sys, time
 		lines = [l for l in open(sys.argv[1]) if l.strip()]
 		js = [json.loads(l) for l in lines]
 		j = js[0] if js else {}
 		E = os.environ
 		def errs(o):
 		    return [(e.get("url"), e.get("error")) for e in o.get("errors") or []]
-		sys.exit(0 if eval(sys.argv[2]) else 1)
+		def ts(t):
+		    return calendar.timegm(time.strptime(t, "%Y-%m-%dT%H:%M:%SZ"))
+		# Parenthesised so that an expression may span lines.
+		sys.exit(0 if eval("(" + sys.argv[2] + "\n)") else 1)
 	EOF
 	); then
 		ok "$name"
 	else
 		not_ok "$name" "JSON does not satisfy: $expr"
-		[ -n "$out" ] && sed 's/^/#   python: /' <<<"$out"
+		if [ -n "$out" ]; then
+			printf '%s\n' "$out" >"$LAB/json.err"
+			diag "$LAB/json.err" "  python: "
+		fi
 		hf_dump
 	fi
 }
@@ -743,6 +829,29 @@ out_check() {
 		ok "$1"
 	else
 		not_ok "$1" "stdout has no line matching /$2/"
+		hf_dump
+	fi
+}
+
+# err_kv NAME KEY=VALUE...: the last run's stderr has one line holding all
+# these key=value pairs (in any order; a value may be quoted).
+err_kv() {
+	local name=$1
+	shift
+	if python3 - "$HF_ERR" "$@" <<-'EOF'; then
+		import re, sys
+		pairs = [a.split("=", 1) for a in sys.argv[2:]]
+		def has(line, k, v):
+		    return re.search(r'(^| )' + re.escape(k) + r'=("' + re.escape(v)
+		                     + r'"|' + re.escape(v) + r')( |$)', line)
+		for line in open(sys.argv[1]):
+		    if all(has(line.rstrip("\n"), k, v) for k, v in pairs):
+		        sys.exit(0)
+		sys.exit(1)
+	EOF
+		ok "$name"
+	else
+		not_ok "$name" "stderr has no line with $*"
 		hf_dump
 	fi
 }
