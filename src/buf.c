@@ -25,7 +25,7 @@ int buf_append(struct buf *b, const void *data, size_t len)
 		cap = b->cap ? b->cap : BUF_MIN_ALLOC;
 		while (cap < need)
 			cap = cap > (size_t)-1 / 2 ? need : cap * 2;
-		if (cap > b->limit + 1)
+		if (b->limit < (size_t)-1 && cap > b->limit + 1)
 			cap = b->limit + 1;
 		p = realloc(b->data, cap);
 		if (p == NULL)

@@ -26,9 +26,11 @@
 
 #include "store.h"
 
-#define CONF_LINE_MAX               200 /* Debian's libinih is built with INI_MAX_LINE 200 */
-#define CONF_AUDIT_INTERVAL_DEFAULT (6 * 3600L)
-#define CONF_STORE_DEFAULT          "/var/lib/holdfast"
+#define CONF_LINE_MAX                     200 /* Debian's libinih is built with INI_MAX_LINE 200 */
+#define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
+#define CONF_STORE_DEFAULT                "/var/lib/holdfast"
+#define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
+#define CONF_ACME_TIMEOUT_DEFAULT         30L
 
 enum section_kind { SECTION_TOP, SECTION_CA, SECTION_CERT };
 
@@ -225,6 +227,19 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			           "expected a duration such as 6h or 30m, got \"%s\"", v);
 			return -1;
 		}
+		return 0;
+	}
+	if (strcmp(key, "acme_connect_timeout") == 0 || strcmp(key, "acme_timeout") == 0) {
+		long d = parse_duration(v);
+		if (d <= 0 || d > 3600) {
+			conf_error(st, st->line, key,
+			           "expected a duration from 1s to 1h, got \"%s\"", v);
+			return -1;
+		}
+		if (key[5] == 'c')
+			c->acme_connect_timeout = d;
+		else
+			c->acme_timeout = d;
 		return 0;
 	}
 	conf_error(st, st->line, key, "unknown key before the first section");
@@ -599,6 +614,8 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	st.kind = SECTION_TOP;
 	c->path = strdup(name);
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
+	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
+	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
 	if (!st.failed && rc > 0)
 		conf_error(&st, rc, NULL, "expected \"key = value\", a [section] or a comment");

@@ -63,6 +63,8 @@ struct conf {
 	char *rdap_bootstrap;       /* URL or file of IANA's dns.json, or NULL */
 	char *metrics_listen;       /* host:port, or NULL */
 	long audit_interval;        /* seconds, default 6 h */
+	long acme_connect_timeout;  /* seconds, default 5 */
+	long acme_timeout;          /* seconds per request, default 30 */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;

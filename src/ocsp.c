@@ -127,11 +127,17 @@ static enum staple_error find_authorized_signer(OCSP_BASICRESP *bs, X509 *issuer
 	X509 *cand = NULL;
 	time_t not_before, not_after;
 
-	if (responder_id_is(bs, issuer)) {
+	/* A certificate in the response that matches the ResponderID but has
+	 * another key is an impostor using the issuer's name: judge it as a
+	 * delegated responder (it will fail as untrusted), not as the issuer. */
+	if (OCSP_resp_get0_signer(bs, &cand, NULL) != 1)
+		cand = NULL;
+	if (responder_id_is(bs, issuer) &&
+	    (cand == NULL || EVP_PKEY_eq(X509_get0_pubkey(cand), X509_get0_pubkey(issuer)) == 1)) {
 		*signer = issuer;
 		return STAPLE_OK;
 	}
-	if (OCSP_resp_get0_signer(bs, &cand, NULL) != 1 || cand == NULL)
+	if (cand == NULL)
 		return reject(v, STAPLE_ERR_UNTRUSTED_SIGNER,
 		              "responder is not the issuer and sent no certificate");
 	if (X509_check_issued(issuer, cand) != X509_V_OK ||

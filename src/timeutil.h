@@ -20,4 +20,8 @@ const char *time_format(char *dst, size_t dstlen, time_t t);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ"; returns 0 or -1. */
 int time_parse(const char *s, time_t *out);
 
+/* Parse any RFC 3339 date-time: fractional seconds are dropped, "Z" or a
+ * numeric offset is applied.  NULL or malformed: -1. */
+int time_parse_rfc3339(const char *s, time_t *out);
+
 #endif

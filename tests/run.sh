@@ -67,7 +67,7 @@ build() { # build DIR [meson options...]
 suite_tests() { # suite_tests SUITE BUILD_DIR
 	local suite=$1 dir=$2 t s
 	for t in "$dir"/test_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		run_tap "$suite" "$(basename "$t")" "$t"
 	done
 	for s in tests/integration/*.sh; do

@@ -1,2 +1,316 @@
+/*
+ * Unit tests for store.c, in a private mkdtemp directory that is removed at
+ * the end: store_write_atomic() leaves exactly the new content with exactly
+ * the requested mode whatever the umask, replaces by rename (a reader that
+ * opened the old file keeps the old content), and leaves no temporary file
+ * behind, on success or failure; store_read_file() reports ENOENT, EFBIG and
+ * EINVAL and returns exact, NUL-terminated content.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
 #include "tap.h"
-int main(void){ return tap_done(); }
+
+/* dir/name into dst; exits the test when it does not fit (a broken setup). */
+static const char *path_in(char *dst, size_t dstlen, const char *dir, const char *name)
+{
+	int n = snprintf(dst, dstlen, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= dstlen) {
+		fprintf(stderr, "path too long: %s/%s\n", dir, name);
+		exit(99);
+	}
+	return dst;
+}
+
+/* Whole file by plain read(2), independent of store_read_file; returns the
+ * length, or -1 (also when it does not fit in dst). */
+static long read_plain(const char *path, unsigned char *dst, size_t dstlen)
+{
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while (got < dstlen && (n = read(fd, dst + got, dstlen - got)) != 0) {
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0)
+			got += (size_t)n;
+	}
+	close(fd);
+	return n < 0 || got == dstlen ? -1 : (long)got;
+}
+
+/* 1 when path holds exactly len bytes equal to data. */
+static int content_is(const char *path, const void *data, size_t len)
+{
+	static unsigned char got[256 * 1024];
+	long n = read_plain(path, got, sizeof(got));
+
+	return n >= 0 && (size_t)n == len && memcmp(got, data, len) == 0;
+}
+
+/* Permission bits of path, or -1. */
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return -1;
+	return (int)(st.st_mode & 07777);
+}
+
+/* Count the entries of dir (without . and ..) and those whose name has
+ * ".tmp." in it (store's temporary files). */
+static int dir_entries(const char *dir, int *temps)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	*temps = 0;
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		n++;
+		if (strstr(de->d_name, ".tmp.") != NULL) {
+			(*temps)++;
+			printf("# leftover: %s\n", de->d_name);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_write(const char *dir)
+{
+	char path[PATH_MAX], other[PATH_MAX];
+	static const char hello[] = "hello\n";
+	mode_t old_umask;
+	int temps;
+
+	path_in(path, sizeof(path), dir, "staple.ocsp");
+	CHECK(store_write_atomic(path, hello, 6, 0600) == 0, "write: new file");
+	CHECK(content_is(path, hello, 6), "write: content exact");
+	CHECK(mode_of(path) == 0600, "write: mode 0600");
+
+	path_in(other, sizeof(other), dir, "include.conf");
+	old_umask = umask(077);
+	CHECK(store_write_atomic(other, "x", 1, 0644) == 0, "write: 0644 under umask 077");
+	CHECK(mode_of(other) == 0644, "write: mode exactly 0644 whatever the umask");
+	umask(0);
+	CHECK(store_write_atomic(other, "y", 1, 0600) == 0, "write: 0600 under umask 0");
+	CHECK(mode_of(other) == 0600 && content_is(other, "y", 1),
+	      "write: replaced with mode exactly 0600, content y");
+	umask(old_umask);
+
+	CHECK(dir_entries(dir, &temps) == 2 && temps == 0,
+	      "write: directory holds exactly the two files, no temporary file");
+}
+
+static void test_replace(const char *dir)
+{
+	static const char old_text[] = "old content, longer than the new one";
+	unsigned char buf[64];
+	char path[PATH_MAX];
+	struct stat before, after;
+	int fd, temps, entries_before, ok;
+	ssize_t n;
+
+	path_in(path, sizeof(path), dir, "replace.pem");
+	CHECK(store_write_atomic(path, old_text, strlen(old_text), 0600) == 0,
+	      "replace: write the old file");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ok = fd >= 0 && stat(path, &before) == 0;
+	CHECK(ok, "replace: a reader opens the old file");
+	entries_before = dir_entries(dir, &temps);
+
+	CHECK(store_write_atomic(path, "new", 3, 0644) == 0, "replace: write the new content");
+	CHECK(content_is(path, "new", 3), "replace: exactly the new content (no old tail)");
+	CHECK(mode_of(path) == 0644, "replace: the new mode 0644");
+	CHECK(ok && stat(path, &after) == 0 && after.st_ino != before.st_ino,
+	      "replace: by rename (a new inode), not rewritten in place");
+	n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+	CHECK(n == (ssize_t)strlen(old_text) && memcmp(buf, old_text, (size_t)n) == 0,
+	      "replace: the open reader still sees the whole old content");
+	if (fd >= 0)
+		close(fd);
+	CHECK(dir_entries(dir, &temps) == entries_before && temps == 0,
+	      "replace: no temporary file left");
+
+	CHECK(store_write_atomic(path, "", 0, 0600) == 0, "replace: with zero bytes");
+	CHECK(content_is(path, "", 0) && mode_of(path) == 0600, "replace: empty file, mode 0600");
+}
+
+static void test_large(const char *dir)
+{
+	static unsigned char data[200 * 1024];
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 31 + (i >> 8));
+	path_in(path, sizeof(path), dir, "large.bin");
+	CHECK(store_write_atomic(path, data, sizeof(data), 0600) == 0, "write: 200 KiB binary");
+	CHECK(content_is(path, data, sizeof(data)), "write: 200 KiB content exact");
+}
+
+static void test_write_failures(const char *dir)
+{
+	char path[PATH_MAX], sub[PATH_MAX], missing[PATH_MAX];
+	struct stat st;
+	int temps, before, errno_after;
+
+	before = dir_entries(dir, &temps);
+	path_in(missing, sizeof(missing), dir, "missing");
+	path_in(path, sizeof(path), missing, "staple.ocsp");
+	errno = 0;
+	CHECK(store_write_atomic(path, "x", 1, 0600) == -1, "fail: directory does not exist");
+	errno_after = errno;
+	CHECK(errno_after == ENOENT, "fail: errno ENOENT");
+	CHECK(stat(missing, &st) != 0 && errno == ENOENT, "fail: nothing created in its place");
+	CHECK(dir_entries(dir, &temps) == before && temps == 0,
+	      "fail: the parent directory is unchanged");
+
+	/* The target is a directory: everything works until rename(), so the
+	 * temporary file exists and must be removed again. */
+	path_in(sub, sizeof(sub), dir, "subdir");
+	if (mkdir(sub, 0700) != 0) {
+		CHECK(0, "fail: mkdir subdir");
+		return;
+	}
+	before = dir_entries(dir, &temps);
+	CHECK(store_write_atomic(sub, "x", 1, 0600) == -1, "fail: target is a directory");
+	CHECK(stat(sub, &st) == 0 && S_ISDIR(st.st_mode), "fail: the directory is untouched");
+	CHECK(dir_entries(dir, &temps) == before && temps == 0,
+	      "fail: the temporary file was removed after rename failed");
+}
+
+static void test_relative(const char *dir)
+{
+	char cwd[PATH_MAX], path[PATH_MAX];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(dir) != 0) {
+		CHECK(0, "relative: chdir into the test directory");
+		return;
+	}
+	CHECK(store_write_atomic("relative.txt", "rel", 3, 0600) == 0,
+	      "write: a bare file name (directory \".\")");
+	if (chdir(cwd) != 0) {
+		CHECK(0, "relative: chdir back");
+		return;
+	}
+	CHECK(content_is(path_in(path, sizeof(path), dir, "relative.txt"), "rel", 3),
+	      "write: bare file name lands in the current directory");
+}
+
+static void test_read(const char *dir)
+{
+	static const unsigned char ten[10] = {'0', '1', '2', '\0', '4', '5', '6', '7', '8', '9'};
+	unsigned char dummy, *out = &dummy;
+	char path[PATH_MAX];
+	size_t len = 99;
+	int rc, err;
+
+	path_in(path, sizeof(path), dir, "absent");
+	errno = 0;
+	rc = store_read_file(path, 100, &out, &len);
+	err = errno;
+	CHECK(rc == -1 && err == ENOENT, "read: missing file -> -1, ENOENT");
+	CHECK(out == NULL && len == 0, "read: outputs cleared on failure");
+
+	path_in(path, sizeof(path), dir, "ten.bin");
+	if (store_write_atomic(path, ten, sizeof(ten), 0600) != 0) {
+		CHECK(0, "read: write ten.bin");
+		return;
+	}
+	out = &dummy;
+	errno = 0;
+	rc = store_read_file(path, 9, &out, &len);
+	err = errno;
+	CHECK(rc == -1 && err == EFBIG, "read: 10 bytes with max 9 -> -1, EFBIG");
+	CHECK(out == NULL && len == 0, "read: nothing returned when too large");
+
+	rc = store_read_file(path, 10, &out, &len);
+	CHECK(rc == 0 && len == 10 && out != NULL && memcmp(out, ten, 10) == 0,
+	      "read: exactly max bytes, content exact (embedded NUL kept)");
+	CHECK(out != NULL && out[10] == '\0', "read: NUL-terminated after len");
+	free(out);
+	out = NULL;
+
+	rc = store_read_file(path, 1 << 20, &out, &len);
+	CHECK(rc == 0 && len == 10 && memcmp(out, ten, 10) == 0, "read: max far above the size");
+	free(out);
+	out = NULL;
+
+	path_in(path, sizeof(path), dir, "empty");
+	if (store_write_atomic(path, "", 0, 0600) != 0) {
+		CHECK(0, "read: write empty");
+		return;
+	}
+	rc = store_read_file(path, 0, &out, &len);
+	CHECK(rc == 0 && len == 0 && out != NULL && out[0] == '\0',
+	      "read: empty file with max 0 -> empty string");
+	free(out);
+	out = NULL;
+
+	errno = 0;
+	rc = store_read_file(dir, 1 << 20, &out, &len);
+	err = errno;
+	CHECK(rc == -1 && err == EINVAL && out == NULL, "read: a directory -> -1, EINVAL");
+}
+
+/* Remove dir/name; dir has no deeper levels. */
+static void remove_tree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path_in(path, sizeof(path), dir, de->d_name);
+		if (unlink(path) != 0)
+			rmdir(path);
+	}
+	closedir(d);
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[PATH_MAX];
+
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	path_in(dir, sizeof(dir), tmp, "holdfast-test-store.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		CHECK(0, "mkdtemp");
+		return tap_done();
+	}
+	test_write(dir);
+	test_replace(dir);
+	test_large(dir);
+	test_write_failures(dir);
+	test_relative(dir);
+	test_read(dir);
+	remove_tree(dir);
+	return tap_done();
+}
