@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	build-essential meson ninja-build pkg-config
-	libssl-dev libcurl4-openssl-dev libjansson-dev libinih-dev
+	libssl-dev libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev
 	# fuzzing and static checks
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# real peers for the tests and the demo

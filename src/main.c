@@ -20,6 +20,9 @@ struct command {
 
 static const struct command commands[] = {
     {"staple", cmd_staple, "fetch, validate and store OCSP staples"},
+    {"issue", cmd_issue, "issue certificates now, failing over across CAs"},
+    {"renew", cmd_renew, "renew the certificates that are due"},
+    {"revoke", cmd_revoke, "revoke a certificate at the CA that issued it"},
 };
 
 static void usage(FILE *f)

@@ -12,5 +12,8 @@ enum exit_code { EXIT_OK = 0, EXIT_WARNING = 1, EXIT_CRITICAL = 2, EXIT_UNKNOWN 
 const char *exit_code_name(int code);
 
 int cmd_staple(int argc, char **argv);
+int cmd_issue(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
 
 #endif
