@@ -23,6 +23,10 @@ port=$2
 shift 2
 
 ca=$work/ca
+# RESP_CERTS=0: leave the signer (= issuer) certificate out of the responses,
+# as CAs that sign with the issuing key may; by default it is embedded.
+no_certs=()
+[[ ${RESP_CERTS:-1} == 0 ]] && no_certs=(-resp_no_certs)
 err=$(mktemp "$work/tmp/gen.XXXXXX")
 trap 'rm -f "$err"' EXIT
 
@@ -48,7 +52,7 @@ for serial in "$@"; do
 	# -noverify: the responses are checked by the clients under test.
 	if ! openssl ocsp -index "$ca/index.txt" -CA "$ca/int.pem" \
 		-rsigner "$ca/int.pem" -rkey "$ca/int.key" \
-		-issuer "$ca/int.pem" -cert "$crt" -no_nonce -ndays 1 -noverify \
+		-issuer "$ca/int.pem" -cert "$crt" -no_nonce -ndays 1 -noverify "${no_certs[@]}" \
 		-respout "$work/resp/$serial.der" >"$err" 2>&1; then
 		echo "gen-leaves.sh: signing the OCSP response for $name failed:" >&2
 		cat "$err" >&2

@@ -4,7 +4,8 @@
 # Builds a throw-away PKI (EC P-256 root, RSA-2048 intermediate, N leaves
 # sharing one key, each leaf with its own OCSP URI), pre-signs one OCSP
 # response per leaf and serves them from nginx on 127.0.0.1 as a CDN would
-# (RFC 5019). Then fetches a staple for every leaf twice and times both:
+# (RFC 5019). Then fetches a staple for every leaf with each client and
+# times them:
 #
 #   baseline  one `openssl ocsp` process per certificate, in sequence, each
 #             response checked for "Response verify OK" and "good";
@@ -19,6 +20,10 @@
 #   PARALLEL=16           --parallel of the headline holdfast run
 #   EXTRA_PARALLEL="1 64" further --parallel values to report ("" for none)
 #   NGINX_WORKERS=1       nginx worker_processes
+#   RESP_CERTS=1          0: responses carry no signer certificate (-resp_no_certs)
+#   BASELINE_TRUST=root   -CAfile of the baseline: "root" (the bench root only) or
+#                         "system" (bench root + /etc/ssl/certs/ca-certificates.crt,
+#                         what a cron job trusting the system store loads each run)
 #   PORT=n                responder port (default: a free one)
 #   BASELINE_ONLY=1       stop after the baseline (no holdfast needed)
 #   KEEP=1                keep the work directory (its path is printed)
@@ -34,6 +39,8 @@ PARALLEL=${PARALLEL:-16}
 EXTRA_PARALLEL=${EXTRA_PARALLEL-1 64}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 BASELINE_ONLY=${BASELINE_ONLY:-0}
+export RESP_CERTS=${RESP_CERTS:-1}
+BASELINE_TRUST=${BASELINE_TRUST:-root}
 JOBS=$(nproc)
 
 die() {
@@ -48,6 +55,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }'; }
 
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "usage: $0 [N]  (N = number of certificates, default 2000)"
+[[ $BASELINE_TRUST == root || $BASELINE_TRUST == system ]] ||
+	die "BASELINE_TRUST must be root or system"
 for tool in openssl nginx curl python3 awk xargs /usr/bin/time; do
 	command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -57,7 +66,22 @@ fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/holdfast-bench.XXXXXX")
 NGINX_PID=
+GEN_PID=
 cleanup() {
+	if [[ -n $GEN_PID ]]; then
+		# xargs and the gen-leaves.sh it started; those finish their current
+		# openssl call first, so wait for them before removing their files.
+		local kids=() pid _
+		mapfile -t kids < <(pgrep -P "$GEN_PID" || true)
+		kill -TERM "$GEN_PID" "${kids[@]}" 2>/dev/null || true
+		wait "$GEN_PID" 2>/dev/null || true
+		for pid in "${kids[@]}"; do
+			for _ in $(seq 100); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.05
+			done
+		done
+	fi
 	if [[ -n $NGINX_PID ]]; then
 		kill -TERM "$NGINX_PID" 2>/dev/null || true
 		wait "$NGINX_PID" 2>/dev/null || true
@@ -117,8 +141,11 @@ expiry=$(date -u -d '+30 days' +%y%m%d%H%M%SZ)
 awk -v e="$expiry" -F '\n' '{ printf "V\t%s\t\t%s\tunknown\t/CN=leaf%s.bench.test\n", e, $1, $1 }' \
 	"$WORK/serials" >"$CA/index.txt"
 printf 'unique_subject = no\n' >"$CA/index.txt.attr"
-xargs -P "$JOBS" -n 50 "$HERE/gen-leaves.sh" "$WORK" "$PORT" <"$WORK/serials" ||
-	die "generating leaves / responses failed"
+# In the background so that a signal interrupts `wait` at once.
+xargs -P "$JOBS" -n 50 "$HERE/gen-leaves.sh" "$WORK" "$PORT" <"$WORK/serials" &
+GEN_PID=$!
+wait "$GEN_PID" || die "generating leaves / responses failed"
+GEN_PID=
 t1=$(now)
 GEN_S=$(elapsed "$t0" "$t1")
 n_pem=$(find "$WORK/certs" -name 'leaf*.pem' | wc -l)
@@ -179,12 +206,17 @@ note "nginx ($NGINX_WORKERS worker) serves GET and POST at $BASE_URL/<serial>"
 
 # ------------------------------------------------------------ 3. baseline
 # What a cron job does today: one openssl process per certificate.
+BASELINE_CAFILE=$CA/root.pem
+if [[ $BASELINE_TRUST == system ]]; then
+	BASELINE_CAFILE=$CA/root+system.pem
+	cat "$CA/root.pem" /etc/ssl/certs/ca-certificates.crt >"$BASELINE_CAFILE"
+fi
 note "baseline: $N x openssl ocsp, sequential ..."
 cd "$WORK/certs"
 t0=$(now)
 while read -r serial; do
 	if ! out=$(openssl ocsp -no_nonce -issuer "$CA/int.pem" -cert "leaf$serial.crt" \
-		-url "$BASE_URL/$serial" -CAfile "$CA/root.pem" \
+		-url "$BASE_URL/$serial" -CAfile "$BASELINE_CAFILE" \
 		-respout "$WORK/baseline/$serial.der" 2>&1); then
 		die "openssl ocsp leaf$serial.crt failed: $out"
 	fi
@@ -195,14 +227,23 @@ done <"$WORK/serials"
 t1=$(now)
 BASE_S=$(elapsed "$t0" "$t1")
 BASE_RATE=$(rate "$N" "$BASE_S")
+# Peak RSS of one such process (untimed); they run one after another.
+serial=$(head -n 1 "$WORK/serials")
+/usr/bin/time -f %M -o "$WORK/tmp/baseline.rss" openssl ocsp -no_nonce -issuer "$CA/int.pem" \
+	-cert "leaf$serial.crt" -url "$BASE_URL/$serial" -CAfile "$BASELINE_CAFILE" >/dev/null 2>&1 ||
+	die "openssl ocsp leaf$serial.crt failed under /usr/bin/time"
+BASE_RSS=$(awk '{ printf "%.1f MiB", $1 / 1024 }' "$WORK/tmp/baseline.rss")
 
 row() { printf '%-30s %10s %10s %12s\n' "$@"; }
 print_head() {
-	printf '\nholdfast staple bench: N=%s cores=%s nginx_workers=%s responder=%s/<serial>\n' \
-		"$N" "$JOBS" "$NGINX_WORKERS" "$BASE_URL"
+	printf '\nholdfast staple bench: N=%s cores=%s nginx_workers=%s resp_certs=%s baseline_trust=%s\n' \
+		"$N" "$JOBS" "$NGINX_WORKERS" "$RESP_CERTS" "$BASELINE_TRUST"
+	printf 'responder: %s/<serial> (nginx, pre-signed responses)\n' "$BASE_URL"
+	# Staples are written (and fsync'ed by holdfast) here: disk or tmpfs matters.
+	printf 'staples written under: %s (%s)\n' "${TMPDIR:-/tmp}" "$(stat -f -c %T "$WORK")"
 	printf 'setup (CA, %s leaves, %s responses): %ss\n\n' "$N" "$N" "$GEN_S"
 	row client seconds certs/s peak_rss
-	row "openssl ocsp, 1 proc/cert" "$BASE_S" "$BASE_RATE" -
+	row "openssl ocsp, 1 proc/cert" "$BASE_S" "$BASE_RATE" "$BASE_RSS"
 }
 
 if [[ $BASELINE_ONLY == 1 ]]; then
@@ -231,9 +272,9 @@ run_holdfast() {
 		{
 			echo "holdfast --parallel $p: exit $rc, $n_ok OK lines, $n_files files (want 0, $N, $N)"
 			echo "--- stdout (first 20 lines not starting with OK):"
-			grep -v '^OK ' "$log.out" | head -n 20
+			grep -v '^OK ' "$log.out" | head -n 20 || true
 			echo "--- stderr (first 20 lines):"
-			head -n 20 "$log.err"
+			head -n 20 "$log.err" || true
 		} >&2
 		die "holdfast --parallel $p did not staple every certificate"
 	fi
