@@ -159,3 +159,169 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+#define STORE_BATCH_FSYNC_EACH 8 /* below this, per-file fsync beats syncfs */
+
+struct store_batch_item {
+	char *path;
+	char *tmp;
+	int state; /* 0 staged, 1 committed, -1 failed */
+};
+
+struct store_batch {
+	struct store_batch_item *items;
+	size_t count, cap;
+};
+
+struct store_batch *store_batch_new(void)
+{
+	return calloc(1, sizeof(struct store_batch));
+}
+
+long store_batch_add(struct store_batch *b, const char *path, const void *data, size_t len,
+                     mode_t mode)
+{
+	struct store_batch_item *it;
+	char tmp[PATH_MAX];
+	int fd = -1, n;
+
+	if (b->count == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct store_batch_item *items = realloc(b->items, cap * sizeof(*items));
+		if (items == NULL)
+			goto fail_nofile;
+		b->items = items;
+		b->cap = cap;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		goto fail_nofile;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail_nofile;
+	if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || close(fd) != 0) {
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		goto fail_nofile;
+	}
+	it = &b->items[b->count];
+	it->path = strdup(path);
+	it->tmp = strdup(tmp);
+	it->state = 0;
+	if (it->path == NULL || it->tmp == NULL) {
+		unlink(tmp);
+		free(it->path);
+		free(it->tmp);
+		goto fail_nofile;
+	}
+	return (long)b->count++;
+fail_nofile:
+	log_error("file_write_failed", "file=%s reason=\"%s\"", path, strerror(errno));
+	return -1;
+}
+
+/* Copy the directory part of path into dir. */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash == NULL ? 0 : (slash == path ? 1 : (size_t)(slash - path));
+
+	if (n == 0 || n >= len) {
+		snprintf(dir, len, ".");
+		return;
+	}
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+}
+
+size_t store_batch_commit(struct store_batch *b)
+{
+	size_t i, j, failed = 0;
+	dev_t synced[8];
+	size_t nsynced = 0;
+
+	/* 1. Make every staged file's content durable. */
+	for (i = 0; i < b->count; i++) {
+		struct store_batch_item *it = &b->items[i];
+		struct stat st;
+		int fd, done = 0;
+
+		if (it->state != 0)
+			continue;
+		fd = open(it->tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			it->state = -1;
+		} else if (b->count < STORE_BATCH_FSYNC_EACH) {
+			if (fsync(fd) != 0)
+				it->state = -1;
+		} else {
+			for (j = 0; j < nsynced; j++)
+				done |= synced[j] == st.st_dev;
+			if (!done) {
+				if (syncfs(fd) != 0)
+					it->state = -1;
+				else if (nsynced < sizeof(synced) / sizeof(synced[0]))
+					synced[nsynced++] = st.st_dev;
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	/* 2. Rename each over its target. */
+	for (i = 0; i < b->count; i++) {
+		struct store_batch_item *it = &b->items[i];
+		if (it->state == 0 && rename(it->tmp, it->path) == 0) {
+			it->state = 1;
+		} else {
+			if (it->state == 0)
+				log_error("file_write_failed", "file=%s reason=\"%s\"", it->path,
+				          strerror(errno));
+			it->state = -1;
+			unlink(it->tmp);
+			failed++;
+		}
+	}
+	/* 3. fsync each directory once, so the renames are durable. */
+	for (i = 0; i < b->count; i++) {
+		char dir[PATH_MAX], other[PATH_MAX];
+		int seen = 0;
+
+		if (b->items[i].state != 1)
+			continue;
+		dir_of(b->items[i].path, dir, sizeof(dir));
+		for (j = 0; j < i && !seen; j++) {
+			if (b->items[j].state != 1)
+				continue;
+			dir_of(b->items[j].path, other, sizeof(other));
+			seen = strcmp(dir, other) == 0;
+			if (j > 64)
+				break; /* many directories: an occasional extra fsync is fine */
+		}
+		if (!seen && fsync_parent_dir(b->items[i].path) != 0)
+			log_warn("dir_fsync_failed", "file=%s reason=\"%s\"", b->items[i].path,
+			         strerror(errno));
+	}
+	return failed;
+}
+
+int store_batch_ok(const struct store_batch *b, long index)
+{
+	return index >= 0 && (size_t)index < b->count && b->items[index].state == 1;
+}
+
+void store_batch_free(struct store_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->count; i++) {
+		if (b->items[i].state == 0)
+			unlink(b->items[i].tmp);
+		free(b->items[i].path);
+		free(b->items[i].tmp);
+	}
+	free(b->items);
+	free(b);
+}

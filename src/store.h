@@ -25,4 +25,29 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
  * a missing file is often expected, so the caller decides. */
 int store_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
 
+/*
+ * Batches: the same guarantee for many files at a fraction of the cost.
+ * store_batch_add() writes each temporary file (no fsync yet);
+ * store_batch_commit() makes all of them durable at once (one syncfs() per
+ * filesystem, or an fsync per file for small batches), then renames each over
+ * its target and fsyncs each directory once.  A file is never renamed before
+ * its content is durable.
+ */
+struct store_batch;
+
+struct store_batch *store_batch_new(void);
+
+/* Stage path; returns the item's index, or -1 (logged, nothing staged). */
+long store_batch_add(struct store_batch *b, const char *path, const void *data, size_t len,
+                     mode_t mode);
+
+/* Commit every staged item; returns the number that failed (logged). */
+size_t store_batch_commit(struct store_batch *b);
+
+/* 1 when item index was committed. */
+int store_batch_ok(const struct store_batch *b, long index);
+
+/* Free; staged items never committed are removed. */
+void store_batch_free(struct store_batch *b);
+
 #endif
