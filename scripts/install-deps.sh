@@ -12,6 +12,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# real peers for the tests and the demo
 	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
+	# ACME lab and benchmark: Pebble (the CA), dnsmasq (lab DNS), lego (baseline)
+	pebble lego dnsmasq-base curl time
 )
 
 missing=()

@@ -26,7 +26,7 @@
 
 #define CERTSTORE_VERSIONS_KEPT 3
 
-        struct cert_info {
+struct cert_info {
 	X509 *cert;
 	STACK_OF(X509) * chain; /* everything after the leaf in fullchain.pem */
 	EVP_PKEY *key;

@@ -279,9 +279,9 @@ static enum http_outcome http_outcome_from_curl(CURLcode rc, const struct http_r
  * client's callback. */
 static void http_complete(struct http_client *client, struct http_request *req)
 {
-	if (req->perform_done != NULL) {
-		*req->perform_done = 1;
-		req->perform_done = NULL;
+	if (req->performing) {
+		req->performing = 0;
+		req->performed = 1;
 	} else if (client->done != NULL) {
 		client->done(req, client->ctx);
 	}
@@ -357,13 +357,38 @@ int http_client_step(struct http_client *client, int timeout_ms)
 	return (int)(client->running + client->queued);
 }
 
+int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
+                         unsigned int extra_count, int timeout_ms)
+{
+	int still = 0, pending;
+	unsigned int i;
+	CURLMsg *msg;
+
+	for (i = 0; i < extra_count; i++)
+		extra[i].revents = 0;
+	http_fill(client);
+	if (curl_multi_perform(client->multi, &still) != CURLM_OK)
+		return -1;
+	while ((msg = curl_multi_info_read(client->multi, &pending)) != NULL) {
+		if (msg->msg == CURLMSG_DONE)
+			http_finish(client, msg->easy_handle, msg->data.result);
+	}
+	http_fill(client);
+	/* Handles just added have a zero timeout in curl, so this returns at
+	 * once when there is work; otherwise it doubles as the caller's sleep. */
+	if (timeout_ms > 0) {
+		if (curl_multi_poll(client->multi, extra, extra_count, timeout_ms, NULL) != CURLM_OK)
+			return -1;
+	}
+	return (int)(client->running + client->queued);
+}
+
 int http_perform(struct http_client *client, struct http_request *req)
 {
-	int finished = 0;
-
-	req->perform_done = &finished;
+	req->performing = 1;
+	req->performed = 0;
 	http_client_submit(client, req);
-	while (!finished) {
+	while (!req->performed) {
 		if (http_client_step(client, 1000) < 0) {
 			log_error("http_internal_error", "reason=\"curl multi failed\"");
 			return -1;

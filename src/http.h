@@ -75,7 +75,8 @@ struct http_request {
 	/* private */
 	CURL *easy;
 	struct curl_slist *header_list;
-	int *perform_done;
+	int performing; /* http_perform() waits for this request */
+	int performed;
 	struct http_request *queue_next;
 	int body_overflow;
 	char errbuf[CURL_ERROR_SIZE];
@@ -113,5 +114,12 @@ int http_client_run(struct http_client *client);
 /* Make progress for at most timeout_ms; returns the number of requests still
  * queued or running, or -1 on an internal error. */
 int http_client_step(struct http_client *client, int timeout_ms);
+
+/* Like http_client_step, but the wait also ends when one of the extra
+ * descriptors is ready (their revents are set, as curl_multi_poll does), and
+ * it waits up to timeout_ms even when no request is running, so a caller can
+ * drive other sockets (DNS) and timers from the same loop. */
+int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
+                         unsigned int extra_count, int timeout_ms);
 
 #endif

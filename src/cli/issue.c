@@ -64,7 +64,7 @@ struct issue_job {
 	const struct conf_cert *cert;
 	int exit_code;
 	const char *action; /* issued | skipped | placeholder | failed | revoked */
-	const char *ca_used;
+	char ca_used[64];
 	char serial[128];
 	time_t not_after, renew_at;
 	struct attempt attempts[ISSUE_ATTEMPTS_MAX];
@@ -318,6 +318,7 @@ static void issue_one(struct worker *w, struct issue_job *job)
 	struct challenge_ctx chctx;
 	struct acme_challenge_ops ops;
 	char replaces[256] = "", t[32], t2[32];
+	const char *last_failed = NULL;
 	int have = 0, pass;
 	size_t k, tried = 0;
 	time_t now = time(NULL);
@@ -340,7 +341,10 @@ static void issue_one(struct worker *w, struct issue_job *job)
 		    !json_is_true(json_object_get(ci.meta, "revoked"))) {
 			job->exit_code = EXIT_OK;
 			job->action = "skipped";
-			job->ca_used = json_string_value(json_object_get(ci.meta, "ca"));
+			snprintf(job->ca_used, sizeof(job->ca_used), "%s",
+			         json_string_value(json_object_get(ci.meta, "ca"))
+			             ? json_string_value(json_object_get(ci.meta, "ca"))
+			             : "");
 			snprintf(job->serial, sizeof(job->serial), "%s", ci.serial);
 			job->not_after = ci.not_after;
 			job->renew_at = at;
@@ -387,8 +391,9 @@ static void issue_one(struct worker *w, struct issue_job *job)
 				         time_format(t, sizeof(t), run->breakers[i].down_until));
 				continue;
 			}
-			if (tried > 0)
-				log_warn("acme_failover", "cert=%s to=%s", cert->name, ca_name);
+			if (last_failed != NULL)
+				log_warn("acme_failover", "cert=%s from=%s to=%s", cert->name,
+				         last_failed, ca_name);
 			tried++;
 			e = worker_session(w, i, &s);
 			if (e == ACME_OK) {
@@ -404,6 +409,7 @@ static void issue_one(struct worker *w, struct issue_job *job)
 				    &ops, &chain);
 			if (e != ACME_OK) {
 				record_attempt(job, ca_name, s, e);
+				last_failed = ca_name;
 				pthread_mutex_lock(&run->lock);
 				if (acme_error_is_outage(e))
 					breaker_failure(&run->breakers[i], time(NULL),
@@ -456,7 +462,8 @@ static void issue_one(struct worker *w, struct issue_job *job)
 					                      meta) == 0) {
 						job->exit_code = k == 0 ? EXIT_OK : EXIT_WARNING;
 						job->action = "issued";
-						job->ca_used = ca_name;
+						snprintf(job->ca_used, sizeof(job->ca_used), "%s",
+						         ca_name);
 						job->not_after = na;
 						job->renew_at = at;
 						log_info("certificate_issued",
@@ -541,7 +548,7 @@ static void job_print(const struct issue_job *job, int as_json)
 	json_object_set_new(o, "result", json_string(exit_code_name(job->exit_code)));
 	json_object_set_new(o, "exit", json_integer(job->exit_code));
 	json_object_set_new(o, "action", json_string(job->action));
-	json_object_set_new(o, "ca", job->ca_used ? json_string(job->ca_used) : json_null());
+	json_object_set_new(o, "ca", job->ca_used[0] ? json_string(job->ca_used) : json_null());
 	json_object_set_new(o, "serial", job->serial[0] ? json_string(job->serial) : json_null());
 	json_object_set_new(o, "not_after",
 	                    job->not_after
