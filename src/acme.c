@@ -74,6 +74,61 @@ int acme_error_is_outage(enum acme_error e)
 	}
 }
 
+enum acme_error acme_problem_classify(long status, const unsigned char *body, size_t len,
+                                      char *detail, size_t detail_len)
+{
+	char type[160] = "", text[200] = "";
+	json_error_t jerr;
+	json_t *doc;
+
+	/* An error document (RFC 7807) says why; anything else is raw. */
+	doc = json_loadb((const char *)body, len, 0, &jerr);
+	if (json_is_object(doc)) {
+		const char *t = json_string_value(json_object_get(doc, "type"));
+		const char *d = json_string_value(json_object_get(doc, "detail"));
+		log_safe(type, sizeof(type), t ? t : "");
+		log_safe(text, sizeof(text), d ? d : "");
+	}
+	json_decref(doc);
+	if (status == 400 && strstr(type, ":badNonce") != NULL) {
+		snprintf(detail, detail_len, "badNonce");
+		return ACME_ERR_BAD_NONCE;
+	}
+	if (status == 429 || strstr(type, ":rateLimited") != NULL) {
+		snprintf(detail, detail_len, "HTTP %ld %s %s", status, type, text);
+		return ACME_ERR_RATE_LIMITED;
+	}
+	if (status >= 500) {
+		snprintf(detail, detail_len, "HTTP %ld %s", status, text);
+		return ACME_ERR_HTTP_5XX;
+	}
+	snprintf(detail, detail_len, "HTTP %ld %s: %s", status,
+	         type[0] ? type : "(no error document)", text);
+	return ACME_ERR_PROBLEM;
+}
+
+int acme_renewal_info_parse(const unsigned char *body, size_t len, time_t *start, time_t *end,
+                            char *explanation, size_t explen)
+{
+	json_t *ri = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *win = json_object_get(ri, "suggestedWindow");
+	const char *expl = json_string_value(json_object_get(ri, "explanationURL"));
+	int rc = -1;
+
+	if (explen > 0)
+		explanation[0] = '\0';
+	if (json_is_object(win) &&
+	    time_parse_rfc3339(json_string_value(json_object_get(win, "start")), start) == 0 &&
+	    time_parse_rfc3339(json_string_value(json_object_get(win, "end")), end) == 0 &&
+	    *end >= *start) {
+		if (expl != NULL && explen > 0)
+			log_safe(explanation, explen, expl);
+		rc = 0;
+	}
+	json_decref(ri);
+	return rc;
+}
+
 static enum acme_error acme_fail(struct acme_session *s, enum acme_error e, const char *url,
                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -136,7 +191,7 @@ static time_t parse_retry_after(const char *v, time_t now)
 static enum acme_error acme_request(struct acme_session *s, struct http_request *req,
                                     json_t **json_out)
 {
-	char hdr[256], type[160] = "", detail[200] = "";
+	char hdr[256], detail[400] = "";
 	json_t *doc = NULL;
 	json_error_t jerr;
 
@@ -168,25 +223,9 @@ static enum acme_error acme_request(struct acme_session *s, struct http_request 
 		s->retry_after = parse_retry_after(hdr, time(NULL));
 
 	if (req->status >= 400) {
-		/* An error document (RFC 7807) says why; anything else is raw. */
-		doc = json_loadb((const char *)req->body.data, req->body.len, 0, &jerr);
-		if (json_is_object(doc)) {
-			const char *t = json_string_value(json_object_get(doc, "type"));
-			const char *d = json_string_value(json_object_get(doc, "detail"));
-			snprintf(type, sizeof(type), "%s", t ? t : "");
-			log_safe(detail, sizeof(detail), d ? d : "");
-		}
-		json_decref(doc);
-		if (req->status == 400 && strstr(type, ":badNonce") != NULL)
-			return acme_fail(s, ACME_ERR_BAD_NONCE, req->url, "badNonce");
-		if (req->status == 429 || strstr(type, ":rateLimited") != NULL)
-			return acme_fail(s, ACME_ERR_RATE_LIMITED, req->url, "HTTP %ld %s %s",
-			                 req->status, type, detail);
-		if (req->status >= 500)
-			return acme_fail(s, ACME_ERR_HTTP_5XX, req->url, "HTTP %ld %s", req->status,
-			                 detail);
-		return acme_fail(s, ACME_ERR_PROBLEM, req->url, "HTTP %ld %s: %s", req->status,
-		                 type[0] ? type : "(no error document)", detail);
+		enum acme_error e = acme_problem_classify(req->status, req->body.data,
+		                                          req->body.len, detail, sizeof(detail));
+		return acme_fail(s, e, req->url, "%s", detail);
 	}
 	if (req->status < 200 || req->status >= 300)
 		return acme_fail(s, ACME_ERR_MALFORMED, req->url, "unexpected HTTP status %ld",
@@ -705,7 +744,6 @@ enum acme_error acme_renewal_info(struct acme_session *s, const char *cert_id, t
 	const char *base = acme_directory_url(s, "renewalInfo");
 	struct http_request req;
 	char url[2048];
-	json_t *ri = NULL, *win;
 	enum acme_error e;
 	int n;
 
@@ -718,21 +756,14 @@ enum acme_error acme_renewal_info(struct acme_session *s, const char *cert_id, t
 	             cert_id);
 	if (n < 0 || (size_t)n >= sizeof(url) || http_request_init(&req, url) != 0)
 		return acme_fail(s, ACME_ERR_LOCAL, base, "URL too long");
-	e = acme_request(s, &req, &ri);
+	e = acme_request(s, &req, NULL);
+	if (e == ACME_OK && acme_renewal_info_parse(req.body.data, req.body.len, window_start,
+	                                            window_end, explanation, explen) != 0)
+		e = acme_fail(s, ACME_ERR_MALFORMED, url,
+		              "renewalInfo without a valid suggestedWindow");
 	http_request_cleanup(&req);
 	if (e != ACME_OK)
 		return e;
 	*retry_after = s->retry_after;
-	win = json_object_get(ri, "suggestedWindow");
-	if (!json_is_object(win) || time_parse_rfc3339(json_str(win, "start"), window_start) != 0 ||
-	    time_parse_rfc3339(json_str(win, "end"), window_end) != 0 ||
-	    *window_end < *window_start) {
-		json_decref(ri);
-		return acme_fail(s, ACME_ERR_MALFORMED, url,
-		                 "renewalInfo without a valid suggestedWindow");
-	}
-	if (json_str(ri, "explanationURL") != NULL && explen > 0)
-		log_safe(explanation, explen, json_str(ri, "explanationURL"));
-	json_decref(ri);
 	return ACME_OK;
 }

@@ -115,4 +115,14 @@ enum acme_error acme_renewal_info(struct acme_session *s, const char *cert_id, t
                                   time_t *window_end, time_t *retry_after, char *explanation,
                                   size_t explen);
 
+/* Classify an error answer (HTTP status >= 400, RFC 7807 body); writes a
+ * sanitised reason into detail.  Pure. */
+enum acme_error acme_problem_classify(long status, const unsigned char *body, size_t len,
+                                      char *detail, size_t detail_len);
+
+/* Parse a renewalInfo body (RFC 9773 4.2).  0, or -1 when it has no valid
+ * suggestedWindow.  Pure. */
+int acme_renewal_info_parse(const unsigned char *body, size_t len, time_t *start, time_t *end,
+                            char *explanation, size_t explen);
+
 #endif

@@ -73,16 +73,26 @@ int breaker_acquire(struct breaker *b, time_t now)
 int breaker_load(const char *path, struct breaker *list, size_t count)
 {
 	unsigned char *data = NULL;
-	size_t len = 0, i;
-	json_t *root;
-	json_error_t jerr;
+	size_t len = 0;
+	int rc;
 
 	if (store_read_file(path, BREAKER_FILE_MAX, &data, &len) != 0)
 		return errno == ENOENT ? 0 : -1;
-	root = json_loadb((const char *)data, len, 0, &jerr);
+	rc = breaker_load_buffer(data, len, list, count);
 	free(data);
-	if (!json_is_object(root)) {
+	if (rc != 0)
 		log_warn("state_ignored", "file=%s reason=\"not a JSON object\"", path);
+	return rc;
+}
+
+int breaker_load_buffer(const unsigned char *data, size_t len, struct breaker *list, size_t count)
+{
+	size_t i;
+	json_t *root;
+	json_error_t jerr;
+
+	root = json_loadb((const char *)data, len, 0, &jerr);
+	if (!json_is_object(root)) {
 		json_decref(root);
 		return -1;
 	}

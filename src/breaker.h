@@ -43,6 +43,8 @@ int breaker_acquire(struct breaker *b, time_t now);
 
 /* Load/save an array of breakers as JSON at path (missing file: all up). */
 int breaker_load(const char *path, struct breaker *list, size_t count);
+/* The same from a buffer (pure, for tests and fuzzing). */
+int breaker_load_buffer(const unsigned char *data, size_t len, struct breaker *list, size_t count);
 int breaker_save(const char *path, const struct breaker *list, size_t count, time_t now);
 
 #endif

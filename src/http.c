@@ -377,7 +377,8 @@ int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
 	/* Handles just added have a zero timeout in curl, so this returns at
 	 * once when there is work; otherwise it doubles as the caller's sleep. */
 	if (timeout_ms > 0) {
-		if (curl_multi_poll(client->multi, extra, extra_count, timeout_ms, NULL) != CURLM_OK)
+		if (curl_multi_poll(client->multi, extra, extra_count, timeout_ms, NULL) !=
+		    CURLM_OK)
 			return -1;
 	}
 	return (int)(client->running + client->queued);

@@ -411,11 +411,18 @@ static void issue_one(struct worker *w, struct issue_job *job)
 				record_attempt(job, ca_name, s, e);
 				last_failed = ca_name;
 				pthread_mutex_lock(&run->lock);
-				if (acme_error_is_outage(e))
+				if (acme_error_is_outage(e)) {
 					breaker_failure(&run->breakers[i], time(NULL),
 					                ISSUE_BACKOFF_BASE, acme_error_name(e));
-				else
+					/* A CA that says when to come back (429/503 with
+					 * Retry-After) is not asked again before then. */
+					if (s != NULL &&
+					    s->retry_after > run->breakers[i].down_until &&
+					    s->retry_after < time(NULL) + 86400)
+						run->breakers[i].down_until = s->retry_after;
+				} else {
 					run->breakers[i].probing = 0;
+				}
 				pthread_mutex_unlock(&run->lock);
 				/* A broken session (e.g. stale directory) is rebuilt next time. */
 				if (acme_error_is_outage(e)) {

@@ -355,8 +355,54 @@ static void test_error_names(void)
 	      "outages open the breaker, refusals do not");
 }
 
+static void test_problem_and_ari_parse(void)
+{
+	static const char bad_nonce[] =
+	    "{\"type\":\"urn:ietf:params:acme:error:badNonce\",\"detail\":\"x\"}";
+	static const char limited[] =
+	    "{\"type\":\"urn:ietf:params:acme:error:rateLimited\",\"detail\":\"slow\\ndown\"}";
+	static const char window[] =
+	    "{\"suggestedWindow\":{\"start\":\"2025-01-02T03:04:05Z\",\"end\":\"2025-01-03T03:04:"
+	    "05.5Z\"},\"explanationURL\":\"https://ca.test/why\"}";
+	char d[256], e[128];
+	time_t a = 0, b = 0;
+
+	CHECK(acme_problem_classify(400, (const unsigned char *)bad_nonce, strlen(bad_nonce), d,
+	                            sizeof(d)) == ACME_ERR_BAD_NONCE,
+	      "400 badNonce document -> bad-nonce");
+	CHECK(acme_problem_classify(400, (const unsigned char *)limited, strlen(limited), d,
+	                            sizeof(d)) == ACME_ERR_RATE_LIMITED &&
+	          strchr(d, '\n') == NULL,
+	      "rateLimited type -> rate-limited, detail without line breaks");
+	CHECK(acme_problem_classify(429, (const unsigned char *)"", 0, d, sizeof(d)) ==
+	          ACME_ERR_RATE_LIMITED,
+	      "429 -> rate-limited");
+	CHECK(acme_problem_classify(503, (const unsigned char *)"<html>", 6, d, sizeof(d)) ==
+	          ACME_ERR_HTTP_5XX,
+	      "503 -> http-5xx");
+	CHECK(acme_problem_classify(403, (const unsigned char *)"nope", 4, d, sizeof(d)) ==
+	              ACME_ERR_PROBLEM &&
+	          strstr(d, "no error document") != NULL,
+	      "403 without a document -> acme-error, says so");
+	CHECK(acme_renewal_info_parse((const unsigned char *)window, strlen(window), &a, &b, e,
+	                              sizeof(e)) == 0 &&
+	          a == 1735787045 && b == 1735787045 + 86400 &&
+	          strcmp(e, "https://ca.test/why") == 0,
+	      "renewalInfo window and explanation parsed");
+	CHECK(acme_renewal_info_parse((const unsigned char *)"{}", 2, &a, &b, e, sizeof(e)) == -1,
+	      "renewalInfo without suggestedWindow refused");
+	CHECK(acme_renewal_info_parse(
+	          (const unsigned char *)"{\"suggestedWindow\":{\"start\":\"2025-01-03T00:00:00Z\","
+	                                 "\"end\":\"2025-01-02T00:00:00Z\"}}",
+	          strlen("{\"suggestedWindow\":{\"start\":\"2025-01-03T00:00:00Z\",\"end\":\"2025-"
+	                 "01-02T00:00:00Z\"}}"),
+	          &a, &b, e, sizeof(e)) == -1,
+	      "inverted renewalInfo window refused");
+}
+
 int main(void)
 {
+	test_problem_and_ari_parse();
 	test_b64url();
 	test_thumbprint_rfc7638();
 	test_jws(KEY_EC_P256, "ES256", 64);

@@ -1,0 +1,135 @@
+/*
+ * dns: asking specific DNS servers specific questions, many at once.
+ *
+ * The audit must know what each resolver says, not what the system stub
+ * makes of it, and must ask a zone's own servers directly (RD=0) to see a
+ * delegation as the parent publishes it (RFC 1034 section 4.3.2: a referral
+ * carries the child's NS set in the authority section).  So every query
+ * names its server: one configured resolver, one authoritative address, or
+ * NULL for "the configured resolvers, failing over" (used to find parent
+ * servers and addresses of name servers).
+ *
+ * Built on c-ares (one channel per server, so a slow server never delays the
+ * others), with at most per_server queries outstanding per server.  The
+ * answer is parsed here, not by c-ares, into a dns_reply: the rcode class
+ * (NOERROR, NODATA, NXDOMAIN, SERVFAIL, REFUSED, timeout, ... each named),
+ * the addresses, the NS set from the answer or from a referral, and glue.
+ * dns_reply_parse() is pure and bounded: name compression loops, oversized
+ * names and truncated records are refused.
+ *
+ * The caller owns the event loop: dns_client_fds() says which sockets to
+ * wait on, dns_client_process() handles what became ready and timeouts.
+ */
+#ifndef HOLDFAST_DNS_H
+#define HOLDFAST_DNS_H
+
+#include <poll.h>
+#include <stddef.h>
+
+#define DNS_NAME_MAX           254 /* 253 characters + NUL */
+#define DNS_ADDR_MAX           46  /* INET6_ADDRSTRLEN */
+#define DNS_SERVER_MAX         64  /* "[v6]:port" */
+#define DNS_REPLY_ADDRS_MAX    16
+#define DNS_REPLY_NS_MAX       16
+#define DNS_REPLY_GLUE_MAX     16
+#define DNS_PER_SERVER_DEFAULT 32
+#define DNS_TIMEOUT_MS_DEFAULT 1500 /* first try; c-ares doubles it per round */
+#define DNS_TRIES_DEFAULT      2
+#define DNS_PORT_DEFAULT       53
+
+#define DNS_TYPE_A    1
+#define DNS_TYPE_NS   2
+#define DNS_TYPE_SOA  6
+#define DNS_TYPE_AAAA 28
+
+enum dns_outcome {
+	DNS_NOERROR,     /* an answer (or, for NS, a referral) */
+	DNS_NODATA,      /* NOERROR, but nothing of that type */
+	DNS_NXDOMAIN,    /* the name does not exist */
+	DNS_SERVFAIL,    /* the server failed (a resolver: the zone is broken) */
+	DNS_REFUSED,     /* the server will not answer this */
+	DNS_TIMEOUT,     /* no answer in time */
+	DNS_UNREACHABLE, /* connection refused / network unreachable */
+	DNS_RCODE,       /* any other rcode */
+	DNS_MALFORMED,   /* the answer could not be parsed */
+	DNS_ERROR,       /* local failure */
+	DNS_OUTCOME_COUNT
+};
+
+const char *dns_outcome_name(enum dns_outcome o);
+
+struct dns_glue {
+	char name[DNS_NAME_MAX];
+	char addr[DNS_ADDR_MAX];
+};
+
+struct dns_reply {
+	enum dns_outcome outcome;
+	int rcode;
+	int authoritative;
+	char addrs[DNS_REPLY_ADDRS_MAX][DNS_ADDR_MAX]; /* A/AAAA of the question type */
+	size_t addr_count;
+	char ns[DNS_REPLY_NS_MAX][DNS_NAME_MAX]; /* NS of the question name */
+	size_t ns_count;
+	int ns_referral; /* the NS set came from the authority section */
+	struct dns_glue glue[DNS_REPLY_GLUE_MAX];
+	size_t glue_count;
+	char server[DNS_SERVER_MAX]; /* who answered ("" for the resolver set) */
+};
+
+/* Parse a DNS message (RFC 1035 section 4) answering qname/qtype.  Names
+ * come out lower case without the trailing dot.  Returns 0 with out filled
+ * (outcome from the rcode and content), or -1 when the message is malformed
+ * (out->outcome DNS_MALFORMED).  Pure. */
+int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int qtype,
+                    struct dns_reply *out);
+
+/* Normalise "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" (default port 53) to
+ * "IP:PORT" / "[IPv6]:PORT" in out.  Returns 0 or -1.  Pure. */
+int dns_server_parse(const char *spec, char *out, size_t outlen);
+
+/* Same, from an address and port. */
+int dns_server_format(const char *addr, int port, char *out, size_t outlen);
+
+struct dns_options {
+	int timeout_ms;
+	int tries;
+	size_t per_server;
+};
+
+void dns_options_default(struct dns_options *opt);
+
+struct dns_client;
+
+/* resolvers: "IP:PORT" strings (dns_server_parse form) used together, with
+ * failover, when a query names no server.  Returns NULL on failure (logged). */
+struct dns_client *dns_client_new(const struct dns_options *opt, char *const *resolvers,
+                                  size_t count);
+
+/* Pending queries are cancelled without calling their callbacks. */
+void dns_client_free(struct dns_client *dc);
+
+typedef void (*dns_done_fn)(const struct dns_reply *reply, void *arg);
+
+/* Ask server (NULL: the resolvers) for name/qtype with the RD bit as given;
+ * done is called exactly once, from dns_client_process() (or at once when
+ * the query cannot be made).  Returns 0, or -1 when done was called with
+ * DNS_ERROR already. */
+int dns_query(struct dns_client *dc, const char *server, const char *name, int qtype,
+              int recursion, dns_done_fn done, void *arg);
+
+/* Sockets to wait on (events POLLIN/POLLOUT) into fds; returns how many
+ * were written (at most max). */
+size_t dns_client_fds(struct dns_client *dc, struct pollfd *fds, size_t max);
+
+/* Milliseconds until the next timeout is due (-1: none pending). */
+int dns_client_timeout_ms(struct dns_client *dc);
+
+/* Handle the ready sockets in fds (as returned by dns_client_fds, revents
+ * filled) and every due timeout; starts queued queries. */
+void dns_client_process(struct dns_client *dc, const struct pollfd *fds, size_t n);
+
+/* Queries not yet completed. */
+size_t dns_client_pending(const struct dns_client *dc);
+
+#endif
