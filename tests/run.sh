@@ -102,7 +102,7 @@ suite_fuzz() {
 		return
 	fi
 	for f in build-fuzz/fuzz_*; do
-		[ -x "$f" ] || continue
+		[ -f "$f" ] && [ -x "$f" ] || continue
 		corpus="$LOGDIR/corpus-$(basename "$f")"
 		mkdir -p "$corpus"
 		cp "fuzz/corpus/$(basename "$f" | sed 's/^fuzz_//')"/* "$corpus"/
