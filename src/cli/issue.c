@@ -416,8 +416,7 @@ static void issue_one(struct worker *w, struct issue_job *job)
 					                ISSUE_BACKOFF_BASE, acme_error_name(e));
 					/* A CA that says when to come back (429/503 with
 					 * Retry-After) is not asked again before then. */
-					if (s != NULL &&
-					    s->retry_after > run->breakers[i].down_until &&
+					if (s->retry_after > run->breakers[i].down_until &&
 					    s->retry_after < time(NULL) + 86400)
 						run->breakers[i].down_until = s->retry_after;
 				} else {
