@@ -103,7 +103,8 @@ static int list_append_words(struct conf_list *l, const char *value)
 		n = (size_t)(p - start);
 		if (l->count >= CONF_LIST_MAX)
 			return -1;
-		items = realloc(l->items, (l->count + 1) * sizeof(*items));
+		/* One spare slot keeps items NULL-terminated, usable as an argv. */
+		items = realloc(l->items, (l->count + 2) * sizeof(*items));
 		if (items == NULL)
 			return -1;
 		l->items = items;
@@ -111,6 +112,7 @@ static int list_append_words(struct conf_list *l, const char *value)
 		if (l->items[l->count] == NULL)
 			return -1;
 		l->count++;
+		l->items[l->count] = NULL;
 	}
 	return 0;
 }
@@ -192,7 +194,7 @@ static int set_list(struct parse_state *st, struct conf_list *dst, const char *k
 
 static int is_list_key(enum section_kind kind, const char *key)
 {
-	static const char *const top[] = {"resolvers", NULL};
+	static const char *const top[] = {"resolvers", "nginx_reload", "apache_reload", NULL};
 	static const char *const cert[] = {"names", "cas", "deploy", "ocsp_backup", NULL};
 	const char *const *k = kind == SECTION_TOP ? top : kind == SECTION_CERT ? cert : NULL;
 
@@ -227,6 +229,28 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			           "expected a duration such as 6h or 30m, got \"%s\"", v);
 			return -1;
 		}
+		return 0;
+	}
+	if (strcmp(key, "deploy_dir") == 0)
+		return set_string(st, &c->deploy_dir, key, v);
+	if (strcmp(key, "nginx_reload") == 0)
+		return set_list(st, &c->nginx_reload, key, v);
+	if (strcmp(key, "apache_reload") == 0)
+		return set_list(st, &c->apache_reload, key, v);
+	if (strcmp(key, "staple_retry_min") == 0 || strcmp(key, "staple_retry_max") == 0 ||
+	    strcmp(key, "issue_retry_min") == 0) {
+		long d = parse_duration(v);
+		if (d <= 0 || d > 86400) {
+			conf_error(st, st->line, key,
+			           "expected a duration from 1s to 1d, got \"%s\"", v);
+			return -1;
+		}
+		if (key[0] == 'i')
+			c->issue_retry_min = d;
+		else if (strcmp(key, "staple_retry_min") == 0)
+			c->staple_retry_min = d;
+		else
+			c->staple_retry_max = d;
 		return 0;
 	}
 	if (strcmp(key, "acme_connect_timeout") == 0 || strcmp(key, "acme_timeout") == 0) {
@@ -574,6 +598,17 @@ static int conf_validate(struct parse_state *st)
 				return -1;
 			}
 		}
+		for (j = 0; j < crt->deploy.count; j++) {
+			const char *t = crt->deploy.items[j];
+			if (strcmp(t, "nginx") != 0 && strcmp(t, "apache") != 0 &&
+			    !(strncmp(t, "haproxy:", 8) == 0 && t[8] == '/')) {
+				conf_error(st, crt->line, "deploy",
+				           "[certificate %s]: \"%s\" is not nginx, apache or "
+				           "haproxy:/path/to/admin.sock",
+				           crt->name, t);
+				return -1;
+			}
+		}
 		if (crt->challenge == CHALLENGE_DNS_01 && crt->dns_hook == NULL) {
 			conf_error(st, crt->line, "dns_hook",
 			           "challenge dns-01 needs a dns_hook in [certificate %s]",
@@ -616,6 +651,9 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
 	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
 	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;
+	c->staple_retry_min = 60;
+	c->staple_retry_max = 3600;
+	c->issue_retry_min = 60;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
 	if (!st.failed && rc > 0)
 		conf_error(&st, rc, NULL, "expected \"key = value\", a [section] or a comment");
@@ -623,6 +661,22 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 		conf_error(&st, st.line, NULL, "cannot parse (out of memory)");
 	if (!st.failed && c->store == NULL && (c->store = strdup(CONF_STORE_DEFAULT)) == NULL)
 		conf_error(&st, st.line, "store", "out of memory");
+	if (!st.failed && c->deploy_dir == NULL) {
+		size_t n = strlen(c->store) + sizeof("/deploy");
+		c->deploy_dir = malloc(n);
+		if (c->deploy_dir == NULL)
+			conf_error(&st, st.line, "deploy_dir", "out of memory");
+		else
+			snprintf(c->deploy_dir, n, "%s/deploy", c->store);
+	}
+	if (!st.failed && c->nginx_reload.count == 0 &&
+	    list_append_words(&c->nginx_reload, "nginx -s reload") != 0)
+		conf_error(&st, st.line, "nginx_reload", "out of memory");
+	if (!st.failed && c->apache_reload.count == 0 &&
+	    list_append_words(&c->apache_reload, "apachectl graceful") != 0)
+		conf_error(&st, st.line, "apache_reload", "out of memory");
+	if (!st.failed && c->staple_retry_max < c->staple_retry_min)
+		conf_error(&st, st.line, "staple_retry_max", "is smaller than staple_retry_min");
 	if (!st.failed)
 		conf_validate(&st);
 	if (st.failed || c->path == NULL) {
@@ -677,6 +731,9 @@ void conf_free(struct conf *c)
 	free(c->cas);
 	free(c->certs);
 	list_free(&c->resolvers);
+	list_free(&c->nginx_reload);
+	list_free(&c->apache_reload);
+	free(c->deploy_dir);
 	free(c->path);
 	free(c->store);
 	free(c->user);

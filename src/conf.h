@@ -22,7 +22,7 @@
 enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
 enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };
 
-/* A whitespace-separated list value. */
+/* A whitespace-separated list value; items[count] is NULL (an argv). */
 struct conf_list {
 	char **items;
 	size_t count;
@@ -57,14 +57,20 @@ struct conf_cert {
 
 struct conf {
 	char *path;
-	char *store;                /* default /var/lib/holdfast */
-	char *user;                 /* drop privileges to this user, or NULL */
-	struct conf_list resolvers; /* audit: independent resolvers IP[:PORT] */
-	char *rdap_bootstrap;       /* URL or file of IANA's dns.json, or NULL */
-	char *metrics_listen;       /* host:port, or NULL */
-	long audit_interval;        /* seconds, default 6 h */
-	long acme_connect_timeout;  /* seconds, default 5 */
-	long acme_timeout;          /* seconds per request, default 30 */
+	char *store;                    /* default /var/lib/holdfast */
+	char *user;                     /* drop privileges to this user, or NULL */
+	struct conf_list resolvers;     /* audit: independent resolvers IP[:PORT] */
+	char *rdap_bootstrap;           /* URL or file of IANA's dns.json, or NULL */
+	char *metrics_listen;           /* host:port, or NULL */
+	long audit_interval;            /* seconds, default 6 h */
+	long acme_connect_timeout;      /* seconds, default 5 */
+	long acme_timeout;              /* seconds per request, default 30 */
+	char *deploy_dir;               /* default STORE/deploy */
+	struct conf_list nginx_reload;  /* argv, default: nginx -s reload */
+	struct conf_list apache_reload; /* argv, default: apachectl graceful */
+	long staple_retry_min;          /* seconds, default 60 */
+	long staple_retry_max;          /* seconds, default 3600 */
+	long issue_retry_min;           /* seconds, default 60 */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;

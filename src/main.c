@@ -23,6 +23,8 @@ static const struct command commands[] = {
     {"issue", cmd_issue, "issue certificates now, failing over across CAs"},
     {"renew", cmd_renew, "renew the certificates that are due"},
     {"revoke", cmd_revoke, "revoke a certificate at the CA that issued it"},
+    {"run", cmd_run, "the daemon: issue, staple and deploy, unattended"},
+    {"status", cmd_status, "state of every certificate (monitoring exit codes)"},
 };
 
 static void usage(FILE *f)

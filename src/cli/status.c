@@ -1,0 +1,224 @@
+/*
+ * holdfast status: the state of every configured certificate, from the
+ * store alone (works whether or not the daemon runs): the certificate and
+ * its CA, expiry and next renewal, the staple and its validity, the last
+ * errors, and what the daemon last reported in STORE/state/daemon.json.
+ * The exit code is the worst state: a missing, expired or placeholder
+ * certificate or a revoked one is CRITICAL; a certificate past its renewal
+ * time, without a valid staple, or with a recent error is WARNING.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cert.h"
+#include "certstore.h"
+#include "cli.h"
+#include "conf.h"
+#include "ocsp.h"
+#include "store.h"
+#include "timeutil.h"
+
+#define STATE_FILE_MAX (8 * 1024 * 1024)
+
+static json_t *read_json_file(const char *path)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_t *j;
+
+	if (store_read_file(path, STATE_FILE_MAX, &data, &len) != 0)
+		return NULL;
+	j = json_loadb((const char *)data, len, 0, NULL);
+	free(data);
+	return j;
+}
+
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf_path = CONF_DEFAULT_PATH;
+	char err[CONF_ERROR_MAX], path[PATH_MAX], t1[32], t2[32];
+	struct conf *conf;
+	json_t *daemon_state, *endpoints;
+	int ch, as_json = 0, worst = EXIT_OK;
+	time_t now = time(NULL);
+	size_t i;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			printf("usage: holdfast status [-c FILE] [--json]\n\n"
+			       "Per certificate: CA, expiry, next renewal, staple, last errors.\n"
+			       "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+			return EXIT_OK;
+		default:
+			fprintf(stderr, "usage: holdfast status [-c FILE] [--json]\n");
+			return EXIT_UNKNOWN;
+		}
+	}
+	conf = conf_load(conf_path, err, sizeof(err));
+	if (conf == NULL) {
+		fprintf(stderr, "holdfast status: %s\n", err);
+		return EXIT_UNKNOWN;
+	}
+	snprintf(path, sizeof(path), "%s/state/daemon.json", conf->store);
+	daemon_state = read_json_file(path);
+	snprintf(path, sizeof(path), "%s/state/endpoints.json", conf->store);
+	endpoints = read_json_file(path);
+
+	for (i = 0; i < conf->cert_count; i++) {
+		const struct conf_cert *c = &conf->certs[i];
+		json_t *ds =
+		    json_object_get(json_object_get(daemon_state, "certificates"), c->name);
+		json_t *o = json_object();
+		struct cert_info ci;
+		struct ocsp_verdict v;
+		const char *ca = NULL, *msg = "ok";
+		int state = EXIT_OK, have, staple_ok = 0;
+		time_t renew_at = 0;
+		unsigned char *staple = NULL;
+		size_t staple_len = 0;
+
+		have = certstore_load(conf->store, c->name, &ci) == 0;
+		memset(&v, 0, sizeof(v));
+		if (!have) {
+			state = EXIT_CRITICAL;
+			msg = "no certificate in the store";
+		} else {
+			const char *r = json_string_value(json_object_get(ci.meta, "renew_at"));
+			ca = json_string_value(json_object_get(ci.meta, "ca"));
+			if (r != NULL)
+				time_parse(r, &renew_at);
+			snprintf(path, sizeof(path), "%s/certificates/%s/staple.ocsp", conf->store,
+			         c->name);
+			if (!ci.placeholder && sk_X509_num(ci.chain) > 0 &&
+			    store_read_file(path, OCSP_RESPONSE_MAX, &staple, &staple_len) == 0)
+				staple_ok = ocsp_response_check(staple, staple_len, ci.cert,
+				                                sk_X509_value(ci.chain, 0), now,
+				                                &v) == STAPLE_OK;
+			free(staple);
+			if (ci.placeholder) {
+				state = EXIT_CRITICAL;
+				msg = "only the temporary placeholder is in place";
+			} else if (now >= ci.not_after) {
+				state = EXIT_CRITICAL;
+				msg = "certificate expired";
+			} else if (json_is_true(json_object_get(ci.meta, "revoked")) ||
+			           (staple_ok && v.status == STAPLE_STATUS_REVOKED)) {
+				state = EXIT_CRITICAL;
+				msg = "certificate revoked";
+			} else if (renew_at != 0 && now >= renew_at) {
+				state = EXIT_WARNING;
+				msg = "renewal overdue";
+			} else if (!staple_ok && json_is_true(json_object_get(ds, "certificate")) &&
+			           json_object_get(ds, "next_staple_refresh") != NULL &&
+			           !json_is_null(json_object_get(ds, "next_staple_refresh"))) {
+				state = EXIT_WARNING;
+				msg = "no valid OCSP staple";
+			} else if (json_is_string(json_object_get(ci.meta, "last_error"))) {
+				state = EXIT_WARNING;
+				msg = "last issuance attempt failed";
+			}
+		}
+		worst = worse(worst, state);
+		if (as_json) {
+			char *line;
+			json_object_set_new(o, "cert", json_string(c->name));
+			json_object_set_new(o, "result", json_string(exit_code_name(state)));
+			json_object_set_new(o, "message", json_string(msg));
+			json_object_set_new(o, "ca", ca ? json_string(ca) : json_null());
+			json_object_set_new(o, "serial",
+			                    have ? json_string(ci.serial) : json_null());
+			json_object_set_new(
+			    o, "not_after",
+			    have ? json_string(time_format(t1, sizeof(t1), ci.not_after))
+			         : json_null());
+			json_object_set_new(o, "renew_at",
+			                    renew_at
+			                        ? json_string(time_format(t2, sizeof(t2), renew_at))
+			                        : json_null());
+			json_object_set_new(o, "placeholder", json_boolean(have && ci.placeholder));
+			json_object_set_new(
+			    o, "staple",
+			    json_string(staple_ok ? staple_cert_status_name(v.status) : "none"));
+			json_object_set_new(
+			    o, "staple_this_update",
+			    staple_ok ? json_string(time_format(t1, sizeof(t1), v.this_update))
+			              : json_null());
+			json_object_set_new(
+			    o, "staple_next_update",
+			    staple_ok ? json_string(time_format(t2, sizeof(t2), v.next_update))
+			              : json_null());
+			json_object_set_new(
+			    o, "last_error",
+			    have ? json_incref(json_object_get(ci.meta, "last_error"))
+			         : json_null());
+			if (json_object_get(o, "last_error") == NULL)
+				json_object_set_new(o, "last_error", json_null());
+			json_object_set_new(o, "daemon", ds ? json_incref(ds) : json_null());
+			line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+			if (line != NULL)
+				printf("%s\n", line);
+			free(line);
+		} else {
+			printf("%s %s: %s; ca=%s not_after=%s renew_at=%s staple=%s",
+			       exit_code_name(state), c->name, msg, ca ? ca : "-",
+			       have ? time_format(t1, sizeof(t1), ci.not_after) : "-",
+			       renew_at ? time_format(t2, sizeof(t2), renew_at) : "-",
+			       staple_ok ? staple_cert_status_name(v.status) : "none");
+			if (staple_ok)
+				printf(" staple_next_update=%s",
+				       time_format(t1, sizeof(t1), v.next_update));
+			printf("\n");
+		}
+		json_decref(o);
+		if (have)
+			cert_info_free(&ci);
+	}
+	if (!as_json && json_is_object(endpoints)) {
+		const char *k;
+		json_t *e;
+		json_object_foreach(endpoints, k, e)
+		{
+			printf("endpoint %s: %s", k,
+			       json_string_value(json_object_get(e, "state"))
+			           ? json_string_value(json_object_get(e, "state"))
+			           : "?");
+			if (json_string_value(json_object_get(e, "down_until")))
+				printf(" until %s (%s)",
+				       json_string_value(json_object_get(e, "down_until")),
+				       json_string_value(json_object_get(e, "last_error"))
+				           ? json_string_value(json_object_get(e, "last_error"))
+				           : "");
+			printf("\n");
+		}
+	}
+	json_decref(daemon_state);
+	json_decref(endpoints);
+	conf_free(conf);
+	return worst;
+}

@@ -1,0 +1,360 @@
+#include "deploy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "certstore.h"
+#include "log.h"
+#include "ocsp.h"
+#include "store.h"
+
+#define DEPLOY_OUTPUT_MAX        4096
+#define HAPROXY_REPLY_TIMEOUT_MS 5000
+
+extern char **environ;
+
+/* 1 when path already holds exactly data. */
+static int same_content(const char *path, const void *data, size_t len)
+{
+	unsigned char *old = NULL;
+	size_t old_len = 0;
+	int same;
+
+	if (store_read_file(path, len + 1, &old, &old_len) != 0)
+		return 0;
+	same = old_len == len && memcmp(old, data, len) == 0;
+	OPENSSL_cleanse(old, old_len);
+	free(old);
+	return same;
+}
+
+/* Write path when its content differs; sets *changed.  0 or -1. */
+static int put_file(const char *path, const void *data, size_t len, mode_t mode, int *changed)
+{
+	if (same_content(path, data, len))
+		return 0;
+	if (store_write_atomic(path, data, len, mode) != 0)
+		return -1;
+	*changed = 1;
+	return 0;
+}
+
+static int path_fmt(char *dst, size_t len, const char *dir, const char *name, const char *ext)
+{
+	int n = snprintf(dst, len, "%s/%s%s", dir, name, ext);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int deploy_run(char *const argv[], const char *what)
+{
+	posix_spawn_file_actions_t fa;
+	char out[DEPLOY_OUTPUT_MAX], safe[512];
+	int pipefd[2], status = 0, rc;
+	size_t got = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		close(pipefd[0]);
+		log_error("command_failed", "what=%s command=%s reason=\"%s\"", what, argv[0],
+		          strerror(rc));
+		return -1;
+	}
+	/* Keep the first bytes for the log, drain the rest. */
+	for (;;) {
+		char sink[512];
+		n = read(pipefd[0], got < sizeof(out) - 1 ? out + got : sink,
+		         got < sizeof(out) - 1 ? sizeof(out) - 1 - got : sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got < sizeof(out) - 1)
+			got += (size_t)n;
+	}
+	close(pipefd[0]);
+	out[got] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	rc = WIFEXITED(status) ? WEXITSTATUS(status)
+	                       : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	if (rc == 0)
+		log_info("command_ran", "what=%s command=%s status=0 output=\"%s\"", what, argv[0],
+		         log_safe(safe, sizeof(safe), out));
+	else
+		log_warn("command_ran", "what=%s command=%s status=%d output=\"%s\"", what, argv[0],
+		         rc, log_safe(safe, sizeof(safe), out));
+	return rc;
+}
+
+int haproxy_command(const char *socket_path, const char *command, size_t command_len, char *reply,
+                    size_t replylen)
+{
+	struct sockaddr_un sa;
+	struct pollfd pfd;
+	size_t got = 0, sent = 0;
+	int fd, rc = -1;
+
+	if (replylen == 0 || strlen(socket_path) >= sizeof(sa.sun_path))
+		return -1;
+	reply[0] = '\0';
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		goto out;
+	while (sent < command_len) {
+		ssize_t n = write(fd, command + sent, command_len - sent);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		sent += (size_t)n;
+	}
+	shutdown(fd, SHUT_WR);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (got + 1 < replylen) {
+		ssize_t n;
+		if (poll(&pfd, 1, HAPROXY_REPLY_TIMEOUT_MS) <= 0)
+			goto out;
+		n = read(fd, reply + got, replylen - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	reply[got] = '\0';
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int deploy_nginx(const struct conf *conf, const struct conf_cert *cert,
+                        const struct deploy_input *in, int *changed)
+{
+	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], ocsp[PATH_MAX], inc[PATH_MAX];
+	char text[3 * PATH_MAX + 256];
+	int n, mine = 0;
+
+	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "nginx", "") != 0 ||
+	    mkdir_p(dir, 0755) != 0 || path_fmt(crt, sizeof(crt), dir, cert->name, ".crt") != 0 ||
+	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0 ||
+	    path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ".ocsp") != 0 ||
+	    path_fmt(inc, sizeof(inc), dir, cert->name, ".conf") != 0)
+		return -1;
+	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
+	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0)
+		return -1;
+	if (in->staple != NULL && put_file(ocsp, in->staple, in->staple_len, 0644, &mine) != 0)
+		return -1;
+	n = snprintf(text, sizeof(text),
+	             "# generated by holdfast for [certificate %s]; do not edit\n"
+	             "ssl_certificate %s;\n"
+	             "ssl_certificate_key %s;\n"
+	             "%s%s%s",
+	             cert->name, crt, key,
+	             in->staple ? "ssl_stapling on;\nssl_stapling_file "
+	                        : "# no valid OCSP staple: stapling off\n",
+	             in->staple ? ocsp : "", in->staple ? ";\n" : "");
+	if (n < 0 || (size_t)n >= sizeof(text) || put_file(inc, text, (size_t)n, 0644, &mine) != 0)
+		return -1;
+	if (mine || in->force) {
+		*changed |= mine;
+		if (deploy_run(conf->nginx_reload.items, "nginx-reload") != 0)
+			return -1;
+		log_info("deployed", "cert=%s target=nginx include=%s staple=%s", cert->name, inc,
+		         in->staple ? "yes" : "no");
+	}
+	return 0;
+}
+
+static int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
+                         const struct deploy_input *in, int *changed)
+{
+	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
+	int mine = 0;
+
+	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "apache", "") != 0 ||
+	    mkdir_p(dir, 0755) != 0 || path_fmt(crt, sizeof(crt), dir, cert->name, ".crt") != 0 ||
+	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0)
+		return -1;
+	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
+	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0)
+		return -1;
+	if (mine || in->force) {
+		*changed |= mine;
+		if (deploy_run(conf->apache_reload.items, "apache-reload") != 0)
+			return -1;
+		log_info("deployed", "cert=%s target=apache", cert->name);
+	}
+	return 0;
+}
+
+static int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
+                          const struct deploy_input *in, const char *sock, int *changed)
+{
+	char dir[PATH_MAX], pem[PATH_MAX], ocsp[PATH_MAX], reply[1024], safe[256];
+	char *bundle = NULL, *cmd = NULL, *b64 = NULL;
+	const unsigned char *staple = in->staple ? in->staple : staple_placeholder_der;
+	size_t staple_len = in->staple ? in->staple_len : sizeof(staple_placeholder_der);
+	size_t blen = in->fullchain_len + in->key_len, clen;
+	int cert_changed = 0, staple_changed = 0, rc = -1, n;
+
+	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "haproxy", "") != 0 ||
+	    mkdir_p(dir, 0755) != 0 || path_fmt(pem, sizeof(pem), dir, cert->name, ".pem") != 0 ||
+	    path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ".pem.ocsp") != 0)
+		return -1;
+	bundle = malloc(blen + 1);
+	if (bundle == NULL)
+		return -1;
+	memcpy(bundle, in->fullchain_pem, in->fullchain_len);
+	memcpy(bundle + in->fullchain_len, in->key_pem, in->key_len);
+	bundle[blen] = '\0';
+	if (put_file(pem, bundle, blen, 0600, &cert_changed) != 0 ||
+	    put_file(ocsp, staple, staple_len, 0644, &staple_changed) != 0)
+		goto out;
+	*changed |= cert_changed | staple_changed;
+	cert_changed |= in->force;
+	if (cert_changed) {
+		/* set ssl cert with the PEM as payload, then commit: no reload. */
+		clen = strlen(pem) + blen + 64;
+		cmd = malloc(clen);
+		n = cmd ? snprintf(cmd, clen, "set ssl cert %s <<\n%s\n", pem, bundle) : -1;
+		if (n < 0 || (size_t)n >= clen ||
+		    haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) != 0 ||
+		    (strstr(reply, "Transaction created") == NULL &&
+		     strstr(reply, "Transaction updated") == NULL)) {
+			log_warn("haproxy_update_failed",
+			         "cert=%s socket=%s command=\"set ssl cert\" reply=\"%s\"",
+			         cert->name, sock, log_safe(safe, sizeof(safe), reply));
+			goto out;
+		}
+		/* The staple travels in the same transaction: a certificate
+		 * committed without it loses its OCSP registration. */
+		if (in->staple != NULL) {
+			size_t b64len = 4 * ((in->staple_len + 2) / 3) + 1;
+			char *ocmd;
+			b64 = malloc(b64len);
+			ocmd = malloc(b64len + strlen(ocsp) + 64);
+			if (b64 == NULL || ocmd == NULL) {
+				free(ocmd);
+				goto out;
+			}
+			EVP_EncodeBlock((unsigned char *)b64, in->staple, (int)in->staple_len);
+			n = snprintf(ocmd, b64len + strlen(ocsp) + 64, "set ssl cert %s <<\n%s\n\n",
+			             ocsp, b64);
+			if (haproxy_command(sock, ocmd, (size_t)n, reply, sizeof(reply)) != 0 ||
+			    strstr(reply, "Transaction updated") == NULL) {
+				log_warn(
+				    "haproxy_update_failed",
+				    "cert=%s socket=%s command=\"set ssl cert .ocsp\" reply=\"%s\"",
+				    cert->name, sock, log_safe(safe, sizeof(safe), reply));
+				free(ocmd);
+				goto out;
+			}
+			free(ocmd);
+		}
+		n = snprintf(cmd, clen, "commit ssl cert %s\n", pem);
+		if (haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) != 0 ||
+		    strstr(reply, "Success!") == NULL) {
+			log_warn("haproxy_update_failed",
+			         "cert=%s socket=%s command=\"commit ssl cert\" reply=\"%s\"",
+			         cert->name, sock, log_safe(safe, sizeof(safe), reply));
+			goto out;
+		}
+		log_info("deployed", "cert=%s target=haproxy socket=%s what=certificate",
+		         cert->name, sock);
+	}
+	if (staple_changed && !cert_changed && in->staple != NULL) {
+		b64 = malloc(4 * ((in->staple_len + 2) / 3) + 1);
+		clen = 4 * ((in->staple_len + 2) / 3) + 64;
+		free(cmd);
+		cmd = malloc(clen);
+		if (b64 == NULL || cmd == NULL)
+			goto out;
+		EVP_EncodeBlock((unsigned char *)b64, in->staple, (int)in->staple_len);
+		n = snprintf(cmd, clen, "set ssl ocsp-response %s\n", b64);
+		if (n < 0 || (size_t)n >= clen ||
+		    haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) != 0 ||
+		    strstr(reply, "OCSP Response updated") == NULL) {
+			log_warn("haproxy_update_failed",
+			         "cert=%s socket=%s command=\"set ssl ocsp-response\" reply=\"%s\"",
+			         cert->name, sock, log_safe(safe, sizeof(safe), reply));
+			goto out;
+		}
+		log_info("deployed", "cert=%s target=haproxy socket=%s what=staple", cert->name,
+		         sock);
+	}
+	rc = 0;
+out:
+	if (bundle != NULL)
+		OPENSSL_cleanse(bundle, blen);
+	if (cmd != NULL && cert_changed)
+		OPENSSL_cleanse(cmd, strlen(cmd));
+	free(bundle);
+	free(cmd);
+	free(b64);
+	return rc;
+}
+
+int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
+                       const struct deploy_input *in, int *changed)
+{
+	size_t i;
+	int rc = 0;
+
+	*changed = 0;
+	for (i = 0; i < cert->deploy.count; i++) {
+		const char *t = cert->deploy.items[i];
+		int r;
+		if (strcmp(t, "nginx") == 0)
+			r = deploy_nginx(conf, cert, in, changed);
+		else if (strcmp(t, "apache") == 0)
+			r = deploy_apache(conf, cert, in, changed);
+		else if (strncmp(t, "haproxy:", 8) == 0)
+			r = deploy_haproxy(conf, cert, in, t + 8, changed);
+		else {
+			log_error("deploy_failed", "cert=%s target=%s reason=\"unknown target\"",
+			          cert->name, t);
+			r = -1;
+		}
+		if (r != 0) {
+			log_error("deploy_failed", "cert=%s target=%s", cert->name, t);
+			rc = -1;
+		}
+	}
+	if (*changed && cert->deploy_hook != NULL) {
+		char *argv[] = {cert->deploy_hook, (char *)in->event, cert->name, NULL};
+		deploy_run(argv, "deploy-hook");
+	}
+	return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * deploy: putting a certificate, its key and its staple where web servers
+ * read them, and telling the servers.
+ *
+ * - nginx: DEPLOY/nginx/NAME.{crt,key,ocsp} and an include DEPLOY/nginx/NAME.conf
+ *   holding ssl_certificate, ssl_certificate_key and, only while a valid
+ *   staple exists, ssl_stapling on + ssl_stapling_file.  nginx serves an
+ *   ssl_stapling_file long after it expired, so the include stops naming it
+ *   the moment it is no longer valid; then the reload command runs.  The
+ *   server block includes the file and sets no ssl_stapling itself.
+ * - haproxy:SOCKET: DEPLOY/haproxy/NAME.pem (chain + key, 0600) and
+ *   NAME.pem.ocsp beside it (the staple, or the tryLater placeholder so that
+ *   HAProxy still registers the certificate for stapling at start); updates
+ *   are pushed over the runtime API (set ssl ocsp-response; set/commit ssl
+ *   cert), without a reload.
+ * - apache: DEPLOY/apache/NAME.{crt,key} and a graceful reload.
+ * - deploy_hook: run via posix_spawn (no shell) with the event name and the
+ *   certificate name; its exit status and output are logged.
+ * Files are written atomically, keys 0600; nothing is signalled when the
+ * content did not change.
+ */
+#ifndef HOLDFAST_DEPLOY_H
+#define HOLDFAST_DEPLOY_H
+
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "conf.h"
+
+struct deploy_input {
+	const char *fullchain_pem; /* leaf + chain */
+	size_t fullchain_len;
+	const char *key_pem; /* private key (0600 wherever it goes) */
+	size_t key_len;
+	const unsigned char *staple; /* valid DER response, or NULL */
+	size_t staple_len;
+	const char *event; /* "certificate" or "staple" (for the hook) */
+	int force;         /* signal the servers even if no file changed (retry) */
+};
+
+/* Deploy one certificate to every target configured for it.  *changed is set
+ * when any file changed.  Returns 0, or -1 when a target failed (logged). */
+int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
+                       const struct deploy_input *in, int *changed);
+
+/* Run argv (argv[0] is a path or a name searched in PATH), wait, log its exit
+ * status and first line of output.  Returns the exit status, -1 if it could not
+ * run. */
+int deploy_run(char *const argv[], const char *what);
+
+/* Send one command to a HAProxy runtime socket; the answer (bounded) goes to
+ * reply.  0 or -1. */
+int haproxy_command(const char *socket_path, const char *command, size_t command_len, char *reply,
+                    size_t replylen);
+
+#endif

@@ -1,0 +1,159 @@
+#!/bin/bash
+# holdfast run against real peers: openssl ocsp (1-minute responses), nginx
+# and HAProxy.  The store is seeded with a certificate of the lab CA, so no
+# ACME server is needed (the configured CA is unreachable on purpose: the
+# certificate is not due, so the daemon must not need it).
+#   - a warm start deploys the stored certificate and staple while the OCSP
+#     responder is down (no network needed);
+#   - fresh staples reach nginx (include + reload) and HAProxy (runtime API,
+#     no reload: same pid);
+#   - with the responder down the last good staple is served until it
+#     expires, then withdrawn: nginx never serves an expired staple;
+#   - SIGHUP with a broken config is refused and the daemon keeps running;
+#   - holdfast status reports the state with monitoring exit codes.
+. "$(dirname "$0")/../lab/lib.sh"
+lab_enter_netns "$@"
+lab_init
+lab_require_holdfast
+lab_setup_ca
+
+STORE=$LAB/store
+DEPLOY=$LAB/deploy
+OCSP_PORT=8080
+HAP_OCSP_PORT=8081
+# www goes to nginx with 1-minute staples (so one expires during the test);
+# hap goes to HAProxy, which never staples a response that expires within
+# 300 s, so its responder signs for 10 minutes.
+lab_make_leaf "$CA" www "http://127.0.0.1:$OCSP_PORT" || lab_finish
+lab_make_leaf "$CA" hap "http://127.0.0.1:$HAP_OCSP_PORT" || lab_finish
+
+# seed_store NAME: the lab leaf as STORE/certificates/NAME (versioned layout).
+seed_store() {
+	local name=$1 v=$STORE/certificates/.versions/$1.1.seed
+	mkdir -p "$v"
+	cp "$CA/$name.crt" "$v/cert.pem"
+	cp "$CA/int.pem" "$v/chain.pem"
+	cat "$CA/$name.crt" "$CA/int.pem" >"$v/fullchain.pem"
+	install -m 0600 "$CA/$name.key" "$v/privkey.pem"
+	printf '{"name":"%s","placeholder":false,"ca":"primary","renew_at":"2099-01-01T00:00:00Z","names":["%s.test"],"key":"ec-p256","last_error":null}\n' \
+		"$name" "$name" >"$v/meta.json"
+	ln -sfn ".versions/$name.1.seed" "$STORE/certificates/$name"
+}
+seed_store www
+seed_store hap
+# Valid staples are already stored (as left by an earlier run), both past
+# their refresh time (half the window), so the daemon refreshes them at once.
+lab_craft "$CA" www "$STORE/certificates/www/staple.ocsp" -100 60 || lab_finish
+lab_craft "$CA" hap "$STORE/certificates/hap/staple.ocsp" -400 300 || lab_finish
+
+mkdir -p "$DEPLOY/nginx" "$DEPLOY/haproxy"
+NGX=$LAB/nginx-8443
+mkdir -p "$NGX/tmp"
+{
+	lab_nginx_conf_head "$NGX"
+	printf '    server {\n        listen 127.0.0.1:8443 ssl;\n        include %s/nginx/www.conf;\n        location / { return 200 "lab\\n"; }\n    }\n}\n' "$DEPLOY"
+} >"$NGX/nginx.conf"
+
+printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" \
+	"nginx_reload = nginx -p $NGX -c $NGX/nginx.conf -e $NGX/error.log -s reload" \
+	"staple_retry_min = 1s" "staple_retry_max = 4s" \
+	"[ca primary]" "directory = https://127.0.0.1:9/dir" \
+	"[certificate www]" "names = www.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
+	"deploy = nginx" \
+	"[certificate hap]" "names = hap.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
+	"deploy = haproxy:$LAB/haproxy.sock" >"$LAB/holdfast.conf"
+
+DLOG=$LAB/daemon.log
+"$HOLDFAST" run -c "$LAB/holdfast.conf" >>"$DLOG" 2>&1 &
+DAEMON=$!
+lab_track "$DAEMON"
+
+# 1. Warm start with the responder down: deployed from the store at once.
+check "warm start: daemon started" wait_for_log "$DLOG" "event=daemon_started" 10
+check "warm start: nginx include written" test -s "$DEPLOY/nginx/www.conf"
+check "warm start: include names the stored staple" grep -q "ssl_stapling_file $DEPLOY/nginx/www.ocsp;" "$DEPLOY/nginx/www.conf"
+check "warm start: staple deployed is the stored one" cmp -s "$DEPLOY/nginx/www.ocsp" "$STORE/certificates/www/staple.ocsp"
+check "warm start: HAProxy crt and .ocsp written" test -s "$DEPLOY/haproxy/hap.pem" -a -s "$DEPLOY/haproxy/hap.pem.ocsp"
+check "warm start: deployed keys are 0600" test "$(stat -c %a "$DEPLOY/nginx/www.key")$(stat -c %a "$DEPLOY/haproxy/hap.pem")" = 600600
+lab_nginx_start "$NGX" 8443 || lab_finish
+lab_haproxy 8444 "$DEPLOY/haproxy/hap.pem" "$LAB/haproxy.sock" || lab_finish
+HAPROXY_PID=$LAB_PID
+seen=$(staple_seen 127.0.0.1:8443)
+check "warm start: nginx staples it (good)" grep -q "Cert Status: good" <<<"$seen"
+check "warm start: the responder is down, the daemon says so" \
+	wait_for_log "$DLOG" "event=staple_refresh_failed cert=www" 10
+
+# 2. The responders come up: fresh staples reach nginx and HAProxy.
+old_this=$(lab_resp_field "$STORE/certificates/www/staple.ocsp" "This Update")
+lab_next_second
+lab_ocsp_responder "$CA" "$OCSP_PORT" 1 || lab_finish
+RESPONDER=$LAB_PID
+lab_ocsp_responder "$CA" "$HAP_OCSP_PORT" 10 || lab_finish
+check "refresh: staple refreshed" wait_for_log "$DLOG" "event=staple_refreshed cert=www" 15
+new_this=$(lab_resp_field "$STORE/certificates/www/staple.ocsp" "This Update")
+check "refresh: stored staple is newer" test "$new_this" != "$old_this"
+check "refresh: nginx reloaded" wait_for_log "$DLOG" "what=nginx-reload command=nginx status=0" 10
+for _ in $(seq 50); do
+	seen=$(staple_seen 127.0.0.1:8443)
+	grep -q "This Update: $new_this" <<<"$seen" && break
+	sleep 0.1
+done
+check "refresh: nginx serves the new staple" grep -q "This Update: $new_this" <<<"$seen"
+check "refresh: HAProxy got a fresh staple over the runtime API" \
+	wait_for_log "$DLOG" "cert=hap target=haproxy socket=.* what=(staple|certificate)" 15
+hap_this=$(lab_resp_field "$STORE/certificates/hap/staple.ocsp" "This Update")
+seen=$(staple_seen 127.0.0.1:8444)
+check "refresh: HAProxy staples the new one" grep -q "This Update: $hap_this" <<<"$seen"
+check "refresh: .ocsp beside the crt updated too" cmp -s "$DEPLOY/haproxy/hap.pem.ocsp" "$STORE/certificates/hap/staple.ocsp"
+check "refresh: HAProxy was not reloaded (same pid)" kill -0 "$HAPROXY_PID"
+
+# 3. SIGHUP with a broken config: refused, the daemon keeps running.
+cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
+echo "this line is not valid" >>"$LAB/holdfast.conf"
+kill -HUP "$DAEMON"
+check "sighup: broken config refused" wait_for_log "$DLOG" "event=reload_refused" 10
+check "sighup: the reason names file and line" grep -q "holdfast.conf:1[0-9]: expected" "$DLOG"
+check "sighup: still running" kill -0 "$DAEMON"
+cp "$LAB/holdfast.conf.good" "$LAB/holdfast.conf"
+kill -HUP "$DAEMON"
+check "sighup: good config reloaded" wait_for_log "$DLOG" "event=reloaded" 10
+
+# 4. Responder down until the staple expires: withdrawn, never served expired.
+lab_stop "$RESPONDER"
+nu=$(lab_resp_field "$STORE/certificates/www/staple.ocsp" "Next Update")
+check "expiry: withdrawn when it expired" wait_for_log "$DLOG" "event=staple_expired cert=www action=withdrawn" 90
+check "expiry: include no longer names a staple" lab_not grep -q ssl_stapling_file "$DEPLOY/nginx/www.conf"
+check "expiry: nginx reloaded after the withdrawal" wait_for_log "$DLOG" "event=deploy_done cert=www event=staple staple=no" 10
+for _ in $(seq 50); do
+	seen=$(staple_seen 127.0.0.1:8443)
+	grep -q "no response sent" <<<"$seen" && break
+	sleep 0.1
+done
+check "expiry: nginx staples nothing (not the expired one)" grep -q "no response sent" <<<"$seen"
+grep -q "no response sent" <<<"$seen" || { echo "# s_client saw:"; sed 's/^/#   /' <<<"$seen"; }
+check "expiry: it was past nextUpdate" test "$(date -u +%s)" -ge "$(date -u -d "$nu" +%s)"
+
+# 5. status: WARNING without a valid staple; exit code and JSON.
+"$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
+check "status: exit 1 (no valid staple for www)" test $? = 1
+check "status: names the state" grep -q "^WARNING www: no valid OCSP staple" "$LAB/status.out"
+check "status: hap is OK with its staple" grep -q "^OK hap: ok; ca=primary .* staple=good" "$LAB/status.out"
+# The daemon writes its state file every few seconds: wait for the withdrawal.
+check "status: daemon state shows the staple gone" \
+	wait_for_log "$STORE/state/daemon.json" '"staple": false' 10
+"$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status.json" 2>&1
+check "status --json: fields" python3 -c '
+import json,sys
+o=json.loads(open(sys.argv[1]).readline())
+assert o["cert"]=="www" and o["result"]=="WARNING" and o["staple"]=="none" and o["ca"]=="primary", o
+assert o["daemon"]["staple"] is False and o["daemon"]["staple_failures"]>=1, o
+' "$LAB/status.json"
+check "status: no key material in the output" lab_not grep -q "PRIVATE KEY" "$LAB/status.out" "$LAB/status.json"
+
+# 6. SIGTERM: clean exit.
+kill -TERM "$DAEMON"
+wait "$DAEMON"
+check "sigterm: exit 0" test $? = 0
+check "sigterm: logged" grep -q "event=daemon_stopping" "$DLOG"
+check "logs: no key material" lab_not grep -q "PRIVATE KEY" "$DLOG"
+lab_finish
