@@ -101,8 +101,7 @@ static enum MHD_Result http01_handler(void *cls, struct MHD_Connection *conn, co
 	return respond(conn, MHD_HTTP_OK, keyauth);
 }
 
-/* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" into a sockaddr.  0 or -1. */
-static int parse_listen(const char *listen, struct sockaddr_storage *ss)
+int listen_addr_parse(const char *listen, struct sockaddr_storage *ss)
 {
 	char host[64];
 	const char *colon = strrchr(listen, ':');
@@ -149,7 +148,7 @@ int challenge_listen(struct challenge_registry *reg, const char *listen)
 		if (strcmp(reg->servers[i].listen, listen) == 0)
 			return 0;
 	}
-	if (reg->server_count == CHALLENGE_LISTEN_MAX || parse_listen(listen, &ss) != 0) {
+	if (reg->server_count == CHALLENGE_LISTEN_MAX || listen_addr_parse(listen, &ss) != 0) {
 		log_error("http01_listen_failed", "listen=%s reason=\"bad address\"", listen);
 		return -1;
 	}

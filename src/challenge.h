@@ -13,6 +13,8 @@
 #ifndef HOLDFAST_CHALLENGE_H
 #define HOLDFAST_CHALLENGE_H
 
+#include <sys/socket.h>
+
 #include "acme.h"
 #include "conf.h"
 
@@ -36,6 +38,9 @@ void challenge_ops_for(struct challenge_ctx *ctx, struct challenge_registry *reg
 
 /* Stop every responder and free the registry (NULL is fine). */
 void challenge_registry_free(struct challenge_registry *reg);
+
+/* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" (any address) into ss.  0 or -1. */
+int listen_addr_parse(const char *listen, struct sockaddr_storage *ss);
 
 /* The number of requests the built-in responders answered (for tests). */
 unsigned long challenge_requests_served(const struct challenge_registry *reg);

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +32,12 @@
 #include "certstore.h"
 #include "cli/cli.h"
 #include "conf.h"
+#include "buf.h"
 #include "deploy.h"
 #include "http.h"
 #include "issuer.h"
 #include "log.h"
+#include "metrics.h"
 #include "ocsp.h"
 #include "store.h"
 #include "timeutil.h"
@@ -81,9 +84,13 @@ struct site {
 	int force_issue;
 	int issuing;
 	pthread_t thread;
-	struct issue_job job;
+	struct issue_job *job; /* only while issuing */
 	atomic_int job_done;
 	char issue_error[512];
+	/* counters for the metrics */
+	unsigned long staple_ok_total, staple_failed_total;
+	unsigned long url_failed_total[SITE_URLS_MAX];
+	unsigned long issue_ok_total, issue_failed_total;
 	/* deployment */
 	int deploy_failed;
 	time_t deploy_retry_at;
@@ -97,7 +104,9 @@ struct daemon {
 	struct site *sites;
 	size_t site_count;
 	size_t fetches; /* staple requests in flight */
-	int dirty;      /* state file needs writing */
+	struct metrics_server *metrics;
+	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
+	int dirty;                                    /* state file needs writing */
 	time_t state_written;
 	time_t started;
 };
@@ -270,6 +279,7 @@ static void staple_submit_next(struct daemon *d, struct site *s)
 			b = d->conf->staple_retry_max;
 		s->staple_backoff = b;
 		s->staple_failures++;
+		s->staple_failed_total++;
 		next = now + b;
 		/* Never wait past the point where the staple we serve stops being safe. */
 		if (s->staple_ok && next > s->sv.next_update - staple_margin(&s->sv))
@@ -335,6 +345,7 @@ static void staple_on_response(struct http_request *req, void *ctx)
 			s->staple_len = req->body.len;
 			s->sv = v;
 			s->staple_ok = 1;
+			s->staple_ok_total++;
 			s->staple_backoff = 0;
 			s->staple_failures = 0;
 			s->staple_error[0] = '\0';
@@ -358,6 +369,7 @@ static void staple_on_response(struct http_request *req, void *ctx)
 		free(copy);
 		snprintf(s->staple_error, sizeof(s->staple_error), "cannot store the staple");
 	}
+	s->url_failed_total[s->url_next - 1]++;
 	log_warn("ocsp_fetch_failed", "cert=%s detail=\"%s\"", s->cert->name,
 	         log_safe(safe, sizeof(safe), s->staple_error));
 	staple_submit_next(d, s);
@@ -371,11 +383,11 @@ static void *issue_thread(void *arg)
 	struct issuer_worker *w = issuer_worker_new(s->iss);
 
 	if (w != NULL) {
-		issuer_run_job(w, &s->job);
+		issuer_run_job(w, s->job);
 		issuer_worker_free(w);
 	} else {
-		s->job.exit_code = EXIT_UNKNOWN;
-		snprintf(s->job.message, sizeof(s->job.message), "out of memory");
+		s->job->exit_code = EXIT_UNKNOWN;
+		snprintf(s->job->message, sizeof(s->job->message), "out of memory");
 	}
 	atomic_store(&s->job_done, 1);
 	return NULL;
@@ -383,13 +395,19 @@ static void *issue_thread(void *arg)
 
 static void issue_start(struct daemon *d, struct site *s)
 {
-	memset(&s->job, 0, sizeof(s->job));
-	s->job.cert = s->cert;
-	s->job.mode = MODE_RENEW;
-	s->job.force = s->force_issue;
+	s->job = calloc(1, sizeof(*s->job));
+	if (s->job == NULL) {
+		s->issue_next = time(NULL) + d->conf->issue_retry_min;
+		return;
+	}
+	s->job->cert = s->cert;
+	s->job->mode = MODE_RENEW;
+	s->job->force = s->force_issue;
 	s->iss = d->iss;
 	atomic_store(&s->job_done, 0);
 	if (pthread_create(&s->thread, NULL, issue_thread, s) != 0) {
+		free(s->job);
+		s->job = NULL;
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
 		return;
 	}
@@ -403,11 +421,26 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 	pthread_join(s->thread, NULL);
 	s->issuing = 0;
 	s->force_issue = 0;
-	if (s->job.exit_code == EXIT_OK || s->job.exit_code == EXIT_WARNING) {
+	for (size_t k = 0; k < s->job->attempt_count; k++) {
+		for (size_t c = 0; c < d->conf->ca_count; c++) {
+			if (strcmp(d->conf->cas[c].name, s->job->attempts[k].ca) == 0)
+				d->ca_failed_total[c]++;
+		}
+	}
+	for (size_t c = 0; c < d->conf->ca_count; c++) {
+		if (strcmp(d->conf->cas[c].name, s->job->ca_used) == 0 &&
+		    strcmp(s->job->action, "issued") == 0)
+			d->ca_ok_total[c]++;
+	}
+	if (s->job->exit_code == EXIT_OK || s->job->exit_code == EXIT_WARNING)
+		s->issue_ok_total++;
+	else
+		s->issue_failed_total++;
+	if (s->job->exit_code == EXIT_OK || s->job->exit_code == EXIT_WARNING) {
 		s->issue_backoff = 0;
 		s->issue_error[0] = '\0';
-		s->issue_next = s->job.renew_at ? s->job.renew_at : now + 3600;
-		if (strcmp(s->job.action, "issued") == 0) {
+		s->issue_next = s->job->renew_at ? s->job->renew_at : now + 3600;
+		if (strcmp(s->job->action, "issued") == 0) {
 			site_load(d, s, now);
 			site_deploy(d, s, "certificate");
 		}
@@ -415,7 +448,7 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 		long b = s->issue_backoff ? s->issue_backoff * 2 : d->conf->issue_retry_min;
 		s->issue_backoff = b > ISSUE_RETRY_MAX ? ISSUE_RETRY_MAX : b;
 		s->issue_next = now + s->issue_backoff;
-		snprintf(s->issue_error, sizeof(s->issue_error), "%s", s->job.message);
+		snprintf(s->issue_error, sizeof(s->issue_error), "%s", s->job->message);
 		if (!s->have) {
 			/* The issuer installed a placeholder: deploy it so servers start. */
 			site_load(d, s, now);
@@ -424,8 +457,119 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 		log_warn("issuance_failed", "cert=%s next_attempt=%s message=\"%s\"", s->cert->name,
 		         time_format(t, sizeof(t), s->issue_next), s->issue_error);
 	}
+	free(s->job);
+	s->job = NULL;
 	issuer_save_state(d->iss);
 	d->dirty = 1;
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+#define METRICS_PAGE_MAX (64 * 1024 * 1024)
+
+static void metric(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void metric(struct buf *b, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(line))
+		buf_append(b, line, (size_t)n);
+}
+
+/* The whole Prometheus page for the current state.  No key material. */
+static void metrics_render(struct daemon *d, time_t now)
+{
+	struct buf b;
+	char url[600];
+	size_t i, k;
+
+	if (d->metrics == NULL)
+		return;
+	buf_init(&b, METRICS_PAGE_MAX);
+	metric(&b, "# HELP holdfast_certificate_expiry_seconds Seconds until the deployed "
+	           "certificate expires.\n"
+	           "# TYPE holdfast_certificate_expiry_seconds gauge\n");
+	for (i = 0; i < d->site_count; i++)
+		if (d->sites[i].have)
+			metric(&b, "holdfast_certificate_expiry_seconds{cert=\"%s\"} %lld\n",
+			       d->sites[i].cert->name, (long long)(d->sites[i].ci.not_after - now));
+	metric(&b, "# HELP holdfast_certificate_placeholder 1 while only the temporary placeholder "
+	           "is in place.\n"
+	           "# TYPE holdfast_certificate_placeholder gauge\n");
+	for (i = 0; i < d->site_count; i++)
+		metric(&b, "holdfast_certificate_placeholder{cert=\"%s\"} %d\n",
+		       d->sites[i].cert->name, d->sites[i].have && d->sites[i].ci.placeholder);
+	metric(&b, "# HELP holdfast_staple_valid 1 while a valid OCSP staple is deployed.\n"
+	           "# TYPE holdfast_staple_valid gauge\n");
+	for (i = 0; i < d->site_count; i++)
+		metric(&b, "holdfast_staple_valid{cert=\"%s\"} %d\n", d->sites[i].cert->name,
+		       d->sites[i].staple_ok);
+	metric(&b, "# HELP holdfast_staple_expiry_seconds Seconds until the deployed staple's "
+	           "nextUpdate.\n"
+	           "# TYPE holdfast_staple_expiry_seconds gauge\n");
+	for (i = 0; i < d->site_count; i++)
+		if (d->sites[i].staple_ok)
+			metric(&b, "holdfast_staple_expiry_seconds{cert=\"%s\"} %lld\n",
+			       d->sites[i].cert->name,
+			       (long long)(d->sites[i].sv.next_update - now));
+	metric(
+	    &b,
+	    "# HELP holdfast_staple_age_seconds Seconds since the deployed staple's thisUpdate.\n"
+	    "# TYPE holdfast_staple_age_seconds gauge\n");
+	for (i = 0; i < d->site_count; i++)
+		if (d->sites[i].staple_ok)
+			metric(&b, "holdfast_staple_age_seconds{cert=\"%s\"} %lld\n",
+			       d->sites[i].cert->name,
+			       (long long)(now - d->sites[i].sv.this_update));
+	metric(&b, "# HELP holdfast_staple_refresh_total Staple refreshes by result.\n"
+	           "# TYPE holdfast_staple_refresh_total counter\n");
+	for (i = 0; i < d->site_count; i++) {
+		metric(&b, "holdfast_staple_refresh_total{cert=\"%s\",result=\"ok\"} %lu\n",
+		       d->sites[i].cert->name, d->sites[i].staple_ok_total);
+		metric(&b, "holdfast_staple_refresh_total{cert=\"%s\",result=\"failed\"} %lu\n",
+		       d->sites[i].cert->name, d->sites[i].staple_failed_total);
+	}
+	metric(&b,
+	       "# HELP holdfast_responder_failures_total Failed requests by OCSP responder URL.\n"
+	       "# TYPE holdfast_responder_failures_total counter\n");
+	for (i = 0; i < d->site_count; i++)
+		for (k = 0; k < d->sites[i].url_count; k++) {
+			metrics_label_escape(url, sizeof(url), d->sites[i].urls[k]);
+			metric(&b,
+			       "holdfast_responder_failures_total{cert=\"%s\",url=\"%s\"} %lu\n",
+			       d->sites[i].cert->name, url, d->sites[i].url_failed_total[k]);
+		}
+	metric(&b, "# HELP holdfast_issue_total Issuance and renewal runs by result.\n"
+	           "# TYPE holdfast_issue_total counter\n");
+	for (i = 0; i < d->site_count; i++) {
+		metric(&b, "holdfast_issue_total{cert=\"%s\",result=\"ok\"} %lu\n",
+		       d->sites[i].cert->name, d->sites[i].issue_ok_total);
+		metric(&b, "holdfast_issue_total{cert=\"%s\",result=\"failed\"} %lu\n",
+		       d->sites[i].cert->name, d->sites[i].issue_failed_total);
+	}
+	metric(&b,
+	       "# HELP holdfast_endpoint_up 0 while the CA endpoint's circuit breaker is open.\n"
+	       "# TYPE holdfast_endpoint_up gauge\n");
+	for (i = 0; i < d->conf->ca_count; i++)
+		metric(&b, "holdfast_endpoint_up{ca=\"%s\"} %d\n", d->conf->cas[i].name,
+		       issuer_endpoint_up(d->iss, d->conf->cas[i].name, now));
+	metric(&b,
+	       "# HELP holdfast_endpoint_attempts_total ACME attempts by CA endpoint and result.\n"
+	       "# TYPE holdfast_endpoint_attempts_total counter\n");
+	for (i = 0; i < d->conf->ca_count; i++) {
+		metric(&b, "holdfast_endpoint_attempts_total{ca=\"%s\",result=\"ok\"} %lu\n",
+		       d->conf->cas[i].name, d->ca_ok_total[i]);
+		metric(&b, "holdfast_endpoint_attempts_total{ca=\"%s\",result=\"failed\"} %lu\n",
+		       d->conf->cas[i].name, d->ca_failed_total[i]);
+	}
+	metrics_publish(d->metrics, (const char *)b.data, b.len);
+	buf_free(&b);
 }
 
 /* ---------------------------------------------------------------- state */
@@ -481,6 +625,7 @@ static void state_write(struct daemon *d, time_t now)
 	json_decref(root);
 	d->dirty = 0;
 	d->state_written = now;
+	metrics_render(d, now);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -515,8 +660,15 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		return -1;
 	}
 	d->sites = calloc(conf->cert_count ? conf->cert_count : 1, sizeof(*d->sites));
-	if (d->sites == NULL)
+	d->ca_ok_total = calloc(conf->ca_count + 1, sizeof(*d->ca_ok_total));
+	d->ca_failed_total = calloc(conf->ca_count + 1, sizeof(*d->ca_failed_total));
+	if (d->sites == NULL || d->ca_ok_total == NULL || d->ca_failed_total == NULL)
 		return -1;
+	if (conf->metrics_listen != NULL) {
+		d->metrics = metrics_start(conf->metrics_listen);
+		if (d->metrics == NULL)
+			return -1;
+	}
 	d->site_count = conf->cert_count;
 	for (i = 0; i < conf->cert_count; i++) {
 		struct site *s = &d->sites[i];
@@ -552,6 +704,8 @@ static void daemon_teardown(struct daemon *d)
 		if (d->sites[i].issuing) {
 			pthread_join(d->sites[i].thread, NULL);
 			d->sites[i].issuing = 0;
+			free(d->sites[i].job);
+			d->sites[i].job = NULL;
 		}
 	}
 	http_client_free(d->http);
@@ -567,6 +721,11 @@ static void daemon_teardown(struct daemon *d)
 	sites_free(d);
 	issuer_free(d->iss);
 	d->iss = NULL;
+	metrics_stop(d->metrics);
+	d->metrics = NULL;
+	free(d->ca_ok_total);
+	free(d->ca_failed_total);
+	d->ca_ok_total = d->ca_failed_total = NULL;
 }
 
 static int daemon_http_new(struct daemon *d)
@@ -665,7 +824,7 @@ int daemon_main(const char *conf_path)
 				}
 			}
 		}
-		if (d.dirty && now - d.state_written >= STATE_WRITE_EVERY)
+		if (now - d.state_written >= STATE_WRITE_EVERY)
 			state_write(&d, now);
 		if (d.fetches > 0) {
 			http_client_step(d.http, wait_ms);

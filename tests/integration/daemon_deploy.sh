@@ -54,7 +54,7 @@ mkdir -p "$NGX/tmp"
 	printf '    server {\n        listen 127.0.0.1:8443 ssl;\n        include %s/nginx/www.conf;\n        location / { return 200 "lab\\n"; }\n    }\n}\n' "$DEPLOY"
 } >"$NGX/nginx.conf"
 
-printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" \
+printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" "metrics_listen = 127.0.0.1:9464" \
 	"nginx_reload = nginx -p $NGX -c $NGX/nginx.conf -e $NGX/error.log -s reload" \
 	"staple_retry_min = 1s" "staple_retry_max = 4s" \
 	"[ca primary]" "directory = https://127.0.0.1:9/dir" \
@@ -107,6 +107,21 @@ check "refresh: HAProxy staples the new one" grep -q "This Update: $hap_this" <<
 check "refresh: .ocsp beside the crt updated too" cmp -s "$DEPLOY/haproxy/hap.pem.ocsp" "$STORE/certificates/hap/staple.ocsp"
 check "refresh: HAProxy was not reloaded (same pid)" kill -0 "$HAPROXY_PID"
 
+# Metrics: Prometheus text on metrics_listen, values from the live state.
+metrics() { curl -s --max-time 5 http://127.0.0.1:9464/metrics; }
+for _ in $(seq 60); do
+	metrics | grep -q 'holdfast_staple_refresh_total{cert="www",result="ok"} [1-9]' && break
+	sleep 0.1
+done
+metrics >"$LAB/metrics.1"
+check "metrics: served" grep -q "^# TYPE holdfast_staple_valid gauge" "$LAB/metrics.1"
+check "metrics: staple valid for www and hap" grep -q 'holdfast_staple_valid{cert="www"} 1' "$LAB/metrics.1"
+check "metrics: certificate expiry in seconds" grep -qE 'holdfast_certificate_expiry_seconds\{cert="www"\} [0-9]{6,}' "$LAB/metrics.1"
+check "metrics: responder failures counted per URL" grep -qE 'holdfast_responder_failures_total\{cert="www",url="http://127.0.0.1:8080"\} [1-9]' "$LAB/metrics.1"
+check "metrics: refreshes counted" grep -q 'holdfast_staple_refresh_total{cert="www",result="ok"} [1-9]' "$LAB/metrics.1"
+check "metrics: endpoint gauge" grep -q 'holdfast_endpoint_up{ca="primary"} [01]' "$LAB/metrics.1"
+check "metrics: no key material" lab_not grep -q "PRIVATE" "$LAB/metrics.1"
+
 # 3. SIGHUP with a broken config: refused, the daemon keeps running.
 cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
 echo "this line is not valid" >>"$LAB/holdfast.conf"
@@ -132,6 +147,13 @@ done
 check "expiry: nginx staples nothing (not the expired one)" grep -q "no response sent" <<<"$seen"
 grep -q "no response sent" <<<"$seen" || { echo "# s_client saw:"; sed 's/^/#   /' <<<"$seen"; }
 check "expiry: it was past nextUpdate" test "$(date -u +%s)" -ge "$(date -u -d "$nu" +%s)"
+
+for _ in $(seq 60); do
+	metrics | grep -q 'holdfast_staple_valid{cert="www"} 0' && break
+	sleep 0.1
+done
+check "metrics: staple no longer valid after the withdrawal" \
+	grep -q 'holdfast_staple_valid{cert="www"} 0' <(metrics)
 
 # 5. status: WARNING without a valid staple; exit code and JSON.
 "$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
