@@ -49,6 +49,7 @@
 #define STAPLE_MARGIN_MAX 300L /* stop relying on a staple this long before it expires */
 #define PEM_FILE_MAX      (1024 * 1024)
 #define DEPLOY_RETRY      5 /* seconds between attempts after a failed deploy */
+#define VERIFY_TRIES      5 /* checks of a deploy, a second apart, before it is an error */
 
 static volatile sig_atomic_t got_hup, got_term;
 
@@ -94,6 +95,8 @@ struct site {
 	/* deployment */
 	int deploy_failed;
 	time_t deploy_retry_at;
+	time_t verify_at; /* 0: nothing to verify */
+	int verify_tries;
 };
 
 struct daemon {
@@ -236,10 +239,38 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 	s->deploy_failed = deploy_certificate(d->conf, s->cert, &in, &changed) != 0;
 	if (s->deploy_failed)
 		s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
+	if (changed && s->cert->verify_addr != NULL) {
+		/* Servers reload asynchronously: look a moment later. */
+		s->verify_at = time(NULL) + 1;
+		s->verify_tries = 0;
+	}
 	if (changed)
 		log_info("deploy_done", "cert=%s event=%s staple=%s failed=%d", s->cert->name,
 		         event, in.staple ? "yes" : "no", s->deploy_failed);
 	d->dirty = 1;
+}
+
+/* Check that the server at verify_addr serves what was deployed. */
+static void site_verify(struct daemon *d, struct site *s, time_t now)
+{
+	char why[256];
+
+	if (!s->have || deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->ci.cert,
+	                              s->staple_ok ? s->staple : NULL,
+	                              s->staple_ok ? s->staple_len : 0, why, sizeof(why)) == 0) {
+		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
+		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
+		s->verify_at = 0;
+		d->dirty = 1;
+		return;
+	}
+	if (++s->verify_tries >= VERIFY_TRIES) {
+		log_error("deploy_verify_failed", "cert=%s addr=%s reason=\"%s\"", s->cert->name,
+		          s->cert->verify_addr, why);
+		s->verify_at = 0;
+		return;
+	}
+	s->verify_at = now + 1;
 }
 
 /* ---------------------------------------------------------------- staples */
@@ -791,6 +822,8 @@ int daemon_main(const char *conf_path)
 			}
 			if (s->deploy_failed && now >= s->deploy_retry_at)
 				site_deploy(&d, s, "retry");
+			if (s->verify_at != 0 && now >= s->verify_at)
+				site_verify(&d, s, now);
 			if (pending_reload)
 				continue; /* start nothing new until the reload */
 			if (!s->issuing && s->cert->cas.count > 0 && now >= s->issue_next)
@@ -806,10 +839,11 @@ int daemon_main(const char *conf_path)
 				struct conf *fresh = conf_load(conf_path, err, sizeof(err));
 				pending_reload = 0;
 				if (fresh == NULL) {
+					char safe[CONF_ERROR_MAX];
 					log_error("reload_refused",
 					          "reason=\"%s\" action=\"kept the running "
 					          "configuration\"",
-					          err);
+					          log_safe(safe, sizeof(safe), err));
 				} else {
 					daemon_teardown(&d);
 					conf_free(d.conf);

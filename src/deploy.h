@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "conf.h"
 
@@ -43,6 +44,13 @@ struct deploy_input {
  * when any file changed.  Returns 0, or -1 when a target failed (logged). */
 int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
                        const struct deploy_input *in, int *changed);
+
+/* Connect to addr ("HOST:PORT") with TLS (SNI sni), ask for the staple and
+ * check that the served certificate is want_cert and the staple is exactly
+ * want_staple (or that none is served when want_staple is NULL).  Returns 0,
+ * or -1 with the reason in why. */
+int deploy_verify(const char *addr, const char *sni, X509 *want_cert,
+                  const unsigned char *want_staple, size_t want_len, char *why, size_t whylen);
 
 /* Run argv (argv[0] is a path or a name searched in PATH), wait, log its exit
  * status and first line of output.  Returns the exit status, -1 if it could not

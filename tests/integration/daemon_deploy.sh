@@ -59,9 +59,9 @@ printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" "metrics_listen = 127.0.0.
 	"staple_retry_min = 1s" "staple_retry_max = 4s" \
 	"[ca primary]" "directory = https://127.0.0.1:9/dir" \
 	"[certificate www]" "names = www.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
-	"deploy = nginx" \
+	"deploy = nginx" "verify_addr = 127.0.0.1:8443" \
 	"[certificate hap]" "names = hap.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
-	"deploy = haproxy:$LAB/haproxy.sock" >"$LAB/holdfast.conf"
+	"deploy = haproxy:$LAB/haproxy.sock" "verify_addr = 127.0.0.1:8444" >"$LAB/holdfast.conf"
 
 DLOG=$LAB/daemon.log
 "$HOLDFAST" run -c "$LAB/holdfast.conf" >>"$DLOG" 2>&1 &
@@ -106,6 +106,10 @@ seen=$(staple_seen 127.0.0.1:8444)
 check "refresh: HAProxy staples the new one" grep -q "This Update: $hap_this" <<<"$seen"
 check "refresh: .ocsp beside the crt updated too" cmp -s "$DEPLOY/haproxy/hap.pem.ocsp" "$STORE/certificates/hap/staple.ocsp"
 check "refresh: HAProxy was not reloaded (same pid)" kill -0 "$HAPROXY_PID"
+check "verify: nginx checked to serve the new certificate and staple" \
+	wait_for_log "$DLOG" "event=deploy_verified cert=www addr=127.0.0.1:8443 staple=yes" 15
+check "verify: HAProxy checked too" \
+	wait_for_log "$DLOG" "event=deploy_verified cert=hap addr=127.0.0.1:8444 staple=yes" 15
 
 # Metrics: Prometheus text on metrics_listen, values from the live state.
 metrics() { curl -s --max-time 5 http://127.0.0.1:9464/metrics; }
@@ -127,7 +131,7 @@ cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
 echo "this line is not valid" >>"$LAB/holdfast.conf"
 kill -HUP "$DAEMON"
 check "sighup: broken config refused" wait_for_log "$DLOG" "event=reload_refused" 10
-check "sighup: the reason names file and line" grep -q "holdfast.conf:1[0-9]: expected" "$DLOG"
+check "sighup: the reason names file and line" grep -qE "holdfast.conf:[0-9]+: expected" "$DLOG"
 check "sighup: still running" kill -0 "$DAEMON"
 cp "$LAB/holdfast.conf.good" "$LAB/holdfast.conf"
 kill -HUP "$DAEMON"
@@ -147,6 +151,8 @@ done
 check "expiry: nginx staples nothing (not the expired one)" grep -q "no response sent" <<<"$seen"
 grep -q "no response sent" <<<"$seen" || { echo "# s_client saw:"; sed 's/^/#   /' <<<"$seen"; }
 check "expiry: it was past nextUpdate" test "$(date -u +%s)" -ge "$(date -u -d "$nu" +%s)"
+check "verify: the withdrawal was checked on the wire" \
+	wait_for_log "$DLOG" "event=deploy_verified cert=www addr=127.0.0.1:8443 staple=no" 15
 
 for _ in $(seq 60); do
 	metrics | grep -q 'holdfast_staple_valid{cert="www"} 0' && break
