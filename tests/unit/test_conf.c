@@ -150,6 +150,21 @@ static void test_errors(void)
 	conf_free(c);
 }
 
+/* The example shipped in doc/ must always be a valid configuration. */
+static void test_shipped_example(void)
+{
+	char err[CONF_ERROR_MAX];
+	struct conf *c =
+	    conf_load(HOLDFAST_SOURCE_ROOT "/doc/holdfast.conf.example", err, sizeof(err));
+
+	CHECK(c != NULL, "doc/holdfast.conf.example is valid");
+	if (c == NULL)
+		printf("# %s\n", err);
+	CHECK(c != NULL && c->cert_count == 2 && c->ca_count == 2 && c->metrics_listen != NULL,
+	      "the example defines two CAs, two certificates and metrics");
+	conf_free(c);
+}
+
 static void test_missing_file(void)
 {
 	char err[CONF_ERROR_MAX];
@@ -167,6 +182,7 @@ int main(void)
 	test_defaults();
 	test_errors();
 	test_missing_file();
+	test_shipped_example();
 	conf_free(NULL);
 	return tap_done();
 }
