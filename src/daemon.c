@@ -39,6 +39,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ocsp.h"
+#include "privsep.h"
 #include "store.h"
 #include "timeutil.h"
 
@@ -783,6 +784,10 @@ int daemon_main(const char *conf_path)
 	conf = conf_load(conf_path, err, sizeof(err));
 	if (conf == NULL) {
 		fprintf(stderr, "holdfast run: %s\n", err);
+		return EXIT_UNKNOWN;
+	}
+	if (conf->user != NULL && privsep_start(conf->user, conf_path) != 0) {
+		conf_free(conf);
 		return EXIT_UNKNOWN;
 	}
 	memset(&sa, 0, sizeof(sa));

@@ -22,6 +22,7 @@
 #include "certstore.h"
 #include "log.h"
 #include "ocsp.h"
+#include "privsep.h"
 #include "store.h"
 
 #define DEPLOY_OUTPUT_MAX        4096
@@ -193,7 +194,8 @@ static int deploy_nginx(const struct conf *conf, const struct conf_cert *cert,
 		return -1;
 	if (mine || in->force) {
 		*changed |= mine;
-		if (deploy_run(conf->nginx_reload.items, "nginx-reload") != 0)
+		if ((privsep_active() ? privsep_run(PRIV_NGINX_RELOAD, cert->name, NULL)
+		                      : deploy_run(conf->nginx_reload.items, "nginx-reload")) != 0)
 			return -1;
 		log_info("deployed", "cert=%s target=nginx include=%s staple=%s", cert->name, inc,
 		         in->staple ? "yes" : "no");
@@ -216,7 +218,9 @@ static int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
 		return -1;
 	if (mine || in->force) {
 		*changed |= mine;
-		if (deploy_run(conf->apache_reload.items, "apache-reload") != 0)
+		if ((privsep_active()
+		         ? privsep_run(PRIV_APACHE_RELOAD, cert->name, NULL)
+		         : deploy_run(conf->apache_reload.items, "apache-reload")) != 0)
 			return -1;
 		log_info("deployed", "cert=%s target=apache", cert->name);
 	}
@@ -358,7 +362,10 @@ int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
 	}
 	if (*changed && cert->deploy_hook != NULL) {
 		char *argv[] = {cert->deploy_hook, (char *)in->event, cert->name, NULL};
-		deploy_run(argv, "deploy-hook");
+		if (privsep_active())
+			privsep_run(PRIV_DEPLOY_HOOK, cert->name, in->event);
+		else
+			deploy_run(argv, "deploy-hook");
 	}
 	return rc;
 }
