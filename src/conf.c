@@ -231,6 +231,14 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 		}
 		return 0;
 	}
+	if (strcmp(key, "log") == 0) {
+		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
+			conf_error(st, st->line, key, "expected stderr or syslog, got \"%s\"", v);
+			return -1;
+		}
+		c->log_syslog = strcmp(v, "syslog") == 0;
+		return 0;
+	}
 	if (strcmp(key, "deploy_dir") == 0)
 		return set_string(st, &c->deploy_dir, key, v);
 	if (strcmp(key, "nginx_reload") == 0)

@@ -71,6 +71,7 @@ struct conf {
 	long staple_retry_min;          /* seconds, default 60 */
 	long staple_retry_max;          /* seconds, default 3600 */
 	long issue_retry_min;           /* seconds, default 60 */
+	int log_syslog;                 /* log = syslog (default stderr) */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;

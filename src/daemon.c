@@ -786,6 +786,8 @@ int daemon_main(const char *conf_path)
 		fprintf(stderr, "holdfast run: %s\n", err);
 		return EXIT_UNKNOWN;
 	}
+	if (conf->log_syslog)
+		log_use_syslog();
 	if (conf->user != NULL && privsep_start(conf->user, conf_path) != 0) {
 		conf_free(conf);
 		return EXIT_UNKNOWN;

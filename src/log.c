@@ -8,12 +8,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #define LOG_LINE_MAX 2048
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
+static int log_to_syslog;
+
+void log_use_syslog(void)
+{
+	openlog("holdfast", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_to_syslog = 1;
+}
 
 static const char *const log_level_names[] = {
     [LOG_LEVEL_DEBUG] = "debug",
@@ -66,6 +74,13 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 	if ((size_t)m >= sizeof(line) - (size_t)n)
 		m = (int)(sizeof(line) - (size_t)n - 1); /* truncated: still one line */
 	n += m;
+	if (log_to_syslog) {
+		static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+		/* Skip "ts=... ": syslog stamps the line itself. */
+		const char *rest = strchr(line, ' ');
+		syslog(prio[level], "%s", rest ? rest + 1 : line);
+		return;
+	}
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }

@@ -14,6 +14,10 @@
 
 enum log_level { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR };
 
+/* Send lines to syslog (facility daemon, ident "holdfast") instead of
+ * stderr; the ts= field is left to syslog then. */
+void log_use_syslog(void);
+
 /* Messages below this level are dropped; default LOG_LEVEL_INFO. */
 void log_set_level(enum log_level level);
 
