@@ -14,6 +14,9 @@ PACKAGES=(
 	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
 	# ACME lab and benchmark: Pebble (the CA), dnsmasq (lab DNS), lego (baseline)
 	pebble lego dnsmasq-base curl time
+	# audit: c-ares (DNS), libpsl + the list, libidn2 (IDNs); the lab's
+	# authoritative servers (knot), resolvers (unbound) and kdig
+	libc-ares-dev libpsl-dev publicsuffix libidn2-dev knot knot-dnsutils unbound
 )
 
 missing=()
@@ -33,5 +36,6 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian packages start system nginx/haproxy where systemd runs; holdfast's
-# tests start their own instances and need nothing from these.
+# The Debian packages start system nginx/haproxy (and knotd/unbound) where
+# systemd runs; holdfast's tests start their own instances, inside their own
+# network namespaces, and need nothing from these.

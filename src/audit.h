@@ -49,8 +49,8 @@ const char *audit_severity_name(enum audit_severity s);
 int audit_severity_exit(enum audit_severity s);
 
 enum audit_check {
-	AUDIT_CHECK_RDAP,             /* the lookup itself */
-	AUDIT_CHECK_STATUS,           /* hold, redemption, pending delete, ... */
+	AUDIT_CHECK_RDAP,   /* the lookup itself */
+	AUDIT_CHECK_STATUS, /* hold, redemption, pending delete, ... */
 	AUDIT_CHECK_EXPIRY,
 	AUDIT_CHECK_REGISTRAR_LOCK,   /* client * prohibited */
 	AUDIT_CHECK_REGISTRY_LOCK,    /* server * prohibited */
@@ -121,22 +121,22 @@ const char *audit_tld(const char *name);
 enum audit_severity audit_status_severity(unsigned long status);
 
 /* Statuses that make a domain fail to resolve or about to go away. */
-#define AUDIT_STATUS_CRITICAL                                                                 \
-	(RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD) |                      \
-	 RDAP_BIT(RDAP_ST_INACTIVE) | RDAP_BIT(RDAP_ST_REDEMPTION_PERIOD) |                   \
+#define AUDIT_STATUS_CRITICAL                                               \
+	(RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD) |    \
+	 RDAP_BIT(RDAP_ST_INACTIVE) | RDAP_BIT(RDAP_ST_REDEMPTION_PERIOD) | \
 	 RDAP_BIT(RDAP_ST_PENDING_DELETE) | RDAP_BIT(RDAP_ST_PENDING_RESTORE))
 #define AUDIT_STATUS_PENDING (RDAP_BIT(RDAP_ST_PENDING_TRANSFER) | RDAP_BIT(RDAP_ST_PENDING_UPDATE))
-#define AUDIT_STATUS_REGISTRAR_LOCK                                                           \
-	(RDAP_BIT(RDAP_ST_CLIENT_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_CLIENT_UPDATE_PROHIBITED) | \
-	 RDAP_BIT(RDAP_ST_CLIENT_DELETE_PROHIBITED))
-#define AUDIT_STATUS_REGISTRY_LOCK                                                            \
-	(RDAP_BIT(RDAP_ST_SERVER_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_UPDATE_PROHIBITED) | \
-	 RDAP_BIT(RDAP_ST_SERVER_DELETE_PROHIBITED))
+#define AUDIT_STATUS_REGISTRAR_LOCK                     \
+	(RDAP_BIT(RDAP_ST_CLIENT_TRANSFER_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_CLIENT_UPDATE_PROHIBITED) | RDAP_BIT(RDAP_ST_CLIENT_DELETE_PROHIBITED))
+#define AUDIT_STATUS_REGISTRY_LOCK                      \
+	(RDAP_BIT(RDAP_ST_SERVER_TRANSFER_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_SERVER_UPDATE_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_DELETE_PROHIBITED))
 /* Every flag whose change since the last audit is reported. */
-#define AUDIT_STATUS_LOCKS                                                                    \
-	(AUDIT_STATUS_REGISTRAR_LOCK | AUDIT_STATUS_REGISTRY_LOCK |                                \
-	 RDAP_BIT(RDAP_ST_CLIENT_RENEW_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_RENEW_PROHIBITED) |    \
-	 RDAP_BIT(RDAP_ST_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_UPDATE_PROHIBITED) |              \
+#define AUDIT_STATUS_LOCKS                                                                       \
+	(AUDIT_STATUS_REGISTRAR_LOCK | AUDIT_STATUS_REGISTRY_LOCK |                              \
+	 RDAP_BIT(RDAP_ST_CLIENT_RENEW_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_RENEW_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_UPDATE_PROHIBITED) |           \
 	 RDAP_BIT(RDAP_ST_DELETE_PROHIBITED) | RDAP_BIT(RDAP_ST_LOCKED))
 
 /* Findings from one domain's RDAP lookup: either one "rdap" finding saying

@@ -223,6 +223,10 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 	if (strcmp(key, "metrics_listen") == 0)
 		return set_string(st, &c->metrics_listen, key, v);
 	if (strcmp(key, "audit_interval") == 0) {
+		if (strcmp(v, "off") == 0) {
+			c->audit_interval = 0;
+			return 0;
+		}
 		c->audit_interval = parse_duration(v);
 		if (c->audit_interval <= 0) {
 			conf_error(st, st->line, key,

@@ -15,7 +15,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -109,6 +112,13 @@ struct daemon {
 	size_t site_count;
 	size_t fetches; /* staple requests in flight */
 	struct metrics_server *metrics;
+	/* the periodic audit, run as a child: holdfast audit --json */
+	pid_t audit_pid;
+	int audit_fd;
+	struct buf audit_out;
+	time_t audit_next;
+	unsigned long audit_counts[5]; /* by severity: ok info warning unknown critical */
+	int audit_done;
 	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
 	int dirty;                                    /* state file needs writing */
 	time_t state_written;
@@ -495,6 +505,101 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 	d->dirty = 1;
 }
 
+/* ---------------------------------------------------------------- audit */
+
+#define AUDIT_FIRST_DELAY 10 /* seconds after start: deploy first */
+#define AUDIT_OUTPUT_MAX  (16 * 1024 * 1024)
+
+extern char **environ;
+
+static const char *const audit_severities[5] = {"OK", "INFO", "WARNING", "UNKNOWN", "CRITICAL"};
+
+static void audit_start(struct daemon *d)
+{
+	posix_spawn_file_actions_t fa;
+	char exe[PATH_MAX];
+	char *argv[] = {exe, "audit", "-c", (char *)d->conf_path, "--json", NULL};
+	int pipefd[2];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	d->audit_next = time(NULL) + d->conf->audit_interval;
+	if (n <= 0 || pipe2(pipefd, O_CLOEXEC) != 0)
+		return;
+	exe[n] = '\0';
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (posix_spawn(&d->audit_pid, exe, &fa, NULL, argv, environ) != 0) {
+		d->audit_pid = 0;
+		close(pipefd[0]);
+	} else {
+		d->audit_fd = pipefd[0];
+		fcntl(d->audit_fd, F_SETFL, O_NONBLOCK);
+		buf_init(&d->audit_out, AUDIT_OUTPUT_MAX);
+		log_info("audit_started", "pid=%d", (int)d->audit_pid);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+}
+
+/* Drain the audit's output; when it has exited, count its findings. */
+static void audit_poll(struct daemon *d)
+{
+	char chunk[65536], path[PATH_MAX];
+	const char *p, *end;
+	int status;
+	ssize_t n;
+	size_t i;
+
+	while ((n = read(d->audit_fd, chunk, sizeof(chunk))) > 0)
+		buf_append(&d->audit_out, chunk, (size_t)n); /* past the cap: truncated */
+	if (waitpid(d->audit_pid, &status, WNOHANG) != d->audit_pid)
+		return;
+	while ((n = read(d->audit_fd, chunk, sizeof(chunk))) > 0)
+		buf_append(&d->audit_out, chunk, (size_t)n);
+	close(d->audit_fd);
+	d->audit_pid = 0;
+	memset(d->audit_counts, 0, sizeof(d->audit_counts));
+	p = (const char *)d->audit_out.data;
+	end = p ? p + d->audit_out.len : NULL;
+	while (p != NULL && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		json_t *f = json_loadb(p, (size_t)((eol ? eol : end) - p), 0, NULL);
+		const char *sev = json_string_value(json_object_get(f, "severity"));
+		for (i = 0; sev != NULL && i < 5; i++)
+			if (strcmp(sev, audit_severities[i]) == 0)
+				d->audit_counts[i]++;
+		json_decref(f);
+		p = eol ? eol + 1 : end;
+	}
+	d->audit_done = 1;
+	if (snprintf(path, sizeof(path), "%s/state/audit.jsonl", d->conf->store) <
+	        (int)sizeof(path) &&
+	    d->audit_out.data != NULL)
+		store_write_atomic(path, d->audit_out.data, d->audit_out.len, 0644);
+	buf_free(&d->audit_out);
+	if (d->audit_counts[4] > 0)
+		log_error("audit_done", "critical=%lu unknown=%lu warning=%lu exit=%d",
+		          d->audit_counts[4], d->audit_counts[3], d->audit_counts[2],
+		          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else
+		log_info("audit_done", "critical=0 unknown=%lu warning=%lu exit=%d",
+		         d->audit_counts[3], d->audit_counts[2],
+		         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	d->dirty = 1;
+}
+
+static void audit_stop(struct daemon *d)
+{
+	if (d->audit_pid > 0) {
+		kill(d->audit_pid, SIGTERM);
+		waitpid(d->audit_pid, NULL, 0);
+		close(d->audit_fd);
+		buf_free(&d->audit_out);
+		d->audit_pid = 0;
+	}
+}
+
 /* ---------------------------------------------------------------- metrics */
 
 #define METRICS_PAGE_MAX (64 * 1024 * 1024)
@@ -600,6 +705,11 @@ static void metrics_render(struct daemon *d, time_t now)
 		metric(&b, "holdfast_endpoint_attempts_total{ca=\"%s\",result=\"failed\"} %lu\n",
 		       d->conf->cas[i].name, d->ca_failed_total[i]);
 	}
+	metric(&b, "# HELP holdfast_audit_findings Findings of the last domain audit by severity.\n"
+	           "# TYPE holdfast_audit_findings gauge\n");
+	for (i = 0; d->audit_done && i < 5; i++)
+		metric(&b, "holdfast_audit_findings{severity=\"%s\"} %lu\n", audit_severities[i],
+		       d->audit_counts[i]);
 	metrics_publish(d->metrics, (const char *)b.data, b.len);
 	buf_free(&b);
 }
@@ -649,6 +759,13 @@ static void state_write(struct daemon *d, time_t now)
 	json_object_set_new(root, "started", json_string(time_format(t, sizeof(t), d->started)));
 	json_object_set_new(root, "updated", json_string(time_format(t, sizeof(t), now)));
 	json_object_set_new(root, "certificates", certs);
+	if (d->audit_done) {
+		json_t *a = json_object();
+		for (i = 0; i < 5; i++)
+			json_object_set_new(a, audit_severities[i],
+			                    json_integer((json_int_t)d->audit_counts[i]));
+		json_object_set_new(root, "audit", a);
+	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
 	if (text != NULL && snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) <
 	                        (int)sizeof(path))
@@ -804,6 +921,7 @@ int daemon_main(const char *conf_path)
 		conf_free(conf);
 		return EXIT_UNKNOWN;
 	}
+	d.audit_next = time(NULL) + AUDIT_FIRST_DELAY;
 	log_warn("daemon_started", "pid=%d config=%s certificates=%zu", (int)getpid(), conf_path,
 	         d.site_count);
 	state_write(&d, time(NULL));
@@ -865,6 +983,11 @@ int daemon_main(const char *conf_path)
 				}
 			}
 		}
+		if (d.audit_pid > 0)
+			audit_poll(&d);
+		else if (!pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
+		         now >= d.audit_next)
+			audit_start(&d);
 		if (now - d.state_written >= STATE_WRITE_EVERY)
 			state_write(&d, now);
 		if (d.fetches > 0) {
@@ -875,6 +998,7 @@ int daemon_main(const char *conf_path)
 		}
 	}
 	log_warn("daemon_stopping", "reason=signal");
+	audit_stop(&d);
 	state_write(&d, time(NULL));
 	daemon_teardown(&d);
 	conf_free(d.conf);

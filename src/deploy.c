@@ -65,7 +65,7 @@ static int path_fmt(char *dst, size_t len, const char *dir, const char *name, co
 int deploy_run(char *const argv[], const char *what)
 {
 	posix_spawn_file_actions_t fa;
-	char out[DEPLOY_OUTPUT_MAX], safe[512];
+	char out[DEPLOY_OUTPUT_MAX] = "", safe[512];
 	int pipefd[2], status = 0, rc;
 	size_t got = 0;
 	pid_t pid;

@@ -36,9 +36,9 @@
 #define DNS_RESOLVER_NAME "resolvers"
 
 static const char *const dns_outcome_names[DNS_OUTCOME_COUNT] = {
-    [DNS_NOERROR] = "noerror",   [DNS_NODATA] = "nodata",
-    [DNS_NXDOMAIN] = "nxdomain", [DNS_SERVFAIL] = "servfail",
-    [DNS_REFUSED] = "refused",   [DNS_TIMEOUT] = "timeout",
+    [DNS_NOERROR] = "noerror",         [DNS_NODATA] = "nodata",
+    [DNS_NXDOMAIN] = "nxdomain",       [DNS_SERVFAIL] = "servfail",
+    [DNS_REFUSED] = "refused",         [DNS_TIMEOUT] = "timeout",
     [DNS_UNREACHABLE] = "unreachable", [DNS_RCODE] = "rcode",
     [DNS_MALFORMED] = "malformed",     [DNS_ERROR] = "error",
 };
@@ -93,8 +93,9 @@ static int read_name(const unsigned char *msg, size_t len, size_t *off, char *ds
 			dst[out++] = '.';
 		for (unsigned int i = 0; i < l; i++) {
 			unsigned char c = msg[pos + i];
-			dst[out++] = (isalnum(c) || c == '-' || c == '_' || c == '*') ? (char)tolower(c)
-			                                                              : '?';
+			dst[out++] = (isalnum(c) || c == '-' || c == '_' || c == '*')
+			                 ? (char)tolower(c)
+			                 : '?';
 		}
 		pos += l;
 	}
@@ -203,7 +204,8 @@ int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int
 				}
 				out->ns_referral = 0;
 				add_ns(out, target);
-			} else if (section == 1 && qtype == DNS_TYPE_NS && (auth_ns || out->ns_count == 0)) {
+			} else if (section == 1 && qtype == DNS_TYPE_NS &&
+			           (auth_ns || out->ns_count == 0)) {
 				auth_ns = 1;
 				out->ns_referral = 1;
 				add_ns(out, target);
@@ -292,6 +294,33 @@ int dns_server_parse(const char *spec, char *out, size_t outlen)
 	return dns_server_format(addr, (int)port, out, outlen);
 }
 
+size_t dns_system_resolvers(char (*out)[DNS_SERVER_MAX], size_t max)
+{
+	struct ares_addr_port_node *servers = NULL, *s;
+	ares_channel ch = NULL;
+	char addr[DNS_ADDR_MAX];
+	size_t n = 0;
+
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return 0;
+	if (ares_init(&ch) != ARES_SUCCESS)
+		goto out;
+	if (ares_get_servers_ports(ch, &servers) == ARES_SUCCESS) {
+		for (s = servers; s != NULL && n < max; s = s->next) {
+			if (inet_ntop(s->family, &s->addr, addr, sizeof(addr)) == NULL)
+				continue;
+			if (dns_server_format(addr, s->udp_port ? s->udp_port : DNS_PORT_DEFAULT,
+			                      out[n], DNS_SERVER_MAX) == 0)
+				n++;
+		}
+		ares_free_data(servers);
+	}
+	ares_destroy(ch);
+out:
+	ares_library_cleanup();
+	return n;
+}
+
 /* ---------------------------------------------------------------- client */
 
 struct dns_channel;
@@ -321,6 +350,8 @@ struct dns_client {
 	struct dns_channel **chans;
 	size_t chan_count, chan_cap;
 	size_t pending;
+	size_t in_flight; /* sent and not answered, over all channels */
+	size_t next_pump; /* round-robin start, so no channel starves */
 	int destroying;
 	/* fd -> channel for the sockets last handed out by dns_client_fds */
 	struct dns_channel **fd_chan;
@@ -332,12 +363,13 @@ void dns_options_default(struct dns_options *opt)
 	opt->timeout_ms = DNS_TIMEOUT_MS_DEFAULT;
 	opt->tries = DNS_TRIES_DEFAULT;
 	opt->per_server = DNS_PER_SERVER_DEFAULT;
+	opt->in_flight = DNS_IN_FLIGHT_DEFAULT;
 }
 
 struct dns_client *dns_client_new(const struct dns_options *opt, char *const *resolvers,
                                   size_t count)
 {
-	struct dns_client *dc = NULL;
+	struct dns_client *dc = NULL, *ret = NULL;
 	size_t i, len = 1;
 	char *p;
 
@@ -347,15 +379,17 @@ struct dns_client *dns_client_new(const struct dns_options *opt, char *const *re
 	}
 	dc = calloc(1, sizeof(*dc));
 	if (dc == NULL)
-		goto fail;
+		goto out;
 	dc->opt = *opt;
 	if (dc->opt.per_server == 0)
 		dc->opt.per_server = 1;
+	if (dc->opt.in_flight == 0)
+		dc->opt.in_flight = 1;
 	for (i = 0; i < count; i++)
 		len += strlen(resolvers[i]) + 1;
 	dc->resolver_csv = calloc(1, len);
 	if (dc->resolver_csv == NULL)
-		goto fail;
+		goto out;
 	p = dc->resolver_csv;
 	for (i = 0; i < count; i++) {
 		size_t n = strlen(resolvers[i]);
@@ -365,24 +399,33 @@ struct dns_client *dns_client_new(const struct dns_options *opt, char *const *re
 		p += n;
 	}
 	*p = '\0';
-	return dc;
-fail:
-	log_error("dns_init_failed", "reason=\"out of memory\"");
+	ret = dc;
+	dc = NULL;
+out:
+	if (ret == NULL) {
+		log_error("dns_init_failed", "reason=\"out of memory\"");
+		ares_library_cleanup();
+	}
 	free(dc);
-	ares_library_cleanup();
-	return NULL;
+	return ret;
 }
 
 static void channel_free(struct dns_client *dc, struct dns_channel *c)
 {
 	struct dns_op *op, *next;
 
-	ares_destroy(c->ch); /* callbacks see ARES_EDESTRUCTION and free their ops */
+	ares_destroy(c->ch); /* callbacks see ARES_EDESTRUCTION: DNS_ERROR */
 	for (op = c->head; op != NULL; op = next) {
+		struct dns_reply cancelled;
+
 		next = op->next;
+		memset(&cancelled, 0, sizeof(cancelled));
+		cancelled.outcome = DNS_ERROR;
+		snprintf(cancelled.server, sizeof(cancelled.server), "%s", c->server);
+		dc->pending--;
+		op->done(&cancelled, op->arg);
 		ares_free_string(op->qbuf);
 		free(op);
-		dc->pending--;
 	}
 	free(c);
 }
@@ -435,13 +478,15 @@ static struct dns_channel *channel_get(struct dns_client *dc, const char *server
 	o.tries = dc->opt.tries;
 	rc = ares_init_options(&c->ch, &o, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
 	if (rc != ARES_SUCCESS) {
-		log_error("dns_channel_failed", "server=\"%s\" reason=\"%s\"", key, ares_strerror(rc));
+		log_error("dns_channel_failed", "server=\"%s\" reason=\"%s\"", key,
+		          ares_strerror(rc));
 		free(c);
 		return NULL;
 	}
 	rc = ares_set_servers_ports_csv(c->ch, server ? server : dc->resolver_csv);
 	if (rc != ARES_SUCCESS) {
-		log_error("dns_channel_failed", "server=\"%s\" reason=\"%s\"", key, ares_strerror(rc));
+		log_error("dns_channel_failed", "server=\"%s\" reason=\"%s\"", key,
+		          ares_strerror(rc));
 		ares_destroy(c->ch);
 		free(c);
 		return NULL;
@@ -479,36 +524,30 @@ static void ares_done(void *arg, int status, int timeouts, unsigned char *abuf, 
 {
 	struct dns_op *op = arg;
 	struct dns_client *dc = op->dc;
-	struct dns_reply *reply = NULL;
+	struct dns_reply reply;
 
 	(void)timeouts;
 	op->chan->in_flight--;
+	dc->in_flight--;
 	dc->pending--;
-	if (dc->destroying || status == ARES_EDESTRUCTION)
-		goto out;
-	reply = calloc(1, sizeof(*reply));
-	if (reply == NULL) {
-		struct dns_reply small;
-		memset(&small, 0, sizeof(small));
-		small.outcome = DNS_ERROR;
-		op->done(&small, op->arg);
-		goto out;
-	}
+	memset(&reply, 0, sizeof(reply));
 	if (status == ARES_SUCCESS && abuf != NULL && alen > 0)
-		(void)dns_reply_parse(abuf, (size_t)alen, op->name, op->qtype, reply);
+		(void)dns_reply_parse(abuf, (size_t)alen, op->name, op->qtype, &reply);
 	else
-		reply->outcome = outcome_from_ares(status);
-	snprintf(reply->server, sizeof(reply->server), "%s", op->chan->server);
-	op->done(reply, op->arg);
-out:
-	free(reply);
+		reply.outcome = outcome_from_ares(status); /* ARES_EDESTRUCTION: DNS_ERROR */
+	snprintf(reply.server, sizeof(reply.server), "%s", op->chan->server);
+	log_debug("dns_answer", "server=\"%s\" name=%s type=%d outcome=%s addresses=%zu ns=%zu",
+	          op->chan->server[0] ? op->chan->server : DNS_RESOLVER_NAME, op->name, op->qtype,
+	          dns_outcome_name(reply.outcome), reply.addr_count, reply.ns_count);
+	op->done(&reply, op->arg);
 	free(op);
 }
 
 /* Send queued queries while the channel has room. */
-static void channel_pump(struct dns_channel *c, size_t per_server)
+static void channel_pump(struct dns_client *dc, struct dns_channel *c)
 {
-	while (c->head != NULL && c->in_flight < per_server) {
+	while (c->head != NULL && c->in_flight < dc->opt.per_server &&
+	       dc->in_flight < dc->opt.in_flight) {
 		struct dns_op *op = c->head;
 		unsigned char *qbuf = op->qbuf;
 
@@ -516,6 +555,7 @@ static void channel_pump(struct dns_channel *c, size_t per_server)
 		if (c->head == NULL)
 			c->tail = NULL;
 		c->in_flight++;
+		dc->in_flight++;
 		op->qbuf = NULL;
 		/* ares_done() may run (and free op) before ares_send() returns. */
 		ares_send(c->ch, qbuf, op->qlen, ares_done, op);
@@ -523,24 +563,25 @@ static void channel_pump(struct dns_channel *c, size_t per_server)
 	}
 }
 
-int dns_query(struct dns_client *dc, const char *server, const char *name, int qtype,
-              int recursion, dns_done_fn done, void *arg)
+int dns_query(struct dns_client *dc, const char *server, const char *name, int qtype, int recursion,
+              dns_done_fn done, void *arg)
 {
-	struct dns_channel *c;
+	struct dns_channel *c = NULL;
 	struct dns_op *op = NULL;
 	struct dns_reply fail;
-	int rc;
+	int ret = -1;
 
+	if (dc->destroying)
+		goto out; /* a callback asking again while the client is freed */
 	c = channel_get(dc, server);
 	if (c == NULL || strlen(name) >= DNS_NAME_MAX)
-		goto fail;
+		goto out;
 	op = calloc(1, sizeof(*op));
 	if (op == NULL)
-		goto fail;
-	rc = ares_create_query(name, 1 /* IN */, qtype, 0, recursion ? 1 : 0, &op->qbuf, &op->qlen,
-	                       0);
-	if (rc != ARES_SUCCESS)
-		goto fail;
+		goto out;
+	if (ares_create_query(name, 1 /* IN */, qtype, 0, recursion ? 1 : 0, &op->qbuf, &op->qlen,
+	                      0) != ARES_SUCCESS)
+		goto out;
 	op->dc = dc;
 	op->chan = c;
 	snprintf(op->name, sizeof(op->name), "%s", name);
@@ -553,15 +594,18 @@ int dns_query(struct dns_client *dc, const char *server, const char *name, int q
 		c->head = op;
 	c->tail = op;
 	dc->pending++;
-	channel_pump(c, dc->opt.per_server);
-	return 0;
-fail:
-	free(op);
-	memset(&fail, 0, sizeof(fail));
-	fail.outcome = DNS_ERROR;
-	snprintf(fail.server, sizeof(fail.server), "%s", server ? server : "");
-	done(&fail, arg);
-	return -1;
+	op = NULL; /* queued: the channel owns it */
+	channel_pump(dc, c);
+	ret = 0;
+out:
+	if (ret != 0) {
+		free(op);
+		memset(&fail, 0, sizeof(fail));
+		fail.outcome = DNS_ERROR;
+		snprintf(fail.server, sizeof(fail.server), "%s", server ? server : "");
+		done(&fail, arg);
+	}
+	return ret;
 }
 
 size_t dns_client_fds(struct dns_client *dc, struct pollfd *fds, size_t max)
@@ -577,9 +621,10 @@ size_t dns_client_fds(struct dns_client *dc, struct pollfd *fds, size_t max)
 		bits = ares_getsock(c->ch, socks, DNS_SOCKS_PER_CH);
 		for (j = 0; j < DNS_SOCKS_PER_CH && n < max; j++) {
 			short ev = 0;
-			if (ARES_GETSOCK_READABLE(bits, j))
+			/* c-ares's own macros shift a signed 1 into the sign bit. */
+			if (((unsigned int)bits >> j) & 1u)
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, j))
+			if (((unsigned int)bits >> (j + ARES_GETSOCK_MAXNUM)) & 1u)
 				ev |= POLLOUT;
 			if (ev == 0)
 				continue;
@@ -633,7 +678,8 @@ void dns_client_process(struct dns_client *dc, const struct pollfd *fds, size_t 
 		c = dc->fd_chan[fds[i].fd];
 		if (c == NULL)
 			continue;
-		ares_process_fd(c->ch, (r & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
+		ares_process_fd(c->ch,
+		                (r & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD,
 		                (r & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD);
 	}
 	/* Timeouts, then whatever the freed slots allow.  Channels may be added
@@ -643,7 +689,9 @@ void dns_client_process(struct dns_client *dc, const struct pollfd *fds, size_t 
 			ares_process_fd(dc->chans[i]->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	}
 	for (i = 0; i < dc->chan_count; i++)
-		channel_pump(dc->chans[i], dc->opt.per_server);
+		channel_pump(dc, dc->chans[(dc->next_pump + i) % dc->chan_count]);
+	if (dc->chan_count > 0)
+		dc->next_pump = (dc->next_pump + 1) % dc->chan_count;
 }
 
 size_t dns_client_pending(const struct dns_client *dc)

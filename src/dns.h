@@ -10,7 +10,8 @@
  * servers and addresses of name servers).
  *
  * Built on c-ares (one channel per server, so a slow server never delays the
- * others), with at most per_server queries outstanding per server.  The
+ * others), with at most per_server queries outstanding per server and
+ * in_flight in all (so a thousand servers never need a thousand sockets).  The
  * answer is parsed here, not by c-ares, into a dns_reply: the rcode class
  * (NOERROR, NODATA, NXDOMAIN, SERVFAIL, REFUSED, timeout, ... each named),
  * the addresses, the NS set from the answer or from a referral, and glue.
@@ -33,6 +34,7 @@
 #define DNS_REPLY_NS_MAX       16
 #define DNS_REPLY_GLUE_MAX     16
 #define DNS_PER_SERVER_DEFAULT 32
+#define DNS_IN_FLIGHT_DEFAULT  256  /* in all; each outstanding server holds a socket */
 #define DNS_TIMEOUT_MS_DEFAULT 1500 /* first try; c-ares doubles it per round */
 #define DNS_TRIES_DEFAULT      2
 #define DNS_PORT_DEFAULT       53
@@ -91,10 +93,15 @@ int dns_server_parse(const char *spec, char *out, size_t outlen);
 /* Same, from an address and port. */
 int dns_server_format(const char *addr, int port, char *out, size_t outlen);
 
+/* The system's configured name servers (/etc/resolv.conf, read by c-ares),
+ * as "IP:PORT" into out; returns how many (at most max). */
+size_t dns_system_resolvers(char (*out)[DNS_SERVER_MAX], size_t max);
+
 struct dns_options {
 	int timeout_ms;
 	int tries;
 	size_t per_server;
+	size_t in_flight;
 };
 
 void dns_options_default(struct dns_options *opt);
@@ -106,7 +113,9 @@ struct dns_client;
 struct dns_client *dns_client_new(const struct dns_options *opt, char *const *resolvers,
                                   size_t count);
 
-/* Pending queries are cancelled without calling their callbacks. */
+/* Pending queries are cancelled: each callback runs once more with
+ * DNS_ERROR (and a dns_query() from it fails at once), so whoever owns a
+ * query's context can free it. */
 void dns_client_free(struct dns_client *dc);
 
 typedef void (*dns_done_fn)(const struct dns_reply *reply, void *arg);
@@ -115,8 +124,8 @@ typedef void (*dns_done_fn)(const struct dns_reply *reply, void *arg);
  * done is called exactly once, from dns_client_process() (or at once when
  * the query cannot be made).  Returns 0, or -1 when done was called with
  * DNS_ERROR already. */
-int dns_query(struct dns_client *dc, const char *server, const char *name, int qtype,
-              int recursion, dns_done_fn done, void *arg);
+int dns_query(struct dns_client *dc, const char *server, const char *name, int qtype, int recursion,
+              dns_done_fn done, void *arg);
 
 /* Sockets to wait on (events POLLIN/POLLOUT) into fds; returns how many
  * were written (at most max). */

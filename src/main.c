@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"revoke", cmd_revoke, "revoke a certificate at the CA that issued it"},
     {"run", cmd_run, "the daemon: issue, staple and deploy, unattended"},
     {"status", cmd_status, "state of every certificate (monitoring exit codes)"},
+    {"audit", cmd_audit, "audit the domains the deployment depends on"},
 };
 
 static void usage(FILE *f)

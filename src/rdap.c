@@ -267,8 +267,8 @@ static int parse_status(const json_t *root, struct rdap_domain *d, char *err, si
 		if (used + 3 < sizeof(d->unknown_status)) {
 			char tmp[64];
 			copy_text(tmp, sizeof(tmp), json_string_value(v));
-			n = snprintf(d->unknown_status + used, sizeof(d->unknown_status) - used, "%s%s",
-			             used ? ", " : "", tmp);
+			n = snprintf(d->unknown_status + used, sizeof(d->unknown_status) - used,
+			             "%s%s", used ? ", " : "", tmp);
 			if (n > 0 && (size_t)n < sizeof(d->unknown_status) - used)
 				used += (size_t)n;
 		}
@@ -424,8 +424,7 @@ static int find_registrar(const json_t *obj, int depth, struct rdap_domain *d, c
 	return 0;
 }
 
-static int parse_nameservers(const json_t *root, struct rdap_domain *d, char *err,
-                             size_t errlen)
+static int parse_nameservers(const json_t *root, struct rdap_domain *d, char *err, size_t errlen)
 {
 	const char *bad = NULL, *name;
 	json_t *a = member_array(root, "nameservers", &bad), *ns;
@@ -478,7 +477,8 @@ static int parse_links(const json_t *root, struct rdap_domain *d, char *err, siz
 		rel = member_string(l, "rel", 64);
 		type = member_string(l, "type", 128);
 		href = member_string(l, "href", RDAP_URL_MAX);
-		if (rel == NULL || type == NULL || href == NULL || strcasecmp(rel, "related") != 0 ||
+		if (rel == NULL || type == NULL || href == NULL ||
+		    strcasecmp(rel, "related") != 0 ||
 		    strncasecmp(type, "application/rdap+json", 21) != 0)
 			continue;
 		if (strncasecmp(href, "http://", 7) != 0 && strncasecmp(href, "https://", 8) != 0)
@@ -528,9 +528,11 @@ int rdap_domain_parse(const char *json, size_t len, struct rdap_domain *out, cha
 		set_err(err, errlen, "no valid ldhName");
 		goto out;
 	}
-	if (parse_status(root, out, err, errlen) != 0 || parse_events(root, out, err, errlen) != 0 ||
+	if (parse_status(root, out, err, errlen) != 0 ||
+	    parse_events(root, out, err, errlen) != 0 ||
 	    find_registrar(root, 0, out, err, errlen) < 0 ||
-	    parse_nameservers(root, out, err, errlen) != 0 || parse_links(root, out, err, errlen) != 0)
+	    parse_nameservers(root, out, err, errlen) != 0 ||
+	    parse_links(root, out, err, errlen) != 0)
 		goto out;
 	sd = json_object_get(root, "secureDNS");
 	if (sd != NULL) {
@@ -555,8 +557,7 @@ out:
 
 int rdap_domain_incomplete(const struct rdap_domain *d)
 {
-	return !d->has_status || !d->has_expiry || d->registrar[0] == '\0' ||
-	       !d->has_nameservers;
+	return !d->has_status || !d->has_expiry || d->registrar[0] == '\0' || !d->has_nameservers;
 }
 
 void rdap_domain_merge(struct rdap_domain *dst, const struct rdap_domain *src)
@@ -644,8 +645,7 @@ static const char *service_url(const json_t *urls)
 	return first_http;
 }
 
-struct rdap_bootstrap *rdap_bootstrap_parse(const char *json, size_t len, char *err,
-                                            size_t errlen)
+struct rdap_bootstrap *rdap_bootstrap_parse(const char *json, size_t len, char *err, size_t errlen)
 {
 	struct rdap_bootstrap *bs = NULL, *ret = NULL;
 	json_t *root = NULL, *services, *svc, *tlds, *urls, *t;
@@ -687,8 +687,8 @@ struct rdap_bootstrap *rdap_bootstrap_parse(const char *json, size_t len, char *
 		goto out;
 	}
 	bs = calloc(1, sizeof(*bs));
-	if (bs == NULL || (n_entries > 0 && (bs->entries = calloc(n_entries, sizeof(*bs->entries))) ==
-	                                        NULL) ||
+	if (bs == NULL ||
+	    (n_entries > 0 && (bs->entries = calloc(n_entries, sizeof(*bs->entries))) == NULL) ||
 	    (n_services > 0 && (bs->urls = calloc(n_services, sizeof(char *))) == NULL)) {
 		set_err(err, errlen, "out of memory");
 		goto out;
@@ -736,7 +736,7 @@ int rdap_bootstrap_lookup(const struct rdap_bootstrap *bs, const char *domain, c
                           size_t urllen)
 {
 	const char *p = domain;
-	struct rdap_bootstrap_entry key, *hit;
+	struct rdap_bootstrap_entry key = {0}, *hit;
 	const char *u;
 
 	if (bs == NULL || domain == NULL)
@@ -744,9 +744,9 @@ int rdap_bootstrap_lookup(const struct rdap_bootstrap *bs, const char *domain, c
 	/* Longest suffix first: "a.b.c", then "b.c", then "c". */
 	while (p != NULL && *p != '\0') {
 		key.suffix = (char *)p;
-		hit = bs->count ? bsearch(&key, bs->entries, bs->count, sizeof(*bs->entries),
-		                          entry_cmp)
-		                : NULL;
+		hit = bs->count
+		          ? bsearch(&key, bs->entries, bs->count, sizeof(*bs->entries), entry_cmp)
+		          : NULL;
 		if (hit != NULL) {
 			u = bs->urls[hit->url];
 			if (strlen(u) >= urllen)
@@ -834,8 +834,7 @@ static void mkdir_parent(const char *path)
 }
 
 struct rdap_bootstrap *rdap_bootstrap_load(const char *source, const char *cache_path,
-                                           const struct http_options *opt, char *err,
-                                           size_t errlen)
+                                           const struct http_options *opt, char *err, size_t errlen)
 {
 	struct http_options o = *opt;
 	struct http_client *client = NULL;
@@ -865,8 +864,8 @@ struct rdap_bootstrap *rdap_bootstrap_load(const char *source, const char *cache
 		goto fallback;
 	}
 	if (req.outcome != HTTP_OUTCOME_OK || req.status != 200) {
-		set_err(err, errlen, "%s: %s %ld %s", source, http_outcome_name(req.outcome), req.status,
-		        req.detail);
+		set_err(err, errlen, "%s: %s %ld %s", source, http_outcome_name(req.outcome),
+		        req.status, req.detail);
 		goto fallback;
 	}
 	bs = rdap_bootstrap_parse((const char *)req.body.data, req.body.len, perr, sizeof(perr));
@@ -889,8 +888,8 @@ fallback:
 		bs = bootstrap_from_file(cache_path, perr, sizeof(perr));
 		if (bs != NULL) {
 			char why[RDAP_DETAIL_MAX];
-			log_warn("rdap_bootstrap_stale", "url=\"%s\" cache=\"%s\" reason=\"%s\"", safe,
-			         cache_path, log_safe(why, sizeof(why), err));
+			log_warn("rdap_bootstrap_stale", "url=\"%s\" cache=\"%s\" reason=\"%s\"",
+			         safe, cache_path, log_safe(why, sizeof(why), err));
 		}
 	}
 out:
@@ -937,8 +936,7 @@ static int content_type_ok(const char *ct)
 	       (n == 16 && strncasecmp(ct, "application/json", n) == 0);
 }
 
-enum rdap_outcome rdap_classify(enum http_outcome transport, long status,
-                                const char *content_type)
+enum rdap_outcome rdap_classify(enum http_outcome transport, long status, const char *content_type)
 {
 	if (transport == HTTP_OUTCOME_TOO_LARGE)
 		return RDAP_TOO_LARGE;
@@ -1146,11 +1144,12 @@ static int job_start_stage(struct rdap_client *rc, struct rdap_job *job, const c
 	return enqueue(rc, job);
 }
 
-int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs,
-                       const char *domain, struct rdap_result *res)
+int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs, const char *domain,
+                       struct rdap_result *res)
 {
 	struct rdap_job *job = NULL;
 	char base[RDAP_URL_MAX];
+	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->domain.dnssec = -1;
@@ -1162,7 +1161,8 @@ int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs,
 	}
 	if (rdap_bootstrap_lookup(bs, domain, base, sizeof(base)) != 0) {
 		res->outcome = RDAP_NO_SERVICE;
-		snprintf(res->detail, sizeof(res->detail), "no RDAP service for this TLD in the bootstrap");
+		snprintf(res->detail, sizeof(res->detail),
+		         "no RDAP service for this TLD in the bootstrap");
 		res->done = 1;
 		return 0;
 	}
@@ -1174,23 +1174,26 @@ int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs,
 	}
 	job = calloc(1, sizeof(*job));
 	if (job == NULL)
-		goto oom;
+		goto out;
 	job->res = res;
 	memcpy(job->domain, domain, strlen(domain) + 1);
 	if (job_start_stage(rc, job, res->url) != 0)
-		goto oom;
+		goto out;
 	rc->pending++;
 	job->next = rc->live;
 	if (rc->live != NULL)
 		rc->live->prev = job;
 	rc->live = job;
-	return 0;
-oom:
-	free(job);
-	res->outcome = RDAP_UNREACHABLE;
-	snprintf(res->detail, sizeof(res->detail), "out of memory");
-	res->done = 1;
-	return -1;
+	job = NULL; /* the client owns it now */
+	ret = 0;
+out:
+	if (ret != 0) {
+		free(job);
+		res->outcome = RDAP_UNREACHABLE;
+		snprintf(res->detail, sizeof(res->detail), "out of memory");
+		res->done = 1;
+	}
+	return ret;
 }
 
 /* Hand waiting jobs to the HTTP client where their server has room. */
@@ -1212,7 +1215,8 @@ static void dispatch(struct rdap_client *rc, double now)
 		job->req = calloc(1, sizeof(*job->req));
 		if (job->req == NULL || http_request_init(job->req, job->url) != 0) {
 			job->res->outcome = RDAP_UNREACHABLE;
-			snprintf(job->res->detail, sizeof(job->res->detail), "cannot start request");
+			snprintf(job->res->detail, sizeof(job->res->detail),
+			         "cannot start request");
 			job_finish(rc, job);
 			continue;
 		}
@@ -1258,23 +1262,28 @@ static void rdap_http_done(struct http_request *req, void *ctx)
 	o = rdap_classify(req->outcome, req->status, req->content_type);
 	if (!job->registrar_stage)
 		res->http_status = req->status;
-	if (o == RDAP_OK &&
-	    rdap_domain_parse((const char *)req->body.data, req->body.len, &parsed, perr,
-	                      sizeof(perr)) != 0)
+	if (o == RDAP_OK && rdap_domain_parse((const char *)req->body.data, req->body.len, &parsed,
+	                                      perr, sizeof(perr)) != 0)
 		o = RDAP_MALFORMED;
+	/* An answer about another domain is no answer about this one. */
+	if (o == RDAP_OK && strcasecmp(parsed.ldh_name, job->domain) != 0) {
+		set_err(perr, sizeof(perr), "the answer is about %s", parsed.ldh_name);
+		o = RDAP_MALFORMED;
+	}
 	job->req = NULL;
 	if (o == RDAP_RATE_LIMITED) {
 		if (retry_later(rc, job, req, &wait) == 0) {
-			log_info("rdap_rate_limited", "domain=%s url=\"%s\" retry_after=%ld", job->domain,
-			         log_safe(safe_url, sizeof(safe_url), job->url), wait);
+			log_info("rdap_rate_limited", "domain=%s url=\"%s\" retry_after=%ld",
+			         job->domain, log_safe(safe_url, sizeof(safe_url), job->url), wait);
 			http_request_cleanup(req);
 			free(req);
 			return;
 		}
-		snprintf(perr, sizeof(perr), "429 Too Many Requests (Retry-After %ld s, %d retries)",
-		         wait, job->retries);
+		snprintf(perr, sizeof(perr),
+		         "429 Too Many Requests (Retry-After %ld s, %d retries)", wait,
+		         job->retries);
 	} else if (o == RDAP_UNREACHABLE || o == RDAP_TOO_LARGE) {
-		snprintf(perr, sizeof(perr), "%s: %s", http_outcome_name(req->outcome), req->detail);
+		set_err(perr, sizeof(perr), "%s: %s", http_outcome_name(req->outcome), req->detail);
 	} else if (o == RDAP_CONTENT_TYPE) {
 		char ct[HTTP_CONTENT_TYPE_MAX];
 		snprintf(perr, sizeof(perr), "Content-Type \"%s\"",
@@ -1315,6 +1324,11 @@ static void rdap_http_done(struct http_request *req, void *ctx)
 		res->referral_outcome = RDAP_UNREACHABLE;
 	}
 	job_finish(rc, job);
+}
+
+size_t rdap_client_pending(const struct rdap_client *rc)
+{
+	return rc->pending;
 }
 
 int rdap_client_step(struct rdap_client *rc, struct curl_waitfd *extra, unsigned int extra_count,

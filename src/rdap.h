@@ -102,17 +102,17 @@ const char *rdap_status_list(unsigned long set, char *dst, size_t dstlen);
 
 struct rdap_domain {
 	char ldh_name[RDAP_NAME_MAX];
-	unsigned long status;   /* RDAP_BIT(enum rdap_status) set */
-	int has_status;         /* the answer carried a status array */
+	unsigned long status;                 /* RDAP_BIT(enum rdap_status) set */
+	int has_status;                       /* the answer carried a status array */
 	char unknown_status[RDAP_DETAIL_MAX]; /* values not in the table, for evidence */
 	time_t expires;
 	int has_expiry;
-	char registrar[RDAP_REGISTRAR_MAX]; /* "" when absent */
-	long registrar_iana_id;             /* 0 when absent */
+	char registrar[RDAP_REGISTRAR_MAX];           /* "" when absent */
+	long registrar_iana_id;                       /* 0 when absent */
 	char nameservers[RDAP_NS_MAX][RDAP_NAME_MAX]; /* lower case, no trailing dot */
 	size_t ns_count;
 	int has_nameservers;
-	int dnssec; /* secureDNS.delegationSigned: 1, 0, or -1 when absent */
+	int dnssec;                       /* secureDNS.delegationSigned: 1, 0, or -1 when absent */
 	char registrar_url[RDAP_URL_MAX]; /* related rdap+json link, "" when none */
 };
 
@@ -134,8 +134,7 @@ void rdap_domain_merge(struct rdap_domain *dst, const struct rdap_domain *src);
 struct rdap_bootstrap;
 
 /* Parse dns.json (RFC 9224 section 4).  New object, or NULL with err. */
-struct rdap_bootstrap *rdap_bootstrap_parse(const char *json, size_t len, char *err,
-                                            size_t errlen);
+struct rdap_bootstrap *rdap_bootstrap_parse(const char *json, size_t len, char *err, size_t errlen);
 void rdap_bootstrap_free(struct rdap_bootstrap *bs);
 
 /* Base URL serving domain (longest matching suffix; https preferred) into
@@ -159,23 +158,22 @@ int rdap_domain_url(const char *base, const char *name, char *dst, size_t dstlen
 
 enum rdap_outcome {
 	RDAP_OK,
-	RDAP_NO_SERVICE,    /* the bootstrap names no server for the TLD */
-	RDAP_NOT_FOUND,     /* 404 */
-	RDAP_RATE_LIMITED,  /* 429, retries exhausted or Retry-After too long */
-	RDAP_SERVER_ERROR,  /* 5xx */
-	RDAP_HTTP_STATUS,   /* any other non-200 status */
-	RDAP_CONTENT_TYPE,  /* 200 but not application/rdap+json (or json) */
-	RDAP_MALFORMED,     /* 200 but not an RDAP domain object */
-	RDAP_TOO_LARGE,     /* body over RDAP_BODY_MAX */
-	RDAP_UNREACHABLE,   /* resolve, connect, timeout, TLS, transport */
+	RDAP_NO_SERVICE,   /* the bootstrap names no server for the TLD */
+	RDAP_NOT_FOUND,    /* 404 */
+	RDAP_RATE_LIMITED, /* 429, retries exhausted or Retry-After too long */
+	RDAP_SERVER_ERROR, /* 5xx */
+	RDAP_HTTP_STATUS,  /* any other non-200 status */
+	RDAP_CONTENT_TYPE, /* 200 but not application/rdap+json (or json) */
+	RDAP_MALFORMED,    /* 200 but not an RDAP domain object */
+	RDAP_TOO_LARGE,    /* body over RDAP_BODY_MAX */
+	RDAP_UNREACHABLE,  /* resolve, connect, timeout, TLS, transport */
 	RDAP_OUTCOME_COUNT
 };
 
 const char *rdap_outcome_name(enum rdap_outcome o);
 
 /* Classify a finished HTTP exchange (before parsing the body).  Pure. */
-enum rdap_outcome rdap_classify(enum http_outcome transport, long status,
-                                const char *content_type);
+enum rdap_outcome rdap_classify(enum http_outcome transport, long status, const char *content_type);
 
 /* Seconds to wait from a Retry-After value (delta-seconds or an HTTP-date
  * relative to now); RDAP_RETRY_AFTER_DEFAULT when value is NULL or
@@ -212,8 +210,11 @@ void rdap_client_free(struct rdap_client *rc);
 /* Queue a lookup of domain; res (not owned, must live until res->done) is
  * filled when it finishes.  bs may be NULL (then RDAP_NO_SERVICE).
  * Returns 0, or -1 when out of memory (res is then done with an error). */
-int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs,
-                       const char *domain, struct rdap_result *res);
+int rdap_client_submit(struct rdap_client *rc, const struct rdap_bootstrap *bs, const char *domain,
+                       struct rdap_result *res);
+
+/* Lookups submitted and not yet done. */
+size_t rdap_client_pending(const struct rdap_client *rc);
 
 /* Make progress, waiting at most timeout_ms for the network or for one of
  * the extra descriptors (so a caller can drive DNS from the same loop).

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-int url_host(const char *url, char *host, size_t hostlen, int with_port,
-             enum url_host_kind *kind)
+int url_host(const char *url, char *host, size_t hostlen, int with_port, enum url_host_kind *kind)
 {
 	const char *p, *end, *at, *h, *he, *port = NULL;
 	size_t n, i, plen = 0;
@@ -69,9 +68,10 @@ int url_host(const char *url, char *host, size_t hostlen, int with_port,
 			return -1;
 	}
 	if (kind != NULL)
-		*kind = (inet_pton(AF_INET, tmp, probe) == 1 || inet_pton(AF_INET6, tmp, probe) == 1)
-		            ? URL_HOST_IP
-		            : URL_HOST_NAME;
+		*kind =
+		    (inet_pton(AF_INET, tmp, probe) == 1 || inet_pton(AF_INET6, tmp, probe) == 1)
+		        ? URL_HOST_IP
+		        : URL_HOST_NAME;
 	if (with_port && plen > 0) {
 		int w = snprintf(host, hostlen, "%s:%.*s", tmp, (int)plen, port);
 		if (w < 0 || (size_t)w >= hostlen)

@@ -16,7 +16,6 @@ enum url_host_kind { URL_HOST_NAME, URL_HOST_IP };
  * names one (a per-server key).  *kind (may be NULL) tells a DNS name from an
  * IPv4/IPv6 literal.  Returns 0, or -1 when url is not http(s), has no host,
  * or host does not fit. */
-int url_host(const char *url, char *host, size_t hostlen, int with_port,
-             enum url_host_kind *kind);
+int url_host(const char *url, char *host, size_t hostlen, int with_port, enum url_host_kind *kind);
 
 #endif

@@ -17,5 +17,6 @@ int cmd_renew(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -199,6 +199,32 @@ int cmd_status(int argc, char **argv)
 		if (have)
 			cert_info_free(&ci);
 	}
+	{
+		/* The daemon's last domain audit: its CRITICAL and WARNING
+		 * findings count toward the exit code (details: holdfast audit). */
+		json_t *a = json_object_get(daemon_state, "audit");
+		long crit = (long)json_integer_value(json_object_get(a, "CRITICAL"));
+		long warn = (long)json_integer_value(json_object_get(a, "WARNING"));
+		long unk = (long)json_integer_value(json_object_get(a, "UNKNOWN"));
+		if (json_is_object(a)) {
+			int st = crit > 0 ? EXIT_CRITICAL : warn > 0 ? EXIT_WARNING : EXIT_OK;
+			worst = worse(worst, st);
+			if (as_json) {
+				char *line;
+				json_t *o = json_pack("{s:s, s:s, s:O}", "audit", "last", "result",
+				                      exit_code_name(st), "findings", a);
+				line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+				if (line != NULL)
+					printf("%s\n", line);
+				free(line);
+				json_decref(o);
+			} else {
+				printf("audit: %s critical=%ld warning=%ld unknown=%ld (details: "
+				       "holdfast audit)\n",
+				       exit_code_name(st), crit, warn, unk);
+			}
+		}
+	}
 	if (!as_json && json_is_object(endpoints)) {
 		const char *k;
 		json_t *e;

@@ -54,7 +54,7 @@ mkdir -p "$NGX/tmp"
 	printf '    server {\n        listen 127.0.0.1:8443 ssl;\n        include %s/nginx/www.conf;\n        location / { return 200 "lab\\n"; }\n    }\n}\n' "$DEPLOY"
 } >"$NGX/nginx.conf"
 
-printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" "metrics_listen = 127.0.0.1:9464" \
+printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" "metrics_listen = 127.0.0.1:9464" "audit_interval = off" \
 	"nginx_reload = nginx -p $NGX -c $NGX/nginx.conf -e $NGX/error.log -s reload" \
 	"staple_retry_min = 1s" "staple_retry_max = 4s" \
 	"[ca primary]" "directory = https://127.0.0.1:9/dir" \

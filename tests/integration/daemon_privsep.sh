@@ -58,6 +58,19 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 check "privsep: nginx staples the response" grep -q "Cert Status: good" <(staple_seen 127.0.0.1:8443)
+# The periodic audit (first run 10 s after start) runs as a child of the
+# unprivileged daemon; in this lab RDAP and DNS are unreachable, so it must
+# report findings (never "no problem").
+check "audit: ran" wait_for_log "$DLOG" "event=audit_done" 40
+check "audit: findings kept in the store" python3 -c '
+import json,sys
+rows=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert rows and all("severity" in r and "domain" in r for r in rows), rows
+assert any(r["severity"] in ("CRITICAL","UNKNOWN") for r in rows), rows
+' "$STORE/state/audit.jsonl"
+check "audit: summary in the daemon state" wait_for_log "$STORE/state/daemon.json" '"audit"' 10
+"$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
+check "audit: status shows it" grep -q "^audit: " "$LAB/status.out"
 kill -TERM "$PARENT"
 wait "$PARENT"
 check "privsep: SIGTERM reaches the daemon, both exit 0" test $? = 0
