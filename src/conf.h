@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define CONF_DEFAULT_PATH "/etc/holdfast/holdfast.conf"
-#define CONF_FILE_MAX     (1024 * 1024)
+#define CONF_FILE_MAX     (64 * 1024 * 1024) /* 100,000 certificates take ~5 MiB */
 #define CONF_LIST_MAX     64
 #define CONF_ERROR_MAX    512
 
