@@ -4,16 +4,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "certstore.h"
+#include "deploy.h"
 #include "log.h"
 #include "store.h"
 
@@ -21,8 +20,6 @@
 #define CHALLENGE_LISTEN_MAX  16
 #define CHALLENGE_TOKEN_MAX   128
 #define CHALLENGE_KEYAUTH_MAX 256
-
-extern char **environ;
 
 struct token_entry {
 	char token[CHALLENGE_TOKEN_MAX + 1];
@@ -191,13 +188,13 @@ unsigned long challenge_requests_served(const struct challenge_registry *reg)
 	return reg ? reg->served : 0;
 }
 
-/* Run HOOK ACTION _acme-challenge.NAME VALUE and wait; 0 when it exits 0. */
+/* Run HOOK ACTION _acme-challenge.NAME VALUE (output to the log, nothing of
+ * ours inherited, bounded in time); 0 when it exits 0. */
 static int run_dns_hook(const char *hook, const char *action, const char *name, const char *value)
 {
 	char record[300];
 	char *argv[5];
-	pid_t pid;
-	int status = 0, rc;
+	int rc;
 
 	if (snprintf(record, sizeof(record), "_acme-challenge.%s", name) >= (int)sizeof(record))
 		return -1;
@@ -206,17 +203,10 @@ static int run_dns_hook(const char *hook, const char *action, const char *name, 
 	argv[2] = record;
 	argv[3] = (char *)value;
 	argv[4] = NULL;
-	rc = posix_spawn(&pid, hook, NULL, NULL, argv, environ);
+	rc = deploy_run(argv, "dns-hook");
 	if (rc != 0) {
-		log_error("dns_hook_failed", "hook=%s action=%s reason=\"%s\"", hook, action,
-		          strerror(rc));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_error("dns_hook_failed", "hook=%s action=%s record=%s status=%d", hook, action,
-		          record, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		          record, rc);
 		return -1;
 	}
 	return 0;

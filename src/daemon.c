@@ -529,6 +529,7 @@ static void audit_start(struct daemon *d)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	if (posix_spawn(&d->audit_pid, exe, &fa, NULL, argv, environ) != 0) {
 		d->audit_pid = 0;
 		close(pipefd[0]);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -26,6 +28,7 @@
 #include "store.h"
 
 #define DEPLOY_OUTPUT_MAX        4096
+#define DEPLOY_COMMAND_TIMEOUT   120 /* seconds a reload, hook or dns hook may take */
 #define HAPROXY_REPLY_TIMEOUT_MS 5000
 
 extern char **environ;
@@ -66,8 +69,9 @@ int deploy_run(char *const argv[], const char *what)
 {
 	posix_spawn_file_actions_t fa;
 	char out[DEPLOY_OUTPUT_MAX] = "", safe[512];
-	int pipefd[2], status = 0, rc;
+	int pipefd[2], status = 0, rc, timed_out = 0;
 	size_t got = 0;
+	time_t deadline = time(NULL) + DEPLOY_COMMAND_TIMEOUT;
 	pid_t pid;
 	ssize_t n;
 
@@ -77,6 +81,8 @@ int deploy_run(char *const argv[], const char *what)
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	/* The command gets nothing of ours: no sockets to the CA, no files. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
@@ -86,9 +92,18 @@ int deploy_run(char *const argv[], const char *what)
 		          strerror(rc));
 		return -1;
 	}
-	/* Keep the first bytes for the log, drain the rest. */
+	/* Keep the first bytes for the log, drain the rest, never wait forever. */
 	for (;;) {
+		struct pollfd pfd = {pipefd[0], POLLIN, 0};
 		char sink[512];
+		time_t now = time(NULL);
+		if (now >= deadline) {
+			timed_out = 1;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now) * 1000) == 0)
+			continue;
 		n = read(pipefd[0], got < sizeof(out) - 1 ? out + got : sink,
 		         got < sizeof(out) - 1 ? sizeof(out) - 1 - got : sizeof(sink));
 		if (n < 0 && errno == EINTR)
@@ -102,6 +117,12 @@ int deploy_run(char *const argv[], const char *what)
 	out[got] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (timed_out) {
+		log_error("command_failed",
+		          "what=%s command=%s reason=\"no exit after %d s, killed\"", what, argv[0],
+		          DEPLOY_COMMAND_TIMEOUT);
+		return -1;
+	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status)
 	                       : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	if (rc == 0)

@@ -618,3 +618,145 @@ acme_meta_get() {
 		print(eval(sys.argv[2]))
 	PY
 }
+
+# ---------------------------------------------------------------- dns-01
+#
+# dnsmasq reads txt-record lines only when it starts, and only the test
+# shell can restart the lab's dnsmasq (lab_stop reaps LAB_DNS_PID, its
+# child). A dns_hook, though, runs in a process that holdfast spawns. So the
+# hook asks and the test shell acts: the hook calls lab_dns_txt_request,
+# which drops a request into $LAB/dns/requests/ and waits for the answer;
+# the test runs holdfast through hf_dns_serving (instead of hf), which
+# carries out the requests with lab_dns_txt while holdfast runs. Requests
+# and their results are logged in $LAB/dns/requests.log.
+
+# lab_dns_txt add|remove NAME VALUE: from now on the lab DNS answers TXT
+# NAME with VALUE (add; next to other values of NAME) or no longer (remove).
+# The record is a txt-record line in overrides.conf (which lab_dns_set
+# keeps). Restarts dnsmasq; succeeds once it answers as it should. NAME and
+# VALUE are restricted to DNS name and base64url characters.
+lab_dns_txt() {
+	local op=$1 name=$2 value=$3 conf=$LAB/dns/overrides.conf line
+	if ! [[ $name =~ ^[A-Za-z0-9._-]+$ && $value =~ ^[A-Za-z0-9_-]+$ ]]; then
+		echo "# lab_dns_txt: refusing name '$name' value '$value'"
+		return 1
+	fi
+	line="txt-record=$name,$value"
+	grep -v -x -F -- "$line" "$conf" >"$conf.new"
+	case $op in
+	add) echo "$line" >>"$conf.new" ;;
+	remove) ;;
+	*)
+		rm -f "$conf.new"
+		echo "# lab_dns_txt: add or remove, not '$op'"
+		return 1
+		;;
+	esac
+	mv "$conf.new" "$conf"
+	lab_stop "$LAB_DNS_PID"
+	lab_dns_start || return 1
+	if lab_dns_txt_values "$name" | grep -q -x -F -- "$value"; then
+		[ "$op" = add ]
+	else
+		[ "$op" = remove ]
+	fi
+}
+
+# lab_dns_txt_values NAME: the TXT strings the lab DNS answers for NAME, one
+# a line (nothing when there are none).
+lab_dns_txt_values() {
+	kdig @127.0.0.1 -p "$LAB_DNS_PORT" +short +timeout=2 +retry=1 TXT "$1" 2>/dev/null |
+		sed -n 's/^"\(.*\)"$/\1/p'
+}
+
+# lab_dns_txt_request add|remove NAME VALUE: (in a dns_hook) have the test
+# shell, which runs holdfast through hf_dns_serving, do lab_dns_txt; waits
+# at most LAB_WAIT seconds; succeeds when that succeeded.
+lab_dns_txt_request() {
+	local dir=$LAB/dns/requests id result i
+	id=$(date +%s%N).$$
+	mkdir -p "$dir" &&
+		printf '%s\n' "$1" "$2" "$3" >"$dir/$id.tmp" &&
+		mv "$dir/$id.tmp" "$dir/$id.req" || return 1
+	for ((i = 0; i < LAB_WAIT * 50; i++)); do
+		if [ -e "$dir/$id.done" ]; then
+			result=$(cat "$dir/$id.done")
+			rm -f "$dir/$id.done"
+			[ "$result" = ok ]
+			return
+		fi
+		sleep 0.02
+	done
+	rm -f "$dir/$id.req"
+	echo "lab_dns_txt_request: no answer after ${LAB_WAIT}s (is holdfast run through hf_dns_serving?)" >&2
+	return 1
+}
+
+# (hf_dns_serving) carry out the pending requests, oldest first.
+lab_dns_serve_requests() {
+	local dir=$LAB/dns/requests f result
+	local -a r
+	for f in "$dir"/*.req; do
+		[ -e "$f" ] || continue
+		mapfile -t r <"$f"
+		rm -f "$f"
+		result=fail
+		if [ "${#r[@]}" -eq 3 ] &&
+			lab_dns_txt "${r[0]}" "${r[1]}" "${r[2]}" >>"$LAB/dns/requests.log" 2>&1; then
+			result=ok
+		fi
+		echo "${r[*]} -> $result" >>"$LAB/dns/requests.log"
+		echo "$result" >"${f%.req}.dtmp" && mv "${f%.req}.dtmp" "${f%.req}.done"
+	done
+}
+
+# hf_dns_serving ARGS...: hf, but holdfast runs in the background while the
+# test shell carries out the lab_dns_txt_request calls of its dns_hook.
+# Sets HF_RC, HF_OUT, HF_ERR like hf.
+# shellcheck disable=SC2034 # HF_* are read by lib.sh's hf_dump and the test
+hf_dns_serving() {
+	local pid
+	HF_OUT=$LAB/hf.out
+	HF_ERR=$LAB/hf.err
+	HF_CMD="holdfast $*"
+	mkdir -p "$LAB/dns/requests"
+	(cd "$LAB" && exec timeout "$HF_RUN_TIMEOUT" "$HOLDFAST" "$@") >"$HF_OUT" 2>"$HF_ERR" &
+	pid=$!
+	lab_track "$pid"
+	while kill -0 "$pid" 2>/dev/null; do
+		lab_dns_serve_requests
+		sleep 0.02
+	done
+	wait "$pid"
+	HF_RC=$?
+	return 0
+}
+
+# ---------------------------------------------------------------- webroot
+
+# lab_nginx_webroot PORT ROOT: nginx on 127.0.0.1:PORT (plain HTTP) serving
+# the files under ROOT, as a web server would for holdfast's `webroot`
+# (http-01: Pebble fetches http://NAME:5002/.well-known/acme-challenge/TOKEN).
+# Sets LAB_PID; requests are logged in $LAB/nginx-PORT/access.log
+# ("METHOD URI HTTP/1.x STATUS").
+lab_nginx_webroot() {
+	local port=$1 root=$2 pfx=$LAB/nginx-$1
+	mkdir -p "$pfx/tmp" "$root"
+	{
+		lab_nginx_conf_head "$pfx"
+		cat <<-EOF
+			    log_format lab '\$request \$status';
+			    server {
+			        listen 127.0.0.1:$port;
+			        access_log $pfx/access.log lab;
+			        root $root;
+			        location / {
+			            types { }
+			            default_type text/plain;
+			        }
+			    }
+			}
+		EOF
+	} >"$pfx/nginx.conf"
+	lab_nginx_start "$pfx" "$port"
+}
