@@ -26,6 +26,8 @@ HAP_OCSP_PORT=8081
 # 300 s, so its responder signs for 10 minutes.
 lab_make_leaf "$CA" www "http://127.0.0.1:$OCSP_PORT" || lab_finish
 lab_make_leaf "$CA" hap "http://127.0.0.1:$HAP_OCSP_PORT" || lab_finish
+# ms is must-staple and its responder never answers: it must never be deployed.
+lab_make_leaf "$CA" ms "http://127.0.0.1:8099" || lab_finish
 
 # seed_store NAME: the lab leaf as STORE/certificates/NAME (versioned layout).
 seed_store() {
@@ -41,6 +43,7 @@ seed_store() {
 }
 seed_store www
 seed_store hap
+seed_store ms
 # Valid staples are already stored (as left by an earlier run), both past
 # their refresh time (half the window), so the daemon refreshes them at once.
 lab_craft "$CA" www "$STORE/certificates/www/staple.ocsp" -100 60 || lab_finish
@@ -61,7 +64,9 @@ printf '%s\n' "store = $STORE" "deploy_dir = $DEPLOY" "metrics_listen = 127.0.0.
 	"[certificate www]" "names = www.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
 	"deploy = nginx" "verify_addr = 127.0.0.1:8443" \
 	"[certificate hap]" "names = hap.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
-	"deploy = haproxy:$LAB/haproxy.sock" "verify_addr = 127.0.0.1:8444" >"$LAB/holdfast.conf"
+	"deploy = haproxy:$LAB/haproxy.sock" "verify_addr = 127.0.0.1:8444" \
+	"[certificate ms]" "names = ms.test" "cas = primary" "http_listen = 127.0.0.1:5002" \
+	"deploy = nginx" "must_staple = yes" >"$LAB/holdfast.conf"
 
 DLOG=$LAB/daemon.log
 "$HOLDFAST" run -c "$LAB/holdfast.conf" >>"$DLOG" 2>&1 &
@@ -74,6 +79,8 @@ check "warm start: nginx include written" test -s "$DEPLOY/nginx/www.conf"
 check "warm start: include names the stored staple" grep -q "ssl_stapling_file $DEPLOY/nginx/www.ocsp;" "$DEPLOY/nginx/www.conf"
 check "warm start: staple deployed is the stored one" cmp -s "$DEPLOY/nginx/www.ocsp" "$STORE/certificates/www/staple.ocsp"
 check "warm start: HAProxy crt and .ocsp written" test -s "$DEPLOY/haproxy/hap.pem" -a -s "$DEPLOY/haproxy/hap.pem.ocsp"
+check "must_staple: held back without a valid staple" wait_for_log "$DLOG" "event=deploy_held cert=ms" 10
+check "must_staple: nothing deployed for it" lab_not test -e "$DEPLOY/nginx/ms.conf" -o -e "$DEPLOY/nginx/ms.key"
 check "warm start: deployed keys are 0600" test "$(stat -c %a "$DEPLOY/nginx/www.key")$(stat -c %a "$DEPLOY/haproxy/hap.pem")" = 600600
 lab_nginx_start "$NGX" 8443 || lab_finish
 lab_haproxy 8444 "$DEPLOY/haproxy/hap.pem" "$LAB/haproxy.sock" || lab_finish
@@ -165,6 +172,7 @@ check "metrics: staple no longer valid after the withdrawal" \
 "$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
 check "status: exit 1 (no valid staple for www)" test $? = 1
 check "status: names the state" grep -q "^WARNING www: no valid OCSP staple" "$LAB/status.out"
+check "must_staple: still not deployed at the end" lab_not test -e "$DEPLOY/nginx/ms.conf"
 check "status: hap is OK with its staple" grep -q "^OK hap: ok; ca=primary .* staple=good" "$LAB/status.out"
 # The daemon writes its state file every few seconds: wait for the withdrawal.
 check "status: daemon state shows the staple gone" \
@@ -172,7 +180,7 @@ check "status: daemon state shows the staple gone" \
 "$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status.json" 2>&1
 check "status --json: fields" python3 -c '
 import json,sys
-o=json.loads(open(sys.argv[1]).readline())
+o=[j for j in map(json.loads, open(sys.argv[1])) if j.get("cert")=="www"][0]
 assert o["cert"]=="www" and o["result"]=="WARNING" and o["staple"]=="none" and o["ca"]=="primary", o
 assert o["daemon"]["staple"] is False and o["daemon"]["staple_failures"]>=1, o
 ' "$LAB/status.json"
