@@ -214,7 +214,8 @@ static void site_load(struct daemon *d, struct site *s, time_t now)
 	if (site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
 	    store_read_file(path, OCSP_RESPONSE_MAX, &data, &len) == 0) {
 		if (ocsp_response_check(data, len, s->ci.cert, s->issuer_cert, now, &s->sv) ==
-		    STAPLE_OK) {
+		        STAPLE_OK &&
+		    now < staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
 			s->staple = data;
 			s->staple_len = len;
 			s->staple_ok = 1;
@@ -375,6 +376,8 @@ static void staple_on_response(struct http_request *req, void *ctx)
 	                             &v) != STAPLE_OK)
 		snprintf(s->staple_error, sizeof(s->staple_error), "%s: %s: %s", url,
 		         staple_error_name(v.error), v.detail);
+	else if (now >= staple_withdraw_at(v.this_update, v.next_update))
+		snprintf(s->staple_error, sizeof(s->staple_error), "%s: expires-too-soon", url);
 	else if (s->staple_ok && staple_older(&v, &s->sv))
 		snprintf(s->staple_error, sizeof(s->staple_error), "%s: older-than-stored", url);
 	else {
@@ -940,10 +943,13 @@ int daemon_main(const char *conf_path)
 			struct site *s = &d.sites[i];
 			if (s->issuing && atomic_load(&s->job_done))
 				issue_finish(&d, s, now);
-			if (s->staple_ok && now >= s->sv.next_update) {
+			if (s->staple_ok &&
+			    now >= staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
+				char t[32];
 				s->staple_ok = 0;
-				log_error("staple_expired", "cert=%s action=withdrawn",
-				          s->cert->name);
+				log_error("staple_expired",
+				          "cert=%s action=withdrawn next_update=%s", s->cert->name,
+				          time_format(t, sizeof(t), s->sv.next_update));
 				site_deploy(&d, s, "staple");
 			}
 			if (s->deploy_failed && now >= s->deploy_retry_at)

@@ -401,6 +401,17 @@ time_t staple_refresh_at(time_t this_update, time_t next_update, double jitter)
 	return this_update + window / 2 - (time_t)(jitter * OCSP_REFRESH_JITTER * (double)window);
 }
 
+time_t staple_withdraw_at(time_t this_update, time_t next_update)
+{
+	time_t margin = (next_update - this_update) / 20;
+
+	if (margin < 1)
+		margin = 1;
+	if (margin > OCSP_WITHDRAW_MARGIN_MAX)
+		margin = OCSP_WITHDRAW_MARGIN_MAX;
+	return next_update - margin;
+}
+
 int staple_servable(const struct ocsp_verdict *v, time_t now)
 {
 	return v->error == STAPLE_OK && v->status != STAPLE_STATUS_NONE && now < v->next_update &&

@@ -100,6 +100,13 @@ int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t 
  * jitter is in [0, 1).  A window of zero or less gives this_update. */
 time_t staple_refresh_at(time_t this_update, time_t next_update, double jitter);
 
+/* When a daemon stops serving a staple valid until next_update: a margin
+ * before it (a twentieth of the window, at least 1 s, at most
+ * OCSP_WITHDRAW_MARGIN_MAX), so that a web server's reload has finished and
+ * no client sees the staple at or after next_update. */
+#define OCSP_WITHDRAW_MARGIN_MAX 120
+time_t staple_withdraw_at(time_t this_update, time_t next_update);
+
 /* 1 when a stored response with verdict v may still be served at now. */
 int staple_servable(const struct ocsp_verdict *v, time_t now);
 

@@ -117,9 +117,11 @@ int cmd_status(int argc, char **argv)
 			         c->name);
 			if (!ci.placeholder && sk_X509_num(ci.chain) > 0 &&
 			    store_read_file(path, OCSP_RESPONSE_MAX, &staple, &staple_len) == 0)
+				/* Past staple_withdraw_at() the daemon no longer serves it. */
 				staple_ok = ocsp_response_check(staple, staple_len, ci.cert,
 				                                sk_X509_value(ci.chain, 0), now,
-				                                &v) == STAPLE_OK;
+				                                &v) == STAPLE_OK &&
+				            now < staple_withdraw_at(v.this_update, v.next_update);
 			free(staple);
 			if (ci.placeholder) {
 				state = EXIT_CRITICAL;

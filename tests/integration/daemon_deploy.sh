@@ -157,7 +157,13 @@ for _ in $(seq 50); do
 done
 check "expiry: nginx staples nothing (not the expired one)" grep -q "no response sent" <<<"$seen"
 grep -q "no response sent" <<<"$seen" || { echo "# s_client saw:"; sed 's/^/#   /' <<<"$seen"; }
-check "expiry: it was past nextUpdate" test "$(date -u +%s)" -ge "$(date -u -d "$nu" +%s)"
+# Withdrawn a margin before nextUpdate (staple_withdraw_at: a twentieth of the
+# window, at least 1 s), so that nginx has reloaded before the staple expires.
+wts=$(sed -n 's/^ts=\([^ ]*\) .*event=staple_expired cert=www action=withdrawn.*/\1/p' "$DLOG" | head -n1)
+check "expiry: withdrawn before nextUpdate ($wts < $nu)" \
+	test "$(date -u -d "$wts" +%s)" -lt "$(date -u -d "$nu" +%s)"
+check "expiry: withdrawn in the last tenth of the window" \
+	test "$(date -u -d "$wts" +%s)" -ge "$(($(date -u -d "$nu" +%s) - 10))"
 check "verify: the withdrawal was checked on the wire" \
 	wait_for_log "$DLOG" "event=deploy_verified cert=www addr=127.0.0.1:8443 staple=no" 15
 

@@ -763,6 +763,21 @@ static void test_error_names(void)
 	      "staple_cert_status_name(none)");
 }
 
+static void test_withdraw_at(void)
+{
+	const time_t t = NOW;
+
+	CHECK(staple_withdraw_at(t, t + 200) == t + 190, "withdraw_at: 200 s window -> 10 s early");
+	CHECK(staple_withdraw_at(t, t + 3600) == t + 3600 - 120,
+	      "withdraw_at: 1 h window -> capped at 120 s early");
+	CHECK(staple_withdraw_at(t, t + 7 * DAY) == t + 7 * DAY - 120,
+	      "withdraw_at: 7 days -> 120 s early");
+	CHECK(staple_withdraw_at(t, t + 10) == t + 9, "withdraw_at: 10 s window -> 1 s early");
+	CHECK(staple_withdraw_at(t, t) == t - 1, "withdraw_at: zero window -> before next_update");
+	CHECK(staple_withdraw_at(t, t + 3600) > staple_refresh_at(t, t + 3600, 1.0),
+	      "withdraw_at: after the latest refresh");
+}
+
 static void test_refresh_at(void)
 {
 	const time_t t = NOW;
@@ -1041,6 +1056,7 @@ int main(void)
 	test_times(&f);
 	test_error_names();
 	test_refresh_at();
+	test_withdraw_at();
 	test_servable_older();
 	test_placeholder();
 	test_request_der(&f);
