@@ -2,11 +2,21 @@
  * cert: loading certificates from PEM files and reading what holdfast needs
  * from them (OCSP URLs from the AIA extension, the serial as hex).  Files are
  * read with a size bound; nothing here touches the network.
+ *
+ * struct cert_leaf is a certificate decoded without its public key, for the
+ * daemon, which checks every stored leaf at start.  OpenSSL 3.0 decodes each
+ * public key of d2i_X509() through its provider decoders: ~80 us per
+ * certificate, most of it taking and releasing locks that every thread
+ * shares, so it even gets slower with more threads.  A leaf's own key is never
+ * needed to check it (its issuer's key is), nor to build its OCSP CertID.  The
+ * encoding is decoded as strictly as d2i_X509() does; the key stays an opaque
+ * SEQUENCE.
  */
 #ifndef HOLDFAST_CERT_H
 #define HOLDFAST_CERT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -29,5 +39,37 @@ size_t cert_ocsp_urls(X509 *cert, char **urls, size_t count, size_t max);
 
 /* Hex serial (upper case, no separators) into dst; "" on failure. */
 const char *cert_serial_hex(X509 *cert, char *dst, size_t dstlen);
+
+/* The DER of the first two certificates of PEM text pem (len bytes): the
+ * leaf and, when there is one, its issuer; nothing is decoded.  Both newly
+ * allocated (free()); *issuer is NULL when there is only the leaf.  Returns 0,
+ * or -1 when there is no certificate (or no memory). */
+int cert_pem_leaf_issuer_der(const char *pem, size_t len, unsigned char **leaf, size_t *leaf_len,
+                             unsigned char **issuer, size_t *issuer_len);
+
+struct cert_leaf;
+
+/* Decode DER (len bytes, nothing after it) without the public key.  A new
+ * leaf (cert_leaf_free), or NULL when it is not a certificate. */
+struct cert_leaf *cert_leaf_new(const unsigned char *der, size_t len);
+void cert_leaf_free(struct cert_leaf *leaf);
+
+/* 1 when issuer's subject is leaf's issuer name and issuer's key verifies
+ * leaf's signature (the same checks as X509_check_issued() and X509_verify(),
+ * without key usage); 0 otherwise, with the reason in why. */
+int cert_leaf_verify(const struct cert_leaf *leaf, X509 *issuer, char *why, size_t whylen);
+
+/* Parts of the leaf, borrowed: valid until cert_leaf_free(). */
+const ASN1_INTEGER *cert_leaf_serial(const struct cert_leaf *leaf);
+const X509_NAME *cert_leaf_issuer_name(const struct cert_leaf *leaf);
+
+/* notBefore and notAfter; 0, or -1 when either is not a valid time. */
+int cert_leaf_validity(const struct cert_leaf *leaf, time_t *not_before, time_t *not_after);
+
+/* cert_ocsp_urls() for a leaf. */
+size_t cert_leaf_ocsp_urls(const struct cert_leaf *leaf, char **urls, size_t count, size_t max);
+
+/* cert_serial_hex() for a leaf. */
+const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t dstlen);
 
 #endif

@@ -9,6 +9,22 @@
  * only set flags; the loop wakes at least once a second and sooner when a
  * timer is due.  A configuration reload waits until no issuance and no fetch
  * is in flight, so nothing ever refers to the old configuration.
+ *
+ * Start and memory (bench/daemon: 100,000 certificates).  A site keeps its
+ * leaf as DER with the few fields the loop reads (expiry, placeholder,
+ * renewal time, responder URLs), its staple's DER and times, and a pointer to
+ * its issuer, which d->cacerts decodes once for every site it issued.
+ * Nothing else stays in memory: fullchain.pem and privkey.pem are read from
+ * the store's version directory when deploying, and the leaf is decoded again
+ * (without its public key: see cert_leaf in cert.h) when a fetched staple is
+ * checked, once per half validity.  At start every site is loaded and
+ * re-validated -- the leaf's signature by its issuer, the staple's signature,
+ * CertID and times -- on one thread per core (site_load() touches only its
+ * own site and the locked cacerts set), then the loop's thread deploys them in
+ * order.  The private key is not decoded at start (OpenSSL 3.0 takes ~310 us
+ * per key): its file is checked to be there and to hold a PEM private key,
+ * and the key/certificate match is left to issuance, which made the pair,
+ * and to holdfast status, which decodes both.
  */
 #include "daemon.h"
 
@@ -16,6 +32,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -25,12 +42,14 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/pem.h>
+#include <openssl/crypto.h>
 
+#include "cacerts.h"
 #include "cert.h"
 #include "certstore.h"
 #include "cli/cli.h"
@@ -46,43 +65,71 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define SITE_URLS_MAX     (CERT_URLS_MAX + 8)
-#define DAEMON_TICK_MS    1000
-#define STATE_WRITE_EVERY 2 /* seconds between state file writes */
-#define ISSUE_RETRY_MAX   3600L
-#define STAPLE_MARGIN_MAX 300L /* stop relying on a staple this long before it expires */
-#define PEM_FILE_MAX      (1024 * 1024)
-#define DEPLOY_RETRY      5 /* seconds between attempts after a failed deploy */
-#define VERIFY_TRIES      5 /* checks of a deploy, a second apart, before it is an error */
+#define SITE_URLS_MAX       (CERT_URLS_MAX + 8)
+#define DAEMON_TICK_MS      1000
+#define STATE_WRITE_EVERY   2  /* seconds: at most this often, when something changed */
+#define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
+#define ISSUE_RETRY_MAX     3600L
+#define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
+#define PEM_FILE_MAX        (1024 * 1024)
+#define KEY_FILE_MAX        (64 * 1024)
+#define KEY_HEAD_MAX        1024 /* bytes of privkey.pem read at start */
+#define META_FILE_MAX       (256 * 1024)
+#define STAPLE_ERROR_MAX    256
+#define ISSUE_ERROR_MAX     512
+#define DEPLOY_RETRY        5  /* seconds between attempts after a failed deploy */
+#define VERIFY_TRIES        5  /* checks of a deploy, a second apart, before it is an error */
+#define START_THREADS_MAX   16 /* threads loading the store at start */
+#define START_SITES_MIN     64 /* sites per thread, at least: fewer load on the main thread */
 
 static volatile sig_atomic_t got_hup, got_term;
+
+/* One OCSP responder of a site, with its failure count for the metrics. */
+struct responder {
+	char *url;
+	unsigned long failed_total;
+};
+
+/* What the loop needs of the staple it serves (its DER is in the site). */
+struct staple_held {
+	enum staple_cert_status status;
+	time_t this_update, next_update, produced_at;
+};
+
+/* A staple fetch in flight: the responders are tried in turn. */
+struct staple_fetch {
+	struct http_request req; /* req.user is the site */
+	unsigned char *request;  /* DER OCSP request, also the POST body */
+	size_t request_len;
+	size_t url_next;
+	unsigned generation; /* of the site's load it was started for */
+};
 
 struct site {
 	const struct conf_cert *cert;
 	struct issuer *iss;
-	/* the certificate in the store */
+	/* the certificate in the store, as loaded */
 	int have;
-	struct cert_info ci;
-	X509 *issuer_cert; /* borrowed from ci.chain */
-	char *fullchain;
-	size_t fullchain_len;
-	char *key_pem;
-	size_t key_len;
-	char *urls[SITE_URLS_MAX];
-	size_t url_count;
-	unsigned char *ocsp_request;
-	size_t ocsp_request_len;
+	int placeholder;
+	unsigned generation;  /* counts loads: a fetch for an older one is dropped */
+	char *dir;            /* its version directory, under STORE/certificates */
+	unsigned char *leaf;  /* DER */
+	size_t leaf_len;
+	X509 *issuer_cert;    /* borrowed from d->cacerts; NULL: cannot staple */
+	time_t not_after;
+	time_t renew_at;      /* from meta.json; 0 when absent */
+	struct responder *responders; /* none: cannot staple */
+	size_t responder_count;
 	/* its staple */
 	unsigned char *staple;
 	size_t staple_len;
-	struct ocsp_verdict sv;
+	struct staple_held sv;
 	int staple_ok;
 	time_t staple_next;
 	long staple_backoff;
 	int staple_failures;
-	char staple_error[256];
-	struct http_request *req;
-	size_t url_next;
+	char *staple_error; /* the last failure, NULL since the last success */
+	struct staple_fetch *fetch;
 	/* issuance */
 	time_t issue_next;
 	long issue_backoff;
@@ -91,10 +138,9 @@ struct site {
 	pthread_t thread;
 	struct issue_job *job; /* only while issuing */
 	atomic_int job_done;
-	char issue_error[512];
+	char *issue_error; /* the last failure, NULL since the last success */
 	/* counters for the metrics */
 	unsigned long staple_ok_total, staple_failed_total;
-	unsigned long url_failed_total[SITE_URLS_MAX];
 	unsigned long issue_ok_total, issue_failed_total;
 	/* deployment */
 	int deploy_failed;
@@ -108,9 +154,11 @@ struct daemon {
 	struct conf *conf;
 	struct issuer *iss;
 	struct http_client *http;
+	struct cacerts *cacerts; /* the issuers of the sites' leaves */
 	struct site *sites;
 	size_t site_count;
-	size_t fetches; /* staple requests in flight */
+	size_t *by_name; /* site indexes in name order, for the state file */
+	size_t fetches;  /* staple requests in flight */
 	struct metrics_server *metrics;
 	/* the periodic audit, run as a child: holdfast audit --json */
 	pid_t audit_pid;
@@ -122,6 +170,7 @@ struct daemon {
 	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
 	int dirty;                                    /* state file needs writing */
 	time_t state_written;
+	time_t metrics_rendered;
 	time_t started;
 };
 
@@ -133,7 +182,7 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-static long staple_margin(const struct ocsp_verdict *v)
+static long staple_margin(const struct staple_held *v)
 {
 	long window = (long)(v->next_update - v->this_update);
 	long m = window / 10;
@@ -146,109 +195,364 @@ static double jitter(void)
 	return (double)arc4random_uniform(1000000) / 1e6;
 }
 
-static void site_unload(struct site *s)
+/* Replace *dst with a new message of at most max - 1 bytes (NULL when out
+ * of memory). */
+static void message_set(char **dst, size_t max, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void message_set(char **dst, size_t max, const char *fmt, ...)
+{
+	char msg[ISSUE_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (max < sizeof(msg))
+		msg[max - 1] = '\0';
+	free(*dst);
+	*dst = strdup(msg);
+}
+
+static void message_clear(char **dst)
+{
+	free(*dst);
+	*dst = NULL;
+}
+
+static void responders_free(struct responder *r, size_t count)
 {
 	size_t i;
 
-	cert_info_free(&s->ci);
+	for (i = 0; i < count; i++)
+		free(r[i].url);
+	free(r);
+}
+
+/* Forget the loaded certificate and its staple (not the counters, the
+ * errors or a fetch in flight, which checks the generation). */
+static void site_unload(struct site *s)
+{
 	s->have = 0;
+	s->placeholder = 0;
+	s->generation++;
+	free(s->dir);
+	free(s->leaf);
+	s->dir = NULL;
+	s->leaf = NULL;
+	s->leaf_len = 0;
 	s->issuer_cert = NULL;
-	if (s->key_pem != NULL)
-		OPENSSL_cleanse(s->key_pem, s->key_len);
-	free(s->key_pem);
-	free(s->fullchain);
-	s->key_pem = s->fullchain = NULL;
-	for (i = 0; i < s->url_count; i++)
-		free(s->urls[i]);
-	s->url_count = 0;
-	free(s->ocsp_request);
-	s->ocsp_request = NULL;
+	s->not_after = s->renew_at = 0;
+	responders_free(s->responders, s->responder_count);
+	s->responders = NULL;
+	s->responder_count = 0;
 	free(s->staple);
 	s->staple = NULL;
+	s->staple_len = 0;
 	s->staple_ok = 0;
 }
 
+/* STORE/certificates/DIR/file, DIR being the version s was loaded from. */
 static int site_path(const struct daemon *d, const struct site *s, const char *file, char *dst,
                      size_t len)
 {
-	int n = snprintf(dst, len, "%s/certificates/%s/%s", d->conf->store, s->cert->name, file);
+	int n = s->dir[0] == '/'
+	            ? snprintf(dst, len, "%s/%s", s->dir, file)
+	            : snprintf(dst, len, "%s/certificates/%s/%s", d->conf->store, s->dir, file);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
-/* Load the certificate, its files and its stored staple; no network. */
+/* The version directory STORE/certificates/NAME points to, newly allocated
+ * (NAME itself when it is a directory, not a link), or NULL with errno.
+ * Reading every file of a load and a deploy from it means they all belong to
+ * one issuance, even when the link switches meanwhile. */
+static char *version_dir_new(const struct daemon *d, const char *name)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+	int w = snprintf(link, sizeof(link), "%s/certificates/%s", d->conf->store, name);
+
+	if (w < 0 || (size_t)w >= sizeof(link)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == EINVAL ? strdup(name) : NULL;
+	target[n] = '\0';
+	return strdup(target);
+}
+
+/* The start's check of privkey.pem: a regular file of a sane size that
+ * holds a PEM private key (not decoded: see the top of this file).  0, or -1
+ * with the reason in why.  Warns when others than the owner may read it. */
+static int key_file_check(const char *path, const char *name, char *why, size_t whylen)
+{
+	static const char *const begin[] = {"-----BEGIN PRIVATE KEY-----",
+	                                    "-----BEGIN EC PRIVATE KEY-----",
+	                                    "-----BEGIN RSA PRIVATE KEY-----"};
+	char head[KEY_HEAD_MAX];
+	struct stat st;
+	ssize_t n;
+	size_t i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(why, whylen, "privkey.pem: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > KEY_FILE_MAX) {
+		snprintf(why, whylen, "privkey.pem: not a regular file of 1 to %d bytes",
+		         KEY_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	do
+		n = read(fd, head, sizeof(head));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	for (i = 0; n > 0 && i < sizeof(begin) / sizeof(begin[0]); i++)
+		found |= memmem(head, (size_t)n, begin[i], strlen(begin[i])) != NULL;
+	if (!found) {
+		snprintf(why, whylen, "privkey.pem: no unencrypted PEM private key");
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0)
+		log_warn("key_permissions", "cert=%s file=%s mode=%04o", name, path,
+		         (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* renew_at and placeholder of meta.json; 0, or -1 with the reason in why. */
+static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why,
+                     size_t whylen)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_t *meta;
+	const char *r;
+
+	if (store_read_file(path, META_FILE_MAX, &data, &len) != 0) {
+		snprintf(why, whylen, "meta.json: %s", strerror(errno));
+		return -1;
+	}
+	meta = json_loadb((const char *)data, len, 0, NULL);
+	free(data);
+	if (!json_is_object(meta)) {
+		json_decref(meta);
+		snprintf(why, whylen, "meta.json: not a JSON object");
+		return -1;
+	}
+	r = json_string_value(json_object_get(meta, "renew_at"));
+	if (r == NULL || time_parse(r, renew_at) != 0)
+		*renew_at = 0;
+	*placeholder = json_is_true(json_object_get(meta, "placeholder"));
+	json_decref(meta);
+	return 0;
+}
+
+/* The responders of leaf and the configured backups; failure counts of
+ * URLs the site had before carry over.  Fills s->responders. */
+static void site_responders_set(struct site *s, const struct cert_leaf *leaf,
+                                struct responder *old, size_t old_count)
+{
+	char *urls[SITE_URLS_MAX];
+	size_t n, i, k;
+
+	n = cert_leaf_ocsp_urls(leaf, urls, 0, CERT_URLS_MAX);
+	for (i = 0; i < s->cert->ocsp_backup.count && n < SITE_URLS_MAX; i++) {
+		urls[n] = strdup(s->cert->ocsp_backup.items[i]);
+		if (urls[n] != NULL)
+			n++;
+	}
+	s->responders = n ? calloc(n, sizeof(*s->responders)) : NULL;
+	if (s->responders == NULL) {
+		for (i = 0; i < n; i++)
+			free(urls[i]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		s->responders[i].url = urls[i];
+		for (k = 0; k < old_count; k++)
+			if (strcmp(old[k].url, urls[i]) == 0)
+				s->responders[i].failed_total = old[k].failed_total;
+	}
+	s->responder_count = n;
+}
+
+/*
+ * Load the certificate, its issuer and its stored staple and check them; no
+ * network.  Runs on the start's worker threads: touches only s (and the
+ * locked d->cacerts).  A missing certificate is not logged (it is issued); an
+ * unreadable or invalid one is, and is treated as missing.
+ */
 static void site_load(struct daemon *d, struct site *s, time_t now)
 {
-	char path[PATH_MAX];
-	unsigned char *data = NULL;
-	size_t len = 0, i;
+	char path[PATH_MAX], why[200] = "";
+	unsigned char *pem = NULL, *issuer_der = NULL, *data = NULL;
+	size_t pem_len = 0, issuer_len = 0, len = 0, old_count = s->responder_count;
+	struct responder *old = s->responders;
+	struct cert_leaf *leaf = NULL;
+	struct ocsp_verdict v;
+	time_t not_before;
 
+	s->responders = NULL; /* kept for their counters */
+	s->responder_count = 0;
 	site_unload(s);
-	if (certstore_load(d->conf->store, s->cert->name, &s->ci) != 0)
-		return;
+	s->dir = version_dir_new(d, s->cert->name);
+	if (s->dir == NULL) {
+		if (errno != ENOENT)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+		goto out;
+	}
 	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)&s->fullchain,
-	                    &s->fullchain_len) != 0 ||
-	    site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)&s->key_pem, &s->key_len) != 0) {
-		log_warn("certificate_unreadable", "cert=%s", s->cert->name);
-		site_unload(s);
-		return;
+	    store_read_file(path, PEM_FILE_MAX, &pem, &pem_len) != 0) {
+		if (errno != ENOENT)
+			snprintf(why, sizeof(why), "fullchain.pem: %s", strerror(errno));
+		goto out;
+	}
+	if (cert_pem_leaf_issuer_der((const char *)pem, pem_len, &s->leaf, &s->leaf_len,
+	                             &issuer_der, &issuer_len) != 0 ||
+	    (leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL ||
+	    cert_leaf_validity(leaf, &not_before, &s->not_after) != 0) {
+		snprintf(why, sizeof(why), "fullchain.pem: no valid certificate");
+		goto out;
+	}
+	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
+	    key_file_check(path, s->cert->name, why, sizeof(why)) != 0)
+		goto out;
+	if (site_path(d, s, "meta.json", path, sizeof(path)) != 0 ||
+	    meta_read(path, &s->renew_at, &s->placeholder, why, sizeof(why)) != 0)
+		goto out;
+	if (issuer_der != NULL) {
+		s->issuer_cert = cacerts_get(d->cacerts, issuer_der, issuer_len);
+		if (s->issuer_cert == NULL) {
+			snprintf(why, sizeof(why), "fullchain.pem: the issuer does not decode");
+			goto out;
+		}
 	}
 	s->have = 1;
-	if (s->ci.placeholder || now >= s->ci.not_after)
-		return; /* nothing to staple */
-	if (sk_X509_num(s->ci.chain) > 0)
-		s->issuer_cert = sk_X509_value(s->ci.chain, 0);
-	s->url_count = cert_ocsp_urls(s->ci.cert, s->urls, 0, CERT_URLS_MAX);
-	for (i = 0; i < s->cert->ocsp_backup.count && s->url_count < SITE_URLS_MAX; i++) {
-		s->urls[s->url_count] = strdup(s->cert->ocsp_backup.items[i]);
-		if (s->urls[s->url_count] != NULL)
-			s->url_count++;
+	if (s->placeholder || now >= s->not_after || s->issuer_cert == NULL)
+		goto out; /* nothing to staple */
+	if (!cert_leaf_verify(leaf, s->issuer_cert, why, sizeof(why))) {
+		log_error("certificate_invalid", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
+		          s->dir, why);
+		why[0] = '\0';
+		s->have = 0;
+		goto out;
 	}
-	if (s->issuer_cert == NULL || s->url_count == 0 ||
-	    ocsp_request_der_new(s->ci.cert, s->issuer_cert, &s->ocsp_request,
-	                         &s->ocsp_request_len) != 0) {
-		s->url_count = 0; /* cannot staple this one */
-		return;
-	}
-	if (site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
+	site_responders_set(s, leaf, old, old_count);
+	if (s->responder_count > 0 && site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
 	    store_read_file(path, OCSP_RESPONSE_MAX, &data, &len) == 0) {
-		if (ocsp_response_check(data, len, s->ci.cert, s->issuer_cert, now, &s->sv) ==
-		        STAPLE_OK &&
-		    now < staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
+		if (ocsp_response_check_serial(data, len, cert_leaf_issuer_name(leaf),
+		                               cert_leaf_serial(leaf), s->issuer_cert, now,
+		                               &v) == STAPLE_OK &&
+		    now < staple_withdraw_at(v.this_update, v.next_update)) {
 			s->staple = data;
 			s->staple_len = len;
 			s->staple_ok = 1;
+			s->sv.status = v.status;
+			s->sv.this_update = v.this_update;
+			s->sv.next_update = v.next_update;
+			s->sv.produced_at = v.produced_at;
 			data = NULL;
 		}
 		free(data);
 	}
 	s->staple_next =
 	    s->staple_ok ? staple_refresh_at(s->sv.this_update, s->sv.next_update, jitter()) : now;
+out:
+	if (why[0] != '\0')
+		log_warn("certificate_unreadable", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
+		         s->dir ? s->dir : "-", why);
+	if (!s->have)
+		site_unload(s);
+	responders_free(old, old_count);
+	cert_leaf_free(leaf);
+	free(pem);
+	free(issuer_der);
+}
+
+/* fullchain.pem and privkey.pem of the version s was loaded from, newly
+ * allocated (the caller cleanses the key); 0, or -1 (logged) when either is
+ * unreadable or the chain does not start with the loaded leaf. */
+static int site_files_read(const struct daemon *d, const struct site *s, char **chain,
+                           size_t *chain_len, char **key, size_t *key_len)
+{
+	char path[PATH_MAX] = "";
+	unsigned char *leaf = NULL, *issuer = NULL;
+	size_t leaf_len = 0, issuer_len = 0;
+	const char *why = NULL;
+
+	*chain = *key = NULL;
+	*chain_len = *key_len = 0;
+	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
+	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0)
+		goto fail;
+	if (cert_pem_leaf_issuer_der(*chain, *chain_len, &leaf, &leaf_len, &issuer,
+	                             &issuer_len) != 0 ||
+	    leaf_len != s->leaf_len || memcmp(leaf, s->leaf, leaf_len) != 0) {
+		why = "not the certificate loaded at start";
+		goto fail;
+	}
+	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
+	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0)
+		goto fail;
+	free(leaf);
+	free(issuer);
+	return 0;
+fail:
+	log_warn("certificate_unreadable", "cert=%s file=%s reason=\"%s\"", s->cert->name, path,
+	         why ? why : strerror(errno));
+	free(leaf);
+	free(issuer);
+	free(*chain);
+	*chain = NULL;
+	return -1;
 }
 
 static void site_deploy(struct daemon *d, struct site *s, const char *event)
 {
 	struct deploy_input in;
-	int changed = 0;
+	char *chain = NULL, *key = NULL;
+	size_t chain_len = 0, key_len = 0;
+	int changed = 0, attempt;
 
-	if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
-		return;
-	if (s->cert->must_staple && !s->staple_ok) {
-		log_warn("deploy_held", "cert=%s reason=\"must_staple and no valid staple\"",
-		         s->cert->name);
-		return;
+	for (attempt = 0;; attempt++) {
+		if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
+			return;
+		if (s->cert->must_staple && !s->staple_ok) {
+			log_warn("deploy_held", "cert=%s reason=\"must_staple and no valid staple\"",
+			         s->cert->name);
+			return;
+		}
+		if (site_files_read(d, s, &chain, &chain_len, &key, &key_len) == 0)
+			break;
+		if (attempt == 1) {
+			s->deploy_failed = 1;
+			s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
+			d->dirty = 1;
+			return;
+		}
+		/* The version loaded is gone: take what the store holds now. */
+		site_load(d, s, time(NULL));
+		d->dirty = 1;
 	}
 	memset(&in, 0, sizeof(in));
-	in.fullchain_pem = s->fullchain;
-	in.fullchain_len = s->fullchain_len;
-	in.key_pem = s->key_pem;
-	in.key_len = s->key_len;
+	in.fullchain_pem = chain;
+	in.fullchain_len = chain_len;
+	in.key_pem = key;
+	in.key_len = key_len;
 	in.staple = s->staple_ok ? s->staple : NULL;
 	in.staple_len = s->staple_ok ? s->staple_len : 0;
 	in.event = event;
 	in.force = s->deploy_failed; /* a failed reload or push is repeated */
 	s->deploy_failed = deploy_certificate(d->conf, s->cert, &in, &changed) != 0;
+	OPENSSL_cleanse(key, key_len);
+	free(key);
+	free(chain);
 	if (s->deploy_failed)
 		s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
 	if (changed && s->cert->verify_addr != NULL) {
@@ -267,9 +571,10 @@ static void site_verify(struct daemon *d, struct site *s, time_t now)
 {
 	char why[256];
 
-	if (!s->have || deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->ci.cert,
-	                              s->staple_ok ? s->staple : NULL,
-	                              s->staple_ok ? s->staple_len : 0, why, sizeof(why)) == 0) {
+	if (!s->have ||
+	    deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->leaf, s->leaf_len,
+	                  s->staple_ok ? s->staple : NULL, s->staple_ok ? s->staple_len : 0, why,
+	                  sizeof(why)) == 0) {
 		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
 		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
 		s->verify_at = 0;
@@ -287,33 +592,41 @@ static void site_verify(struct daemon *d, struct site *s, time_t now)
 
 /* ---------------------------------------------------------------- staples */
 
+static void staple_fetch_end(struct daemon *d, struct site *s)
+{
+	http_request_cleanup(&s->fetch->req);
+	free(s->fetch->request);
+	free(s->fetch);
+	s->fetch = NULL;
+	d->fetches--;
+}
+
 static void staple_submit_next(struct daemon *d, struct site *s)
 {
-	while (s->url_next < s->url_count) {
-		const char *url = s->urls[s->url_next++];
+	struct staple_fetch *f = s->fetch;
+
+	while (f->url_next < s->responder_count) {
+		const char *url = s->responders[f->url_next++].url;
 		char get_url[2048];
-		int get = ocsp_request_get_url(url, s->ocsp_request, s->ocsp_request_len, get_url,
-		                               sizeof(get_url));
-		http_request_cleanup(s->req);
-		if (get == 1 && http_request_init(s->req, get_url) == 0) {
-			s->req->user = s;
-			http_client_submit(d->http, s->req);
+		int get =
+		    ocsp_request_get_url(url, f->request, f->request_len, get_url, sizeof(get_url));
+		http_request_cleanup(&f->req);
+		if (get == 1 && http_request_init(&f->req, get_url) == 0) {
+			f->req.user = s;
+			http_client_submit(d->http, &f->req);
 			return;
 		}
-		if (get == 0 && http_request_init(s->req, url) == 0) {
-			s->req->post_body = s->ocsp_request;
-			s->req->post_len = s->ocsp_request_len;
-			s->req->post_content_type = "application/ocsp-request";
-			s->req->user = s;
-			http_client_submit(d->http, s->req);
+		if (get == 0 && http_request_init(&f->req, url) == 0) {
+			f->req.post_body = f->request;
+			f->req.post_len = f->request_len;
+			f->req.post_content_type = "application/ocsp-request";
+			f->req.user = s;
+			http_client_submit(d->http, &f->req);
 			return;
 		}
 	}
 	/* Every responder failed. */
-	http_request_cleanup(s->req);
-	free(s->req);
-	s->req = NULL;
-	d->fetches--;
+	staple_fetch_end(d, s);
 	{
 		time_t now = time(NULL), next;
 		char t[32];
@@ -333,17 +646,28 @@ static void staple_submit_next(struct daemon *d, struct site *s)
 		log_warn("staple_refresh_failed",
 		         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"",
 		         s->cert->name, s->staple_failures, s->staple_ok ? "last-good" : "none",
-		         time_format(t, sizeof(t), next), s->staple_error);
+		         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
 		d->dirty = 1;
 	}
 }
 
 static void staple_start(struct daemon *d, struct site *s)
 {
-	s->req = calloc(1, sizeof(*s->req));
-	if (s->req == NULL)
+	struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
+	struct staple_fetch *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || leaf == NULL ||
+	    ocsp_request_der_new_serial(cert_leaf_issuer_name(leaf), cert_leaf_serial(leaf),
+	                                s->issuer_cert, &f->request, &f->request_len) != 0) {
+		/* Out of memory: the leaf decoded at load.  Try again later. */
+		cert_leaf_free(leaf);
+		free(f);
+		s->staple_next = time(NULL) + d->conf->staple_retry_min;
 		return;
-	s->url_next = 0;
+	}
+	cert_leaf_free(leaf);
+	f->generation = s->generation;
+	s->fetch = f;
 	d->fetches++;
 	staple_submit_next(d, s);
 }
@@ -354,32 +678,66 @@ static int content_type_ok(const char *ct)
 	       (ct[25] == '\0' || ct[25] == ';' || ct[25] == ' ');
 }
 
+/* Check a fetched response for s's leaf; fills v, returns v->error. */
+static enum staple_error staple_check(const struct site *s, const unsigned char *der, size_t len,
+                                      time_t now, struct ocsp_verdict *v)
+{
+	struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
+	enum staple_error e;
+
+	if (leaf == NULL) {
+		memset(v, 0, sizeof(*v));
+		snprintf(v->detail, sizeof(v->detail), "out of memory");
+		return v->error = STAPLE_ERR_MALFORMED;
+	}
+	e = ocsp_response_check_serial(der, len, cert_leaf_issuer_name(leaf),
+	                               cert_leaf_serial(leaf), s->issuer_cert, now, v);
+	cert_leaf_free(leaf);
+	return e;
+}
+
+/* 1 when the fetched response v is older than the staple s serves. */
+static int staple_older_than_held(const struct ocsp_verdict *v, const struct staple_held *held)
+{
+	struct ocsp_verdict stored;
+
+	memset(&stored, 0, sizeof(stored));
+	stored.this_update = held->this_update;
+	stored.produced_at = held->produced_at;
+	return staple_older(v, &stored);
+}
+
 static void staple_on_response(struct http_request *req, void *ctx)
 {
 	struct daemon *d = ctx;
 	struct site *s = req->user;
-	const char *url = s->urls[s->url_next - 1];
+	const char *url;
 	struct ocsp_verdict v;
 	char path[PATH_MAX], t[32], safe[200];
 	time_t now = time(NULL);
 
+	if (s->fetch->generation != s->generation) {
+		/* The certificate was reloaded meanwhile: this answer is for the old one. */
+		staple_fetch_end(d, s);
+		return;
+	}
+	url = s->responders[s->fetch->url_next - 1].url;
 	if (req->outcome != HTTP_OUTCOME_OK)
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: %s: %s", url,
-		         http_outcome_name(req->outcome),
-		         log_safe(safe, sizeof(safe), req->detail));
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", url,
+		            http_outcome_name(req->outcome),
+		            log_safe(safe, sizeof(safe), req->detail));
 	else if (req->status != 200)
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: HTTP status %ld", url,
-		         req->status);
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: HTTP status %ld", url,
+		            req->status);
 	else if (!content_type_ok(req->content_type))
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: content-type", url);
-	else if (ocsp_response_check(req->body.data, req->body.len, s->ci.cert, s->issuer_cert, now,
-	                             &v) != STAPLE_OK)
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: %s: %s", url,
-		         staple_error_name(v.error), v.detail);
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: content-type", url);
+	else if (staple_check(s, req->body.data, req->body.len, now, &v) != STAPLE_OK)
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", url,
+		            staple_error_name(v.error), v.detail);
 	else if (now >= staple_withdraw_at(v.this_update, v.next_update))
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: expires-too-soon", url);
-	else if (s->staple_ok && staple_older(&v, &s->sv))
-		snprintf(s->staple_error, sizeof(s->staple_error), "%s: older-than-stored", url);
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: expires-too-soon", url);
+	else if (s->staple_ok && staple_older_than_held(&v, &s->sv))
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: older-than-stored", url);
 	else {
 		unsigned char *copy = malloc(req->body.len);
 		if (copy != NULL && site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
@@ -388,23 +746,29 @@ static void staple_on_response(struct http_request *req, void *ctx)
 			free(s->staple);
 			s->staple = copy;
 			s->staple_len = req->body.len;
-			s->sv = v;
+			s->sv.status = v.status;
+			s->sv.this_update = v.this_update;
+			s->sv.next_update = v.next_update;
+			s->sv.produced_at = v.produced_at;
 			s->staple_ok = 1;
 			s->staple_ok_total++;
 			s->staple_backoff = 0;
 			s->staple_failures = 0;
-			s->staple_error[0] = '\0';
+			message_clear(&s->staple_error);
 			s->staple_next = staple_refresh_at(v.this_update, v.next_update, jitter());
 			log_info("staple_refreshed", "cert=%s url=\"%s\" status=%s next_update=%s",
 			         s->cert->name, url, staple_cert_status_name(v.status),
 			         time_format(t, sizeof(t), v.next_update));
-			http_request_cleanup(s->req);
-			free(s->req);
-			s->req = NULL;
-			d->fetches--;
+			staple_fetch_end(d, s);
+			d->dirty = 1;
 			if (v.status == STAPLE_STATUS_REVOKED) {
+				struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
+				char serial[128] = "";
+				if (leaf != NULL)
+					cert_leaf_serial_hex(leaf, serial, sizeof(serial));
+				cert_leaf_free(leaf);
 				log_error("certificate_revoked", "cert=%s serial=%s action=reissue",
-				          s->cert->name, s->ci.serial);
+				          s->cert->name, serial);
 				s->force_issue = 1;
 				s->issue_next = now;
 			}
@@ -412,11 +776,11 @@ static void staple_on_response(struct http_request *req, void *ctx)
 			return;
 		}
 		free(copy);
-		snprintf(s->staple_error, sizeof(s->staple_error), "cannot store the staple");
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "cannot store the staple");
 	}
-	s->url_failed_total[s->url_next - 1]++;
+	s->responders[s->fetch->url_next - 1].failed_total++;
 	log_warn("ocsp_fetch_failed", "cert=%s detail=\"%s\"", s->cert->name,
-	         log_safe(safe, sizeof(safe), s->staple_error));
+	         log_safe(safe, sizeof(safe), s->staple_error ? s->staple_error : ""));
 	staple_submit_next(d, s);
 }
 
@@ -457,6 +821,7 @@ static void issue_start(struct daemon *d, struct site *s)
 		return;
 	}
 	s->issuing = 1;
+	d->dirty = 1;
 }
 
 static void issue_finish(struct daemon *d, struct site *s, time_t now)
@@ -483,7 +848,7 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 		s->issue_failed_total++;
 	if (s->job->exit_code == EXIT_OK || s->job->exit_code == EXIT_WARNING) {
 		s->issue_backoff = 0;
-		s->issue_error[0] = '\0';
+		message_clear(&s->issue_error);
 		s->issue_next = s->job->renew_at ? s->job->renew_at : now + 3600;
 		if (strcmp(s->job->action, "issued") == 0) {
 			site_load(d, s, now);
@@ -493,14 +858,15 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 		long b = s->issue_backoff ? s->issue_backoff * 2 : d->conf->issue_retry_min;
 		s->issue_backoff = b > ISSUE_RETRY_MAX ? ISSUE_RETRY_MAX : b;
 		s->issue_next = now + s->issue_backoff;
-		snprintf(s->issue_error, sizeof(s->issue_error), "%s", s->job->message);
+		message_set(&s->issue_error, ISSUE_ERROR_MAX, "%s", s->job->message);
 		if (!s->have) {
 			/* The issuer installed a placeholder: deploy it so servers start. */
 			site_load(d, s, now);
 			site_deploy(d, s, "certificate");
 		}
 		log_warn("issuance_failed", "cert=%s next_attempt=%s message=\"%s\"", s->cert->name,
-		         time_format(t, sizeof(t), s->issue_next), s->issue_error);
+		         time_format(t, sizeof(t), s->issue_next),
+		         s->issue_error ? s->issue_error : "");
 	}
 	free(s->job);
 	s->job = NULL;
@@ -630,6 +996,7 @@ static void metrics_render(struct daemon *d, time_t now)
 	char url[600];
 	size_t i, k;
 
+	d->metrics_rendered = now;
 	if (d->metrics == NULL)
 		return;
 	buf_init(&b, METRICS_PAGE_MAX);
@@ -639,13 +1006,13 @@ static void metrics_render(struct daemon *d, time_t now)
 	for (i = 0; i < d->site_count; i++)
 		if (d->sites[i].have)
 			metric(&b, "holdfast_certificate_expiry_seconds{cert=\"%s\"} %lld\n",
-			       d->sites[i].cert->name, (long long)(d->sites[i].ci.not_after - now));
+			       d->sites[i].cert->name, (long long)(d->sites[i].not_after - now));
 	metric(&b, "# HELP holdfast_certificate_placeholder 1 while only the temporary placeholder "
 	           "is in place.\n"
 	           "# TYPE holdfast_certificate_placeholder gauge\n");
 	for (i = 0; i < d->site_count; i++)
 		metric(&b, "holdfast_certificate_placeholder{cert=\"%s\"} %d\n",
-		       d->sites[i].cert->name, d->sites[i].have && d->sites[i].ci.placeholder);
+		       d->sites[i].cert->name, d->sites[i].have && d->sites[i].placeholder);
 	metric(&b, "# HELP holdfast_staple_valid 1 while a valid OCSP staple is deployed.\n"
 	           "# TYPE holdfast_staple_valid gauge\n");
 	for (i = 0; i < d->site_count; i++)
@@ -680,11 +1047,11 @@ static void metrics_render(struct daemon *d, time_t now)
 	       "# HELP holdfast_responder_failures_total Failed requests by OCSP responder URL.\n"
 	       "# TYPE holdfast_responder_failures_total counter\n");
 	for (i = 0; i < d->site_count; i++)
-		for (k = 0; k < d->sites[i].url_count; k++) {
-			metrics_label_escape(url, sizeof(url), d->sites[i].urls[k]);
+		for (k = 0; k < d->sites[i].responder_count; k++) {
+			metrics_label_escape(url, sizeof(url), d->sites[i].responders[k].url);
 			metric(&b,
 			       "holdfast_responder_failures_total{cert=\"%s\",url=\"%s\"} %lu\n",
-			       d->sites[i].cert->name, url, d->sites[i].url_failed_total[k]);
+			       d->sites[i].cert->name, url, d->sites[i].responders[k].failed_total);
 		}
 	metric(&b, "# HELP holdfast_issue_total Issuance and renewal runs by result.\n"
 	           "# TYPE holdfast_issue_total counter\n");
@@ -720,65 +1087,109 @@ static void metrics_render(struct daemon *d, time_t now)
 
 /* ---------------------------------------------------------------- state */
 
+/* s as a JSON string, or null for NULL. */
+static void state_put_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	char *text;
+
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (*p == '\0') {
+		fprintf(f, "\"%s\"", s);
+		return;
+	}
+	/* Something to escape, or maybe not UTF-8: jansson decides. */
+	j = json_string(s);
+	text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(text ? text : "null", f);
+	free(text);
+	json_decref(j);
+}
+
+/* A time as a JSON string, or null when absent. */
+static void state_put_time(FILE *f, int present, time_t t)
+{
+	char buf[32];
+
+	if (present)
+		fprintf(f, "\"%s\"", time_format(buf, sizeof(buf), t));
+	else
+		fputs("null", f);
+}
+
+static void state_put_site(FILE *f, const struct site *s)
+{
+	fputs("    ", f);
+	state_put_string(f, s->cert->name);
+	fprintf(f, ": {\n      \"certificate\": %s,\n", s->have ? "true" : "false");
+	fprintf(f, "      \"deploy_failed\": %s,\n", s->deploy_failed ? "true" : "false");
+	fprintf(f, "      \"issuing\": %s,\n", s->issuing ? "true" : "false");
+	fputs("      \"last_issue_error\": ", f);
+	state_put_string(f, s->issue_error);
+	fputs(",\n      \"last_staple_error\": ", f);
+	state_put_string(f, s->staple_error);
+	fputs(",\n      \"next_issue_check\": ", f);
+	state_put_time(f, 1, s->issue_next);
+	fputs(",\n      \"next_staple_refresh\": ", f);
+	state_put_time(f, s->responder_count > 0, s->staple_next);
+	fprintf(f, ",\n      \"placeholder\": %s,\n", s->have && s->placeholder ? "true" : "false");
+	fprintf(f, "      \"staple\": %s,\n", s->staple_ok ? "true" : "false");
+	fprintf(f, "      \"staple_failures\": %d,\n", s->staple_failures);
+	fputs("      \"staple_next_update\": ", f);
+	state_put_time(f, s->staple_ok, s->sv.next_update);
+	fprintf(f, ",\n      \"staple_status\": \"%s\",\n",
+	        staple_cert_status_name(s->staple_ok ? s->sv.status : STAPLE_STATUS_NONE));
+	fputs("      \"staple_this_update\": ", f);
+	state_put_time(f, s->staple_ok, s->sv.this_update);
+	fputs("\n    }", f);
+}
+
+/*
+ * STORE/state/daemon.json for holdfast status: what jansson writes with
+ * JSON_INDENT(2) | JSON_SORT_KEYS, streamed to the file instead of built as a
+ * tree first (that tree cost ~3 KB per certificate at its peak).
+ */
 static void state_write(struct daemon *d, time_t now)
 {
-	json_t *root = json_object(), *certs = json_object();
-	char path[PATH_MAX], t[32], *text;
+	struct store_stream *out;
+	char path[PATH_MAX];
+	FILE *f;
 	size_t i;
 
-	for (i = 0; i < d->site_count; i++) {
-		struct site *s = &d->sites[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "certificate", json_boolean(s->have));
-		json_object_set_new(o, "placeholder", json_boolean(s->have && s->ci.placeholder));
-		json_object_set_new(o, "issuing", json_boolean(s->issuing));
-		json_object_set_new(o, "next_issue_check",
-		                    json_string(time_format(t, sizeof(t), s->issue_next)));
-		json_object_set_new(o, "last_issue_error",
-		                    s->issue_error[0] ? json_string(s->issue_error) : json_null());
-		json_object_set_new(o, "staple", json_boolean(s->staple_ok));
-		json_object_set_new(o, "staple_this_update",
-		                    s->staple_ok
-		                        ? json_string(time_format(t, sizeof(t), s->sv.this_update))
-		                        : json_null());
-		json_object_set_new(o, "staple_next_update",
-		                    s->staple_ok
-		                        ? json_string(time_format(t, sizeof(t), s->sv.next_update))
-		                        : json_null());
-		json_object_set_new(o, "staple_status",
-		                    json_string(staple_cert_status_name(
-		                        s->staple_ok ? s->sv.status : STAPLE_STATUS_NONE)));
-		json_object_set_new(o, "next_staple_refresh",
-		                    s->url_count
-		                        ? json_string(time_format(t, sizeof(t), s->staple_next))
-		                        : json_null());
-		json_object_set_new(o, "staple_failures", json_integer(s->staple_failures));
-		json_object_set_new(o, "last_staple_error",
-		                    s->staple_error[0] ? json_string(s->staple_error)
-		                                       : json_null());
-		json_object_set_new(o, "deploy_failed", json_boolean(s->deploy_failed));
-		json_object_set_new(certs, s->cert->name, o);
-	}
-	json_object_set_new(root, "pid", json_integer(getpid()));
-	json_object_set_new(root, "started", json_string(time_format(t, sizeof(t), d->started)));
-	json_object_set_new(root, "updated", json_string(time_format(t, sizeof(t), now)));
-	json_object_set_new(root, "certificates", certs);
-	if (d->audit_done) {
-		json_t *a = json_object();
-		for (i = 0; i < 5; i++)
-			json_object_set_new(a, audit_severities[i],
-			                    json_integer((json_int_t)d->audit_counts[i]));
-		json_object_set_new(root, "audit", a);
-	}
-	text = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text != NULL && snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) <
-	                        (int)sizeof(path))
-		store_write_atomic(path, text, strlen(text), 0644);
-	free(text);
-	json_decref(root);
 	d->dirty = 0;
 	d->state_written = now;
-	metrics_render(d, now);
+	if (snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) >=
+	        (int)sizeof(path) ||
+	    (out = store_stream_open(path, 0644)) == NULL)
+		return;
+	f = store_stream_file(out);
+	fputs("{\n", f);
+	if (d->audit_done) {
+		static const size_t sorted[5] = {4, 1, 0, 3, 2}; /* by name */
+		fputs("  \"audit\": {", f);
+		for (i = 0; i < 5; i++)
+			fprintf(f, "%s\n    \"%s\": %lu", i ? "," : "",
+			        audit_severities[sorted[i]], d->audit_counts[sorted[i]]);
+		fputs("\n  },\n", f);
+	}
+	fputs("  \"certificates\": {", f);
+	for (i = 0; i < d->site_count; i++) {
+		fputs(i ? ",\n" : "\n", f);
+		state_put_site(f, &d->sites[d->by_name[i]]);
+	}
+	fputs(d->site_count ? "\n  },\n" : "},\n", f);
+	fprintf(f, "  \"pid\": %d,\n  \"started\": ", (int)getpid());
+	state_put_time(f, 1, d->started);
+	fputs(",\n  \"updated\": ", f);
+	state_put_time(f, 1, now);
+	fputs("\n}", f);
+	store_stream_commit(out);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -787,11 +1198,64 @@ static void sites_free(struct daemon *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->site_count; i++)
+	for (i = 0; i < d->site_count; i++) {
 		site_unload(&d->sites[i]);
+		free(d->sites[i].staple_error);
+		free(d->sites[i].issue_error);
+	}
 	free(d->sites);
+	free(d->by_name);
 	d->sites = NULL;
+	d->by_name = NULL;
 	d->site_count = 0;
+}
+
+/* The sites loaded at start: each thread takes the next one until none is left. */
+struct sites_loader {
+	struct daemon *d;
+	time_t now;
+	atomic_size_t next;
+};
+
+static void *sites_load_worker(void *arg)
+{
+	struct sites_loader *l = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&l->next, 1)) < l->d->site_count)
+		site_load(l->d, &l->d->sites[i], l->now);
+	return NULL;
+}
+
+/* Load and check every site, on one thread per core this process may use
+ * (this one included); a configuration of a few sites stays on this one. */
+static void sites_load_all(struct daemon *d, time_t now)
+{
+	struct sites_loader l = {.d = d, .now = now};
+	pthread_t threads[START_THREADS_MAX];
+	size_t want = 1, started = 0, i;
+	cpu_set_t cpus;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
+		want = (size_t)CPU_COUNT(&cpus);
+	if (want > START_THREADS_MAX)
+		want = START_THREADS_MAX;
+	if (want > d->site_count / START_SITES_MIN)
+		want = d->site_count / START_SITES_MIN;
+	atomic_init(&l.next, 0);
+	for (i = 1; i < want; i++)
+		if (pthread_create(&threads[started], NULL, sites_load_worker, &l) == 0)
+			started++;
+	sites_load_worker(&l);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+static int by_name_cmp(const void *a, const void *b, void *sites)
+{
+	const struct site *s = sites;
+
+	return strcmp(s[*(const size_t *)a].cert->name, s[*(const size_t *)b].cert->name);
 }
 
 /* Build sites for conf, load the store and deploy what is valid (no network). */
@@ -813,9 +1277,12 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		return -1;
 	}
 	d->sites = calloc(conf->cert_count ? conf->cert_count : 1, sizeof(*d->sites));
+	d->by_name = calloc(conf->cert_count ? conf->cert_count : 1, sizeof(*d->by_name));
+	d->cacerts = cacerts_new();
 	d->ca_ok_total = calloc(conf->ca_count + 1, sizeof(*d->ca_ok_total));
 	d->ca_failed_total = calloc(conf->ca_count + 1, sizeof(*d->ca_failed_total));
-	if (d->sites == NULL || d->ca_ok_total == NULL || d->ca_failed_total == NULL)
+	if (d->sites == NULL || d->by_name == NULL || d->cacerts == NULL ||
+	    d->ca_ok_total == NULL || d->ca_failed_total == NULL)
 		return -1;
 	if (conf->metrics_listen != NULL) {
 		d->metrics = metrics_start(conf->metrics_listen);
@@ -824,25 +1291,21 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 	}
 	d->site_count = conf->cert_count;
 	for (i = 0; i < conf->cert_count; i++) {
+		d->sites[i].cert = &conf->certs[i];
+		d->by_name[i] = i;
+	}
+	qsort_r(d->by_name, d->site_count, sizeof(*d->by_name), by_name_cmp, d->sites);
+	sites_load_all(d, now);
+	for (i = 0; i < conf->cert_count; i++) {
 		struct site *s = &d->sites[i];
-		s->cert = &conf->certs[i];
-		site_load(d, s, now);
 		/* Issue at once what is missing, a placeholder or already due. */
-		if (!s->have || s->ci.placeholder)
-			s->issue_next = now;
-		else {
-			time_t at = 0;
-			const char *r = json_string_value(json_object_get(s->ci.meta, "renew_at"));
-			if (r == NULL || time_parse(r, &at) != 0)
-				at = now;
-			s->issue_next = at;
-		}
+		s->issue_next = !s->have || s->placeholder || s->renew_at == 0 ? now : s->renew_at;
 		if (s->cert->cas.count > 0 && issuer_listen(d->iss, s->cert) != 0)
 			log_error("http01_unavailable", "cert=%s listen=%s", s->cert->name,
 			          s->cert->http_listen);
 		site_deploy(d, s, "start");
 		log_info("certificate_loaded", "cert=%s present=%d placeholder=%d staple=%s",
-		         s->cert->name, s->have, s->have && s->ci.placeholder,
+		         s->cert->name, s->have, s->have && s->placeholder,
 		         s->staple_ok ? "valid" : "none");
 	}
 	d->dirty = 1;
@@ -863,15 +1326,14 @@ static void daemon_teardown(struct daemon *d)
 	}
 	http_client_free(d->http);
 	d->http = NULL;
-	d->fetches = 0;
 	for (i = 0; i < d->site_count; i++) {
-		if (d->sites[i].req != NULL) {
-			http_request_cleanup(d->sites[i].req);
-			free(d->sites[i].req);
-			d->sites[i].req = NULL;
-		}
+		if (d->sites[i].fetch != NULL)
+			staple_fetch_end(d, &d->sites[i]);
 	}
+	d->fetches = 0;
 	sites_free(d);
+	cacerts_free(d->cacerts); /* after the sites, which borrow from it */
+	d->cacerts = NULL;
 	issuer_free(d->iss);
 	d->iss = NULL;
 	metrics_stop(d->metrics);
@@ -929,6 +1391,7 @@ int daemon_main(const char *conf_path)
 	log_warn("daemon_started", "pid=%d config=%s certificates=%zu", (int)getpid(), conf_path,
 	         d.site_count);
 	state_write(&d, time(NULL));
+	metrics_render(&d, time(NULL));
 
 	while (!got_term) {
 		time_t now = time(NULL);
@@ -947,6 +1410,7 @@ int daemon_main(const char *conf_path)
 			    now >= staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
 				char t[32];
 				s->staple_ok = 0;
+				d.dirty = 1;
 				log_error("staple_expired",
 				          "cert=%s action=withdrawn next_update=%s", s->cert->name,
 				          time_format(t, sizeof(t), s->sv.next_update));
@@ -960,7 +1424,7 @@ int daemon_main(const char *conf_path)
 				continue; /* start nothing new until the reload */
 			if (!s->issuing && s->cert->cas.count > 0 && now >= s->issue_next)
 				issue_start(&d, s);
-			if (s->req == NULL && s->url_count > 0 && now >= s->staple_next)
+			if (s->fetch == NULL && s->responder_count > 0 && now >= s->staple_next)
 				staple_start(&d, s);
 		}
 		if (pending_reload) {
@@ -995,8 +1459,11 @@ int daemon_main(const char *conf_path)
 		else if (!pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
 		         now >= d.audit_next)
 			audit_start(&d);
-		if (now - d.state_written >= STATE_WRITE_EVERY)
+		if ((d.dirty && now - d.state_written >= STATE_WRITE_EVERY) ||
+		    now - d.state_written >= STATE_WRITE_MAX_AGE)
 			state_write(&d, now);
+		if (now - d.metrics_rendered >= STATE_WRITE_EVERY)
+			metrics_render(&d, now);
 		if (d.fetches > 0) {
 			http_client_step(d.http, wait_ms);
 		} else {

@@ -436,15 +436,17 @@ static int connect_addr(const char *addr, char *why, size_t whylen)
 	return fd;
 }
 
-int deploy_verify(const char *addr, const char *sni, X509 *want_cert,
-                  const unsigned char *want_staple, size_t want_len, char *why, size_t whylen)
+int deploy_verify(const char *addr, const char *sni, const unsigned char *want_cert,
+                  size_t cert_len, const unsigned char *want_staple, size_t want_len, char *why,
+                  size_t whylen)
 {
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	X509 *peer = NULL;
+	unsigned char *peer_der = NULL;
 	const unsigned char *staple = NULL;
 	long staple_len;
-	int fd, rc = -1;
+	int fd, rc = -1, peer_len = 0;
 
 	fd = connect_addr(addr, why, whylen);
 	if (fd < 0)
@@ -465,7 +467,10 @@ int deploy_verify(const char *addr, const char *sni, X509 *want_cert,
 		goto out;
 	}
 	peer = SSL_get1_peer_certificate(ssl);
-	if (peer == NULL || X509_cmp(peer, want_cert) != 0) {
+	if (peer != NULL)
+		peer_len = i2d_X509(peer, &peer_der);
+	if (peer_len <= 0 || (size_t)peer_len != cert_len ||
+	    memcmp(peer_der, want_cert, cert_len) != 0) {
 		snprintf(why, whylen, "%s serves another certificate", addr);
 		goto out;
 	}
@@ -481,6 +486,7 @@ int deploy_verify(const char *addr, const char *sni, X509 *want_cert,
 	}
 	rc = 0;
 out:
+	OPENSSL_free(peer_der);
 	X509_free(peer);
 	if (ssl != NULL)
 		SSL_shutdown(ssl);

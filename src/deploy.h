@@ -46,11 +46,13 @@ int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
                        const struct deploy_input *in, int *changed);
 
 /* Connect to addr ("HOST:PORT") with TLS (SNI sni), ask for the staple and
- * check that the served certificate is want_cert and the staple is exactly
- * want_staple (or that none is served when want_staple is NULL).  Returns 0,
- * or -1 with the reason in why. */
-int deploy_verify(const char *addr, const char *sni, X509 *want_cert,
-                  const unsigned char *want_staple, size_t want_len, char *why, size_t whylen);
+ * check that the served certificate is the one encoded as want_cert
+ * (cert_len bytes of DER) and the staple is exactly want_staple (or that none
+ * is served when want_staple is NULL).  Returns 0, or -1 with the reason in
+ * why. */
+int deploy_verify(const char *addr, const char *sni, const unsigned char *want_cert,
+                  size_t cert_len, const unsigned char *want_staple, size_t want_len, char *why,
+                  size_t whylen);
 
 /* Run argv (argv[0] is a path or a name searched in PATH), wait, log its exit
  * status and first line of output.  Returns the exit status, -1 if it could not

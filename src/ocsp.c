@@ -159,9 +159,11 @@ static enum staple_error find_authorized_signer(OCSP_BASICRESP *bs, X509 *issuer
 	return STAPLE_OK;
 }
 
-/* Compare the SingleResponse's CertID with one computed for leaf, using the
- * hash the responder chose (SHA-1 or SHA-256). */
-static enum staple_error match_cert_id(OCSP_SINGLERESP *single, X509 *leaf, X509 *issuer,
+/* Compare the SingleResponse's CertID with one computed for the leaf named by
+ * issuer_name and serial, using the hash the responder chose (SHA-1 or
+ * SHA-256). */
+static enum staple_error match_cert_id(OCSP_SINGLERESP *single, const X509_NAME *issuer_name,
+                                       const ASN1_INTEGER *serial, X509 *issuer,
                                        struct ocsp_verdict *v)
 {
 	const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(single);
@@ -179,7 +181,7 @@ static enum staple_error match_cert_id(OCSP_SINGLERESP *single, X509 *leaf, X509
 		md = EVP_sha256();
 	else
 		return reject(v, STAPLE_ERR_NO_MATCHING_RESPONSE, "CertID uses unsupported hash");
-	want = OCSP_cert_to_id(md, leaf, issuer);
+	want = OCSP_cert_id_new(md, issuer_name, X509_get0_pubkey_bitstr(issuer), serial);
 	if (want == NULL)
 		return reject(v, STAPLE_ERR_MALFORMED, "cannot compute CertID");
 	same = OCSP_id_cmp(want, cid) == 0;
@@ -192,6 +194,15 @@ static enum staple_error match_cert_id(OCSP_SINGLERESP *single, X509 *leaf, X509
 
 enum staple_error ocsp_response_check(const unsigned char *der, size_t len, X509 *leaf,
                                       X509 *issuer, time_t now, struct ocsp_verdict *v)
+{
+	return ocsp_response_check_serial(der, len, X509_get_issuer_name(leaf),
+	                                  X509_get0_serialNumber(leaf), issuer, now, v);
+}
+
+enum staple_error ocsp_response_check_serial(const unsigned char *der, size_t len,
+                                             const X509_NAME *issuer_name,
+                                             const ASN1_INTEGER *serial, X509 *issuer, time_t now,
+                                             struct ocsp_verdict *v)
 {
 	OCSP_RESPONSE *resp = NULL;
 	OCSP_BASICRESP *bs = NULL;
@@ -254,7 +265,7 @@ enum staple_error ocsp_response_check(const unsigned char *der, size_t len, X509
 		goto out;
 	}
 	single = OCSP_resp_get0(bs, 0);
-	rc = match_cert_id(single, leaf, issuer, v);
+	rc = match_cert_id(single, issuer_name, serial, issuer, v);
 	if (rc != STAPLE_OK)
 		goto out;
 
@@ -321,6 +332,13 @@ out:
 
 int ocsp_request_der_new(X509 *leaf, X509 *issuer, unsigned char **out, size_t *len)
 {
+	return ocsp_request_der_new_serial(X509_get_issuer_name(leaf), X509_get0_serialNumber(leaf),
+	                                   issuer, out, len);
+}
+
+int ocsp_request_der_new_serial(const X509_NAME *issuer_name, const ASN1_INTEGER *serial,
+                                X509 *issuer, unsigned char **out, size_t *len)
+{
 	OCSP_REQUEST *req = NULL;
 	OCSP_CERTID *id = NULL;
 	unsigned char *der = NULL;
@@ -329,7 +347,7 @@ int ocsp_request_der_new(X509 *leaf, X509 *issuer, unsigned char **out, size_t *
 	*out = NULL;
 	*len = 0;
 	req = OCSP_REQUEST_new();
-	id = OCSP_cert_to_id(EVP_sha1(), leaf, issuer);
+	id = OCSP_cert_id_new(EVP_sha1(), issuer_name, X509_get0_pubkey_bitstr(issuer), serial);
 	if (req == NULL || id == NULL)
 		goto out;
 	if (OCSP_request_add0_id(req, id) == NULL)

@@ -85,9 +85,20 @@ struct ocsp_verdict {
 enum staple_error ocsp_response_check(const unsigned char *der, size_t len, X509 *leaf,
                                       X509 *issuer, time_t now, struct ocsp_verdict *v);
 
+/* The same for a leaf known by what its CertID is made of, its issuer name
+ * and serial (the daemon keeps leaves as DER, see cert_leaf in cert.h). */
+enum staple_error ocsp_response_check_serial(const unsigned char *der, size_t len,
+                                             const X509_NAME *issuer_name,
+                                             const ASN1_INTEGER *serial, X509 *issuer, time_t now,
+                                             struct ocsp_verdict *v);
+
 /* DER of an RFC 5019 request for leaf; *out is newly allocated (free()).
  * Returns 0 or -1. */
 int ocsp_request_der_new(X509 *leaf, X509 *issuer, unsigned char **out, size_t *len);
+
+/* The same for a leaf known by its issuer name and serial. */
+int ocsp_request_der_new_serial(const X509_NAME *issuer_name, const ASN1_INTEGER *serial,
+                                X509 *issuer, unsigned char **out, size_t *len);
 
 /* The GET URL for a request: base_url + "/" + percent-encoded base64(der),
  * written into dst.  Returns 1 when GET applies, 0 when the encoded request

@@ -160,6 +160,90 @@ fail:
 	return -1;
 }
 
+#define STORE_STREAM_BUFFER (64 * 1024)
+
+struct store_stream {
+	FILE *f;
+	char *path;
+	char tmp[PATH_MAX];
+};
+
+struct store_stream *store_stream_open(const char *path, mode_t mode)
+{
+	struct store_stream *s = calloc(1, sizeof(*s));
+	int fd = -1, n;
+
+	if (s == NULL || (s->path = strdup(path)) == NULL)
+		goto fail;
+	n = snprintf(s->tmp, sizeof(s->tmp), "%s.tmp.XXXXXX", path);
+	if (n < 0 || (size_t)n >= sizeof(s->tmp)) {
+		errno = ENAMETOOLONG;
+		goto fail;
+	}
+	fd = mkostemp(s->tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	if (fchmod(fd, mode) != 0 || (s->f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(s->tmp);
+		goto fail;
+	}
+	setvbuf(s->f, NULL, _IOFBF, STORE_STREAM_BUFFER);
+	return s;
+fail:
+	log_error("file_write_failed", "file=%s reason=\"%s\"", path, strerror(errno));
+	if (s != NULL)
+		free(s->path);
+	free(s);
+	return NULL;
+}
+
+FILE *store_stream_file(struct store_stream *s)
+{
+	return s->f;
+}
+
+int store_stream_commit(struct store_stream *s)
+{
+	int rc = -1, saved;
+
+	if (fflush(s->f) != 0 || ferror(s->f) || fsync(fileno(s->f)) != 0) {
+		saved = errno;
+		fclose(s->f);
+		goto fail;
+	}
+	if (fclose(s->f) != 0) {
+		saved = errno;
+		goto fail;
+	}
+	if (rename(s->tmp, s->path) != 0) {
+		saved = errno;
+		goto fail;
+	}
+	if (fsync_parent_dir(s->path) != 0)
+		log_warn("dir_fsync_failed", "file=%s reason=\"%s\"", s->path, strerror(errno));
+	rc = 0;
+	goto out;
+fail:
+	unlink(s->tmp);
+	log_error("file_write_failed", "file=%s reason=\"%s\"", s->path,
+	          strerror(saved ? saved : EIO));
+out:
+	free(s->path);
+	free(s);
+	return rc;
+}
+
+void store_stream_abort(struct store_stream *s)
+{
+	if (s == NULL)
+		return;
+	fclose(s->f);
+	unlink(s->tmp);
+	free(s->path);
+	free(s);
+}
+
 #define STORE_BATCH_FSYNC_EACH 8 /* below this, per-file fsync beats syncfs */
 
 struct store_batch_item {

@@ -13,6 +13,7 @@
 #define HOLDFAST_STORE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Replace path with data (len bytes) atomically, with permission bits mode.
@@ -24,6 +25,27 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
  * errno set (ENOENT when missing, EFBIG when larger than max).  Does not log:
  * a missing file is often expected, so the caller decides. */
 int store_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
+
+/*
+ * Streams: the same guarantee for a file written piece by piece, too large to
+ * build in memory first (the daemon's state file: ~450 bytes per
+ * certificate).  Write through store_stream_file(); nothing is visible at
+ * path until store_stream_commit().
+ */
+struct store_stream;
+
+/* A temporary file beside path with permission bits mode, or NULL (logged). */
+struct store_stream *store_stream_open(const char *path, mode_t mode);
+
+/* Where to write (buffered; errors are caught at commit). */
+FILE *store_stream_file(struct store_stream *s);
+
+/* Flush, fsync, rename over path, fsync the directory; frees s.  0, or -1
+ * (logged; path keeps its old content). */
+int store_stream_commit(struct store_stream *s);
+
+/* Remove the temporary file and free s; NULL is a no-op. */
+void store_stream_abort(struct store_stream *s);
 
 /*
  * Batches: the same guarantee for many files at a fraction of the cost.
