@@ -73,13 +73,13 @@
 #define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
 #define PEM_FILE_MAX        (1024 * 1024)
 #define KEY_FILE_MAX        (64 * 1024)
-#define KEY_HEAD_MAX        1024 /* bytes of privkey.pem read at start */
 #define META_FILE_MAX       (256 * 1024)
 #define STAPLE_ERROR_MAX    256
 #define ISSUE_ERROR_MAX     512
-#define DEPLOY_RETRY        5  /* seconds between attempts after a failed deploy */
-#define VERIFY_TRIES        5  /* checks of a deploy, a second apart, before it is an error */
-#define START_THREADS_MAX   16 /* threads loading the store at start */
+#define DEPLOY_RETRY        5 /* seconds between attempts after a failed deploy */
+#define VERIFY_TRIES        5 /* checks of a deploy, a second apart, before it is an error */
+#define START_THREADS_CORE  8 /* threads loading the store at start, per core */
+#define START_THREADS_MAX   16
 #define START_SITES_MIN     64 /* sites per thread, at least: fewer load on the main thread */
 
 static volatile sig_atomic_t got_hup, got_term;
@@ -111,13 +111,13 @@ struct site {
 	/* the certificate in the store, as loaded */
 	int have;
 	int placeholder;
-	unsigned generation;  /* counts loads: a fetch for an older one is dropped */
-	char *dir;            /* its version directory, under STORE/certificates */
-	unsigned char *leaf;  /* DER */
+	unsigned generation; /* counts loads: a fetch for an older one is dropped */
+	char *dir;           /* its version directory, under STORE/certificates */
+	unsigned char *leaf; /* DER */
 	size_t leaf_len;
-	X509 *issuer_cert;    /* borrowed from d->cacerts; NULL: cannot staple */
+	X509 *issuer_cert; /* borrowed from d->cacerts; NULL: cannot staple */
 	time_t not_after;
-	time_t renew_at;      /* from meta.json; 0 when absent */
+	time_t renew_at;              /* from meta.json; 0 when absent */
 	struct responder *responders; /* none: cannot staple */
 	size_t responder_count;
 	/* its staple */
@@ -283,40 +283,21 @@ static char *version_dir_new(const struct daemon *d, const char *name)
 	return strdup(target);
 }
 
-/* The start's check of privkey.pem: a regular file of a sane size that
- * holds a PEM private key (not decoded: see the top of this file).  0, or -1
+/* The start's check of privkey.pem: a regular file of a sane size.  Its
+ * content is read only when deploying (see key_pem_ok()); a reboot leaves
+ * the store on disk, and at start every file read is a disk read.  0, or -1
  * with the reason in why.  Warns when others than the owner may read it. */
 static int key_file_check(const char *path, const char *name, char *why, size_t whylen)
 {
-	static const char *const begin[] = {"-----BEGIN PRIVATE KEY-----",
-	                                    "-----BEGIN EC PRIVATE KEY-----",
-	                                    "-----BEGIN RSA PRIVATE KEY-----"};
-	char head[KEY_HEAD_MAX];
 	struct stat st;
-	ssize_t n;
-	size_t i;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	if (stat(path, &st) != 0) {
 		snprintf(why, whylen, "privkey.pem: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > KEY_FILE_MAX) {
 		snprintf(why, whylen, "privkey.pem: not a regular file of 1 to %d bytes",
 		         KEY_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	do
-		n = read(fd, head, sizeof(head));
-	while (n < 0 && errno == EINTR);
-	close(fd);
-	for (i = 0; n > 0 && i < sizeof(begin) / sizeof(begin[0]); i++)
-		found |= memmem(head, (size_t)n, begin[i], strlen(begin[i])) != NULL;
-	if (!found) {
-		snprintf(why, whylen, "privkey.pem: no unencrypted PEM private key");
 		return -1;
 	}
 	if ((st.st_mode & 077) != 0)
@@ -325,9 +306,22 @@ static int key_file_check(const char *path, const char *name, char *why, size_t 
 	return 0;
 }
 
+/* 1 when pem (len bytes) holds an unencrypted PEM private key. */
+static int key_pem_ok(const char *pem, size_t len)
+{
+	static const char *const begin[] = {"-----BEGIN PRIVATE KEY-----",
+	                                    "-----BEGIN EC PRIVATE KEY-----",
+	                                    "-----BEGIN RSA PRIVATE KEY-----"};
+	size_t i;
+
+	for (i = 0; i < sizeof(begin) / sizeof(begin[0]); i++)
+		if (memmem(pem, len, begin[i], strlen(begin[i])) != NULL)
+			return 1;
+	return 0;
+}
+
 /* renew_at and placeholder of meta.json; 0, or -1 with the reason in why. */
-static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why,
-                     size_t whylen)
+static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why, size_t whylen)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -355,8 +349,8 @@ static int meta_read(const char *path, time_t *renew_at, int *placeholder, char 
 
 /* The responders of leaf and the configured backups; failure counts of
  * URLs the site had before carry over.  Fills s->responders. */
-static void site_responders_set(struct site *s, const struct cert_leaf *leaf,
-                                struct responder *old, size_t old_count)
+static void site_responders_set(struct site *s, const struct cert_leaf *leaf, struct responder *old,
+                                size_t old_count)
 {
 	char *urls[SITE_URLS_MAX];
 	size_t n, i, k;
@@ -491,8 +485,8 @@ static int site_files_read(const struct daemon *d, const struct site *s, char **
 	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
 	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0)
 		goto fail;
-	if (cert_pem_leaf_issuer_der(*chain, *chain_len, &leaf, &leaf_len, &issuer,
-	                             &issuer_len) != 0 ||
+	if (cert_pem_leaf_issuer_der(*chain, *chain_len, &leaf, &leaf_len, &issuer, &issuer_len) !=
+	        0 ||
 	    leaf_len != s->leaf_len || memcmp(leaf, s->leaf, leaf_len) != 0) {
 		why = "not the certificate loaded at start";
 		goto fail;
@@ -500,6 +494,10 @@ static int site_files_read(const struct daemon *d, const struct site *s, char **
 	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
 	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0)
 		goto fail;
+	if (!key_pem_ok(*key, *key_len)) {
+		why = "no unencrypted PEM private key";
+		goto fail;
+	}
 	free(leaf);
 	free(issuer);
 	return 0;
@@ -510,6 +508,10 @@ fail:
 	free(issuer);
 	free(*chain);
 	*chain = NULL;
+	if (*key != NULL)
+		OPENSSL_cleanse(*key, *key_len);
+	free(*key);
+	*key = NULL;
 	return -1;
 }
 
@@ -524,7 +526,8 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 		if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
 			return;
 		if (s->cert->must_staple && !s->staple_ok) {
-			log_warn("deploy_held", "cert=%s reason=\"must_staple and no valid staple\"",
+			log_warn("deploy_held",
+			         "cert=%s reason=\"must_staple and no valid staple\"",
 			         s->cert->name);
 			return;
 		}
@@ -571,10 +574,9 @@ static void site_verify(struct daemon *d, struct site *s, time_t now)
 {
 	char why[256];
 
-	if (!s->have ||
-	    deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->leaf, s->leaf_len,
-	                  s->staple_ok ? s->staple : NULL, s->staple_ok ? s->staple_len : 0, why,
-	                  sizeof(why)) == 0) {
+	if (!s->have || deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->leaf,
+	                              s->leaf_len, s->staple_ok ? s->staple : NULL,
+	                              s->staple_ok ? s->staple_len : 0, why, sizeof(why)) == 0) {
 		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
 		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
 		s->verify_at = 0;
@@ -1174,8 +1176,8 @@ static void state_write(struct daemon *d, time_t now)
 		static const size_t sorted[5] = {4, 1, 0, 3, 2}; /* by name */
 		fputs("  \"audit\": {", f);
 		for (i = 0; i < 5; i++)
-			fprintf(f, "%s\n    \"%s\": %lu", i ? "," : "",
-			        audit_severities[sorted[i]], d->audit_counts[sorted[i]]);
+			fprintf(f, "%s\n    \"%s\": %lu", i ? "," : "", audit_severities[sorted[i]],
+			        d->audit_counts[sorted[i]]);
 		fputs("\n  },\n", f);
 	}
 	fputs("  \"certificates\": {", f);
@@ -1227,8 +1229,11 @@ static void *sites_load_worker(void *arg)
 	return NULL;
 }
 
-/* Load and check every site, on one thread per core this process may use
- * (this one included); a configuration of a few sites stays on this one. */
+/* Load and check every site on START_THREADS_CORE threads per core this
+ * process may use (this one included), START_THREADS_MAX at most: checking
+ * is CPU work, but after a reboot the store is read from disk, four small
+ * files per site, and a thread waiting for one leaves its core to another.
+ * A configuration of a few sites stays on this thread. */
 static void sites_load_all(struct daemon *d, time_t now)
 {
 	struct sites_loader l = {.d = d, .now = now};
@@ -1237,7 +1242,7 @@ static void sites_load_all(struct daemon *d, time_t now)
 	cpu_set_t cpus;
 
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 0)
-		want = (size_t)CPU_COUNT(&cpus);
+		want = (size_t)CPU_COUNT(&cpus) * START_THREADS_CORE;
 	if (want > START_THREADS_MAX)
 		want = START_THREADS_MAX;
 	if (want > d->site_count / START_SITES_MIN)

@@ -198,6 +198,47 @@ static void test_write_failures(const char *dir)
 	      "fail: the temporary file was removed after rename failed");
 }
 
+static void test_stream(const char *dir)
+{
+	static unsigned char got[200000];
+	char path[PATH_MAX], missing[PATH_MAX];
+	struct store_stream *s;
+	int temps, before, i;
+	long n;
+
+	path_in(path, sizeof(path), dir, "state.json");
+	CHECK(store_write_atomic(path, "old", 3, 0644) == 0, "stream: an old file");
+	before = dir_entries(dir, &temps);
+	s = store_stream_open(path, 0640);
+	CHECK(s != NULL, "stream: open");
+	if (s == NULL)
+		return;
+	for (i = 0; i < 20000; i++)
+		fprintf(store_stream_file(s), "%05d\n", i);
+	CHECK(content_is(path, "old", 3), "stream: nothing visible before the commit");
+	CHECK(store_stream_commit(s) == 0, "stream: commit");
+	n = read_plain(path, got, sizeof(got));
+	CHECK(n == 120000 && memcmp(got, "00000\n00001\n", 12) == 0 &&
+	          memcmp(got + n - 6, "19999\n", 6) == 0,
+	      "stream: the whole content, in order");
+	CHECK(mode_of(path) == 0640, "stream: mode as asked");
+	CHECK(dir_entries(dir, &temps) == before && temps == 0, "stream: no temporary file left");
+
+	s = store_stream_open(path, 0644);
+	if (s != NULL)
+		fputs("discarded", store_stream_file(s));
+	store_stream_abort(s);
+	CHECK(s != NULL && read_plain(path, got, sizeof(got)) == 120000 &&
+	          dir_entries(dir, &temps) == before && temps == 0,
+	      "stream: abort keeps the old file, leaves no temporary");
+	store_stream_abort(NULL);
+
+	path_in(missing, sizeof(missing), dir, "missing/state.json");
+	CHECK(store_stream_open(missing, 0644) == NULL,
+	      "stream: open in a missing directory fails");
+	unlink(path);
+}
+
 static void test_relative(const char *dir)
 {
 	char cwd[PATH_MAX], path[PATH_MAX];
@@ -311,6 +352,7 @@ int main(void)
 	test_write_failures(dir);
 	test_relative(dir);
 	test_read(dir);
+	test_stream(dir);
 	remove_tree(dir);
 	return tap_done();
 }

@@ -59,6 +59,8 @@ X509 *testca_cert_new(const struct testca_cert_spec *spec)
 		goto fail;
 	if (spec->ocsp_signing && add_ext(cert, &ctx, NID_ext_key_usage, "OCSPSigning") != 0)
 		goto fail;
+	if (spec->aia != NULL && add_ext(cert, &ctx, NID_info_access, spec->aia) != 0)
+		goto fail;
 
 	if (X509_sign(cert, spec->issuer_key, EVP_sha256()) <= 0)
 		goto fail;

@@ -33,6 +33,7 @@ struct testca_cert_spec {
 	time_t not_after;
 	int ca;           /* basicConstraints CA:TRUE, keyUsage keyCertSign */
 	int ocsp_signing; /* extendedKeyUsage id-kp-OCSPSigning */
+	const char *aia;  /* authorityInfoAccess in openssl.cnf syntax, or NULL */
 };
 
 /* A new signed certificate as described (X509_free), or NULL. */
