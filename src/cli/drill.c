@@ -107,10 +107,14 @@ int cmd_drill(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	if (drill_script_find(exe, script, sizeof(script)) != 0) {
-		fprintf(stderr,
-		        "holdfast drill: no scripts/drill.sh beside %s's source tree "
-		        "(set HOLDFAST_DRILL=PATH)\n",
-		        exe);
+		const char *env = getenv("HOLDFAST_DRILL");
+		if (env != NULL && *env != '\0')
+			fprintf(stderr, "holdfast drill: HOLDFAST_DRILL=%s cannot be read\n", env);
+		else
+			fprintf(stderr,
+			        "holdfast drill: no scripts/drill.sh in the source tree of %s "
+			        "(set HOLDFAST_DRILL=PATH)\n",
+			        exe);
 		return EXIT_UNKNOWN;
 	}
 	if (setenv("HOLDFAST", exe, 1) != 0) {
