@@ -67,6 +67,7 @@
 
 #define SITE_URLS_MAX       (CERT_URLS_MAX + 8)
 #define DAEMON_TICK_MS      1000
+#define ISSUE_PARALLEL      4  /* issuance threads at once; the rest wait their turn */
 #define STATE_WRITE_EVERY   2  /* seconds: at most this often, when something changed */
 #define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
 #define ISSUE_RETRY_MAX     3600L
@@ -159,6 +160,7 @@ struct daemon {
 	size_t site_count;
 	size_t *by_name; /* site indexes in name order, for the state file */
 	size_t fetches;  /* staple requests in flight */
+	size_t issuing;  /* issuance threads running */
 	struct metrics_server *metrics;
 	/* the periodic audit, run as a child: holdfast audit --json */
 	pid_t audit_pid;
@@ -823,6 +825,7 @@ static void issue_start(struct daemon *d, struct site *s)
 		return;
 	}
 	s->issuing = 1;
+	d->issuing++;
 	d->dirty = 1;
 }
 
@@ -832,6 +835,7 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 
 	pthread_join(s->thread, NULL);
 	s->issuing = 0;
+	d->issuing--;
 	s->force_issue = 0;
 	for (size_t k = 0; k < s->job->attempt_count; k++) {
 		for (size_t c = 0; c < d->conf->ca_count; c++) {
@@ -1427,7 +1431,8 @@ int daemon_main(const char *conf_path)
 				site_verify(&d, s, now);
 			if (pending_reload)
 				continue; /* start nothing new until the reload */
-			if (!s->issuing && s->cert->cas.count > 0 && now >= s->issue_next)
+			if (!s->issuing && s->cert->cas.count > 0 && now >= s->issue_next &&
+			    d.issuing < ISSUE_PARALLEL)
 				issue_start(&d, s);
 			if (s->fetch == NULL && s->responder_count > 0 && now >= s->staple_next)
 				staple_start(&d, s);

@@ -381,6 +381,10 @@ int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
 			rc = -1;
 		}
 	}
+	/* With no target to compare against, every deploy event is news to the
+	 * hook (a new certificate, a refreshed or withdrawn staple, a start). */
+	if (cert->deploy.count == 0 && cert->deploy_hook != NULL)
+		*changed = 1;
 	if (*changed && cert->deploy_hook != NULL) {
 		char *argv[] = {cert->deploy_hook, (char *)in->event, cert->name, NULL};
 		if (privsep_active())
