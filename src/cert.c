@@ -130,7 +130,7 @@ int cert_pem_leaf_issuer_der(const char *pem, size_t len, unsigned char **leaf, 
 	unsigned char **out[2] = {leaf, issuer};
 	size_t *out_len[2] = {leaf_len, issuer_len};
 	BIO *bio = NULL;
-	int found = 0;
+	int found = 0, failed = 0;
 
 	*leaf = *issuer = NULL;
 	*leaf_len = *issuer_len = 0;
@@ -148,23 +148,25 @@ int cert_pem_leaf_issuer_der(const char *pem, size_t len, unsigned char **leaf, 
 		if (n > 0 && (strcmp(name, PEM_STRING_X509) == 0 ||
 		              strcmp(name, PEM_STRING_X509_OLD) == 0)) {
 			*out[found] = malloc((size_t)n);
-			if (*out[found] == NULL) {
-				OPENSSL_free(name);
-				OPENSSL_free(header);
-				OPENSSL_free(data);
-				break;
+			failed = *out[found] == NULL;
+			if (!failed) {
+				memcpy(*out[found], data, (size_t)n);
+				*out_len[found] = (size_t)n;
+				found++;
 			}
-			memcpy(*out[found], data, (size_t)n);
-			*out_len[found] = (size_t)n;
-			found++;
 		}
 		OPENSSL_free(name);
 		OPENSSL_free(header);
 		OPENSSL_free(data);
+		if (failed)
+			break;
 	}
 	ERR_clear_error(); /* the loop always ends with "no start line" */
 	BIO_free(bio);
-	if (*leaf == NULL) {
+	if (*leaf == NULL || failed) {
+		free(*leaf);
+		*leaf = NULL;
+		*leaf_len = 0;
 		free(*issuer);
 		*issuer = NULL;
 		*issuer_len = 0;

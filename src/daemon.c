@@ -19,12 +19,13 @@
  * (without its public key: see cert_leaf in cert.h) when a fetched staple is
  * checked, once per half validity.  At start every site is loaded and
  * re-validated -- the leaf's signature by its issuer, the staple's signature,
- * CertID and times -- on one thread per core (site_load() touches only its
- * own site and the locked cacerts set), then the loop's thread deploys them in
- * order.  The private key is not decoded at start (OpenSSL 3.0 takes ~310 us
- * per key): its file is checked to be there and to hold a PEM private key,
- * and the key/certificate match is left to issuance, which made the pair,
- * and to holdfast status, which decodes both.
+ * CertID and times -- on up to eight threads per core (site_load() touches
+ * only its own site and the locked cacerts set), then the loop's thread
+ * deploys them in order.  The private key is not decoded (OpenSSL 3.0 takes
+ * ~310 us per key) nor even read at start: privkey.pem must be a regular
+ * file, and is checked to hold a PEM private key when it is deployed.  The
+ * key/certificate match is left to issuance, which made the pair, and to
+ * holdfast status, which decodes both.
  */
 #include "daemon.h"
 
@@ -1168,8 +1169,7 @@ static void state_write(struct daemon *d, time_t now)
 	FILE *f;
 	size_t i;
 
-	d->dirty = 0;
-	d->state_written = now;
+	d->state_written = now; /* also after a failure (logged): retried in 2 s */
 	if (snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) >=
 	        (int)sizeof(path) ||
 	    (out = store_stream_open(path, 0644)) == NULL)
@@ -1195,7 +1195,8 @@ static void state_write(struct daemon *d, time_t now)
 	fputs(",\n  \"updated\": ", f);
 	state_put_time(f, 1, now);
 	fputs("\n}", f);
-	store_stream_commit(out);
+	if (store_stream_commit(out) == 0)
+		d->dirty = 0;
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -1235,7 +1236,7 @@ static void *sites_load_worker(void *arg)
 
 /* Load and check every site on START_THREADS_CORE threads per core this
  * process may use (this one included), START_THREADS_MAX at most: checking
- * is CPU work, but after a reboot the store is read from disk, four small
+ * is CPU work, but after a reboot the store is read from disk, three small
  * files per site, and a thread waiting for one leaves its core to another.
  * A configuration of a few sites stays on this thread. */
 static void sites_load_all(struct daemon *d, time_t now)
