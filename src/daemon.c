@@ -473,8 +473,10 @@ out:
 }
 
 /* fullchain.pem and privkey.pem of the version s was loaded from, newly
- * allocated (the caller cleanses the key); 0, or -1 (logged) when either is
- * unreadable or the chain does not start with the loaded leaf. */
+ * allocated (the caller cleanses the key).  0; -2 (logged) when that version
+ * is gone or its chain does not start with the loaded leaf (the store holds
+ * another one now); -1 (logged) when a file is unreadable or privkey.pem
+ * holds no PEM private key. */
 static int site_files_read(const struct daemon *d, const struct site *s, char **chain,
                            size_t *chain_len, char **key, size_t *key_len)
 {
@@ -482,21 +484,27 @@ static int site_files_read(const struct daemon *d, const struct site *s, char **
 	unsigned char *leaf = NULL, *issuer = NULL;
 	size_t leaf_len = 0, issuer_len = 0;
 	const char *why = NULL;
+	int rc = -1;
 
 	*chain = *key = NULL;
 	*chain_len = *key_len = 0;
 	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0)
+	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0) {
+		rc = errno == ENOENT ? -2 : -1;
 		goto fail;
+	}
 	if (cert_pem_leaf_issuer_der(*chain, *chain_len, &leaf, &leaf_len, &issuer, &issuer_len) !=
 	        0 ||
 	    leaf_len != s->leaf_len || memcmp(leaf, s->leaf, leaf_len) != 0) {
-		why = "not the certificate loaded at start";
+		why = "not the certificate loaded";
+		rc = -2;
 		goto fail;
 	}
 	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0)
+	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0) {
+		rc = errno == ENOENT ? -2 : -1;
 		goto fail;
+	}
 	if (!key_pem_ok(*key, *key_len)) {
 		why = "no unencrypted PEM private key";
 		goto fail;
@@ -515,7 +523,7 @@ fail:
 		OPENSSL_cleanse(*key, *key_len);
 	free(*key);
 	*key = NULL;
-	return -1;
+	return rc;
 }
 
 static void site_deploy(struct daemon *d, struct site *s, const char *event)
@@ -523,7 +531,7 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 	struct deploy_input in;
 	char *chain = NULL, *key = NULL;
 	size_t chain_len = 0, key_len = 0;
-	int changed = 0, attempt;
+	int changed = 0, attempt, rc;
 
 	for (attempt = 0;; attempt++) {
 		if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
@@ -534,15 +542,16 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 			         s->cert->name);
 			return;
 		}
-		if (site_files_read(d, s, &chain, &chain_len, &key, &key_len) == 0)
+		rc = site_files_read(d, s, &chain, &chain_len, &key, &key_len);
+		if (rc == 0)
 			break;
-		if (attempt == 1) {
+		if (rc == -1 || attempt == 1) {
 			s->deploy_failed = 1;
 			s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
 			d->dirty = 1;
 			return;
 		}
-		/* The version loaded is gone: take what the store holds now. */
+		/* The version loaded is gone: load what the store holds now. */
 		site_load(d, s, time(NULL));
 		d->dirty = 1;
 	}
