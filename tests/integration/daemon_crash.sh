@@ -396,7 +396,13 @@ checker "clean run"
 check "clean run: store and deploy directory valid" test "$CHECK_VIOL" = 0
 # deploy.c keeps DEPLOY/*/.NAME.pending from a change until the server took
 # it: a clean run leaves none.
-check "clean run: no deploy left pending" lab_not find "$DEPLOY" -name '.*.pending' -print -quit | grep -q .
+no_pending() {
+	local left
+	left=$(find "$DEPLOY" -name '.*.pending')
+	echo "$left"
+	[ -z "$left" ]
+}
+check "clean run: no deploy left pending" no_pending
 hap_serial=$(haproxy_cmd "$SOCK" "show ssl cert $DEPLOY/haproxy/i1.pem" | sed -n 's/^Serial: //p')
 file_serial=$(lab_cert_serial "$DEPLOY/haproxy/i1.pem")
 check "clean run: HAProxy serves the i1 certificate on disk ($file_serial)" \
