@@ -265,7 +265,11 @@ int haproxy_command(const char *socket_path, const char *command, size_t command
 	pfd.events = POLLIN;
 	while (got + 1 < replylen) {
 		ssize_t n;
-		if (poll(&pfd, 1, HAPROXY_REPLY_TIMEOUT_MS) <= 0)
+		int ready = poll(&pfd, 1, HAPROXY_REPLY_TIMEOUT_MS);
+		/* A SIGTERM while HAProxy answers must not fail the push. */
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
 			goto out;
 		n = read(fd, reply + got, replylen - 1 - got);
 		if (n < 0 && errno == EINTR)
