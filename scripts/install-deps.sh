@@ -12,6 +12,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# real peers for the tests and the demo
 	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
+	# the crash test's OCSP responder runs with a slow clock (libfaketime)
+	faketime
 	# the outage drill's prober (TLS handshakes that hand over the staple)
 	python3-openssl
 	# ACME lab and benchmark: Pebble (the CA), dnsmasq (lab DNS), lego (baseline)

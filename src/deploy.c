@@ -1,5 +1,6 @@
 #include "deploy.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +31,7 @@
 #define DEPLOY_OUTPUT_MAX        4096
 #define DEPLOY_COMMAND_TIMEOUT   120 /* seconds a reload, hook or dns hook may take */
 #define HAPROXY_REPLY_TIMEOUT_MS 5000
+#define DEPLOY_ID_HEX            16 /* hex digits of SHA-256 that name a generation */
 
 extern char **environ;
 
@@ -63,6 +65,103 @@ static int path_fmt(char *dst, size_t len, const char *dir, const char *name, co
 {
 	int n = snprintf(dst, len, "%s/%s%s", dir, name, ext);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* dst = the first DEPLOY_ID_HEX hex digits of SHA-256(a || b): a name for
+ * files that is fixed by their content.  0 or -1. */
+static int content_id(char dst[DEPLOY_ID_HEX + 1], const void *a, size_t alen, const void *b,
+                      size_t blen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int i, ok;
+
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, a, alen) == 1 && EVP_DigestUpdate(ctx, b, blen) == 1 &&
+	     EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return -1;
+	for (i = 0; i < DEPLOY_ID_HEX / 2; i++)
+		snprintf(dst + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/*
+ * The pending marker DIR/.NAME.pending exists from before a deploy changes
+ * a file until the server confirmed it loaded the change (reload command
+ * exit 0, HAProxy "Success!").  It survives a crash: the next start finds
+ * the files already as they should be and would otherwise never tell the
+ * server, which then serves the old certificate until something else
+ * changes.
+ */
+static int marker_path(char *dst, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(dst, len, "%s/.%s.pending", dir, name);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* Create the marker (durably) unless it exists.  0 or -1 (logged). */
+static int pending_set(const char *marker)
+{
+	if (access(marker, F_OK) == 0)
+		return 0;
+	return store_write_atomic(marker, "", 0, 0644);
+}
+
+static void pending_clear(const char *marker)
+{
+	if (unlink(marker) != 0 && errno != ENOENT)
+		log_warn("file_remove_failed", "file=%s reason=\"%s\"", marker, strerror(errno));
+}
+
+/* 1 when f is NAME.<DEPLOY_ID_HEX hex digits>.crt, .key or .ocsp. */
+static int is_generation_file(const char *f, const char *name)
+{
+	size_t nl = strlen(name), i;
+	const char *ext;
+
+	if (strncmp(f, name, nl) != 0 || f[nl] != '.')
+		return 0;
+	for (i = 0; i < DEPLOY_ID_HEX; i++) {
+		char c = f[nl + 1 + i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return 0;
+	}
+	ext = f + nl + 1 + DEPLOY_ID_HEX;
+	return strcmp(ext, ".crt") == 0 || strcmp(ext, ".key") == 0 || strcmp(ext, ".ocsp") == 0;
+}
+
+/* Remove the generation files of name in dir that neither include text
+ * names (keep_old may be NULL).  The previous include's files stay: nginx
+ * may be parsing it right now, since a reload runs after the command that
+ * asked for it returned. */
+static void generations_prune(const char *dir, const char *name, const char *keep_new,
+                              const char *keep_old)
+{
+	char path[PATH_MAX], named[PATH_MAX + 2];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int n;
+		if (!is_generation_file(de->d_name, name) ||
+		    path_fmt(path, sizeof(path), dir, de->d_name, "") != 0)
+			continue;
+		/* Named in an include as "PATH;". */
+		n = snprintf(named, sizeof(named), "%s;", path);
+		if (n < 0 || (size_t)n >= sizeof(named))
+			continue;
+		if (strstr(keep_new, named) != NULL ||
+		    (keep_old != NULL && strstr(keep_old, named) != NULL))
+			continue;
+		if (unlink(path) != 0 && errno != ENOENT)
+			log_warn("file_remove_failed", "file=%s reason=\"%s\"", path,
+			         strerror(errno));
+	}
+	closedir(d);
 }
 
 int deploy_run(char *const argv[], const char *what)
@@ -166,7 +265,11 @@ int haproxy_command(const char *socket_path, const char *command, size_t command
 	pfd.events = POLLIN;
 	while (got + 1 < replylen) {
 		ssize_t n;
-		if (poll(&pfd, 1, HAPROXY_REPLY_TIMEOUT_MS) <= 0)
+		int ready = poll(&pfd, 1, HAPROXY_REPLY_TIMEOUT_MS);
+		/* A SIGTERM while HAProxy answers must not fail the push. */
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
 			goto out;
 		n = read(fd, reply + got, replylen - 1 - got);
 		if (n < 0 && errno == EINTR)
@@ -184,23 +287,40 @@ out:
 	return rc;
 }
 
+/*
+ * nginx reads the include and every file it names while it parses its
+ * configuration, which a reload does after the reload command returned.
+ * So the include is the one switch: it names NAME.ID.crt/.key (ID from the
+ * certificate and key) and NAME.ID.ocsp (ID from the staple), each written
+ * whole before the include and never rewritten.  A crash at any point, or a
+ * parse at any moment, sees the old set or the new one, never a new
+ * certificate with the old key or a staple for another certificate.
+ */
 static int deploy_nginx(const struct conf *conf, const struct conf_cert *cert,
                         const struct deploy_input *in, int *changed)
 {
 	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], ocsp[PATH_MAX], inc[PATH_MAX];
-	char text[3 * PATH_MAX + 256];
-	int n, mine = 0;
+	char marker[PATH_MAX], text[3 * PATH_MAX + 256], id[DEPLOY_ID_HEX + 1];
+	char ext[DEPLOY_ID_HEX + 8], staple_id[DEPLOY_ID_HEX + 1];
+	unsigned char *old = NULL;
+	size_t old_len = 0;
+	int n, mine = 0, pending, rc = -1;
 
 	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "nginx", "") != 0 ||
-	    mkdir_p(dir, 0755) != 0 || path_fmt(crt, sizeof(crt), dir, cert->name, ".crt") != 0 ||
-	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0 ||
-	    path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ".ocsp") != 0 ||
-	    path_fmt(inc, sizeof(inc), dir, cert->name, ".conf") != 0)
+	    mkdir_p(dir, 0755) != 0 ||
+	    content_id(id, in->fullchain_pem, in->fullchain_len, in->key_pem, in->key_len) != 0 ||
+	    (in->staple != NULL && content_id(staple_id, in->staple, in->staple_len, "", 0) != 0) ||
+	    path_fmt(inc, sizeof(inc), dir, cert->name, ".conf") != 0 ||
+	    marker_path(marker, sizeof(marker), dir, cert->name) != 0)
 		return -1;
-	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
-	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0)
+	snprintf(ext, sizeof(ext), ".%s.crt", id);
+	if (path_fmt(crt, sizeof(crt), dir, cert->name, ext) != 0)
 		return -1;
-	if (in->staple != NULL && put_file(ocsp, in->staple, in->staple_len, 0644, &mine) != 0)
+	snprintf(ext, sizeof(ext), ".%s.key", id);
+	if (path_fmt(key, sizeof(key), dir, cert->name, ext) != 0)
+		return -1;
+	snprintf(ext, sizeof(ext), ".%s.ocsp", in->staple ? staple_id : "");
+	if (in->staple != NULL && path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ext) != 0)
 		return -1;
 	n = snprintf(text, sizeof(text),
 	             "# generated by holdfast for [certificate %s]; do not edit\n"
@@ -211,38 +331,60 @@ static int deploy_nginx(const struct conf *conf, const struct conf_cert *cert,
 	             in->staple ? "ssl_stapling on;\nssl_stapling_file "
 	                        : "# no valid OCSP staple: stapling off\n",
 	             in->staple ? ocsp : "", in->staple ? ";\n" : "");
-	if (n < 0 || (size_t)n >= sizeof(text) || put_file(inc, text, (size_t)n, 0644, &mine) != 0)
+	if (n < 0 || (size_t)n >= sizeof(text))
 		return -1;
-	if (mine || in->force) {
+	if (store_read_file(inc, sizeof(text), &old, &old_len) != 0)
+		old = NULL;
+	pending = access(marker, F_OK) == 0;
+	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
+	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0 ||
+	    (in->staple != NULL && put_file(ocsp, in->staple, in->staple_len, 0644, &mine) != 0))
+		goto out;
+	if ((mine || !same_content(inc, text, (size_t)n)) &&
+	    (pending_set(marker) != 0 || put_file(inc, text, (size_t)n, 0644, &mine) != 0))
+		goto out;
+	if (mine || in->force || pending) {
 		*changed |= mine;
 		if ((privsep_active() ? privsep_run(PRIV_NGINX_RELOAD, cert->name, NULL)
 		                      : deploy_run(conf->nginx_reload.items, "nginx-reload")) != 0)
-			return -1;
+			goto out; /* the marker stays: the next try or start reloads */
+		pending_clear(marker);
 		log_info("deployed", "cert=%s target=nginx include=%s staple=%s", cert->name, inc,
 		         in->staple ? "yes" : "no");
 	}
-	return 0;
+	generations_prune(dir, cert->name, text, (const char *)old);
+	rc = 0;
+out:
+	free(old);
+	return rc;
 }
 
 static int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
                          const struct deploy_input *in, int *changed)
 {
-	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX];
-	int mine = 0;
+	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], marker[PATH_MAX];
+	int mine = 0, pending;
 
 	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "apache", "") != 0 ||
 	    mkdir_p(dir, 0755) != 0 || path_fmt(crt, sizeof(crt), dir, cert->name, ".crt") != 0 ||
-	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0)
+	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0 ||
+	    marker_path(marker, sizeof(marker), dir, cert->name) != 0)
+		return -1;
+	pending = access(marker, F_OK) == 0;
+	if ((!same_content(crt, in->fullchain_pem, in->fullchain_len) ||
+	     !same_content(key, in->key_pem, in->key_len)) &&
+	    pending_set(marker) != 0)
 		return -1;
 	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
 	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0)
 		return -1;
-	if (mine || in->force) {
+	if (mine || in->force || pending) {
 		*changed |= mine;
 		if ((privsep_active()
 		         ? privsep_run(PRIV_APACHE_RELOAD, cert->name, NULL)
 		         : deploy_run(conf->apache_reload.items, "apache-reload")) != 0)
 			return -1;
+		pending_clear(marker);
 		log_info("deployed", "cert=%s target=apache", cert->name);
 	}
 	return 0;
@@ -251,16 +393,18 @@ static int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
 static int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
                           const struct deploy_input *in, const char *sock, int *changed)
 {
-	char dir[PATH_MAX], pem[PATH_MAX], ocsp[PATH_MAX], reply[1024], safe[256];
+	char dir[PATH_MAX], pem[PATH_MAX], ocsp[PATH_MAX], marker[PATH_MAX], reply[1024];
+	char safe[256];
 	char *bundle = NULL, *cmd = NULL, *b64 = NULL;
 	const unsigned char *staple = in->staple ? in->staple : staple_placeholder_der;
 	size_t staple_len = in->staple ? in->staple_len : sizeof(staple_placeholder_der);
 	size_t blen = in->fullchain_len + in->key_len, clen;
-	int cert_changed = 0, staple_changed = 0, rc = -1, n;
+	int cert_changed = 0, staple_changed = 0, rc = -1, n, pending, unused = 0;
 
 	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "haproxy", "") != 0 ||
 	    mkdir_p(dir, 0755) != 0 || path_fmt(pem, sizeof(pem), dir, cert->name, ".pem") != 0 ||
-	    path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ".pem.ocsp") != 0)
+	    path_fmt(ocsp, sizeof(ocsp), dir, cert->name, ".pem.ocsp") != 0 ||
+	    marker_path(marker, sizeof(marker), dir, cert->name) != 0)
 		return -1;
 	bundle = malloc(blen + 1);
 	if (bundle == NULL)
@@ -268,11 +412,22 @@ static int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 	memcpy(bundle, in->fullchain_pem, in->fullchain_len);
 	memcpy(bundle + in->fullchain_len, in->key_pem, in->key_len);
 	bundle[blen] = '\0';
-	if (put_file(pem, bundle, blen, 0600, &cert_changed) != 0 ||
-	    put_file(ocsp, staple, staple_len, 0644, &staple_changed) != 0)
+	pending = access(marker, F_OK) == 0;
+	cert_changed = !same_content(pem, bundle, blen);
+	staple_changed = !same_content(ocsp, staple, staple_len);
+	if ((cert_changed || staple_changed) && pending_set(marker) != 0)
+		goto out;
+	/* HAProxy reads NAME.pem.ocsp when it starts and refuses a response for
+	 * another certificate: while the certificate changes, the file holds
+	 * the placeholder, which fits any certificate. */
+	if (cert_changed && put_file(ocsp, staple_placeholder_der, sizeof(staple_placeholder_der),
+	                             0644, &unused) != 0)
+		goto out;
+	if (put_file(pem, bundle, blen, 0600, &unused) != 0 ||
+	    put_file(ocsp, staple, staple_len, 0644, &unused) != 0)
 		goto out;
 	*changed |= cert_changed | staple_changed;
-	cert_changed |= in->force;
+	cert_changed |= in->force | pending;
 	if (cert_changed) {
 		/* set ssl cert with the PEM as payload, then commit: no reload. */
 		clen = strlen(pem) + blen + 64;
@@ -343,6 +498,7 @@ static int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 		log_info("deployed", "cert=%s target=haproxy socket=%s what=staple", cert->name,
 		         sock);
 	}
+	pending_clear(marker);
 	rc = 0;
 out:
 	if (bundle != NULL)

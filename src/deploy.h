@@ -2,22 +2,30 @@
  * deploy: putting a certificate, its key and its staple where web servers
  * read them, and telling the servers.
  *
- * - nginx: DEPLOY/nginx/NAME.{crt,key,ocsp} and an include DEPLOY/nginx/NAME.conf
- *   holding ssl_certificate, ssl_certificate_key and, only while a valid
- *   staple exists, ssl_stapling on + ssl_stapling_file.  nginx serves an
+ * - nginx: an include DEPLOY/nginx/NAME.conf holding ssl_certificate,
+ *   ssl_certificate_key and, only while a valid staple exists, ssl_stapling
+ *   on + ssl_stapling_file.  The files it names, NAME.ID.crt, NAME.ID.key
+ *   and NAME.ID2.ocsp, are named by their content and never rewritten, so
+ *   replacing the include switches all three at once: a crash, or nginx
+ *   parsing during a deploy, never pairs a certificate with another's key
+ *   or staple.  The previous include's files are kept (a reload parses
+ *   after its command returned), older ones removed.  nginx serves an
  *   ssl_stapling_file long after it expired, so the include stops naming it
  *   the moment it is no longer valid; then the reload command runs.  The
  *   server block includes the file and sets no ssl_stapling itself.
  * - haproxy:SOCKET: DEPLOY/haproxy/NAME.pem (chain + key, 0600) and
  *   NAME.pem.ocsp beside it (the staple, or the tryLater placeholder so that
- *   HAProxy still registers the certificate for stapling at start); updates
- *   are pushed over the runtime API (set ssl ocsp-response; set/commit ssl
- *   cert), without a reload.
+ *   HAProxy still registers the certificate for stapling at start; also
+ *   while the certificate changes, so the file never holds a staple for
+ *   another certificate); updates are pushed over the runtime API (set ssl
+ *   ocsp-response; set/commit ssl cert), without a reload.
  * - apache: DEPLOY/apache/NAME.{crt,key} and a graceful reload.
  * - deploy_hook: run via posix_spawn (no shell) with the event name and the
  *   certificate name; its exit status and output are logged.
  * Files are written atomically, keys 0600; nothing is signalled when the
- * content did not change.
+ * content did not change.  DEPLOY/TARGET/.NAME.pending exists from the
+ * first changed file until the server confirmed the change, so that a
+ * restart after a crash in between still tells the server.
  */
 #ifndef HOLDFAST_DEPLOY_H
 #define HOLDFAST_DEPLOY_H

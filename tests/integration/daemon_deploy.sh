@@ -76,12 +76,15 @@ lab_track "$DAEMON"
 # 1. Warm start with the responder down: deployed from the store at once.
 check "warm start: daemon started" wait_for_log "$DLOG" "event=daemon_started" 10
 check "warm start: nginx include written" test -s "$DEPLOY/nginx/www.conf"
-check "warm start: include names the stored staple" grep -q "ssl_stapling_file $DEPLOY/nginx/www.ocsp;" "$DEPLOY/nginx/www.conf"
-check "warm start: staple deployed is the stored one" cmp -s "$DEPLOY/nginx/www.ocsp" "$STORE/certificates/www/staple.ocsp"
+check "warm start: include names the stored staple" \
+	cmp -s "$(nginx_named "$DEPLOY/nginx/www.conf" ssl_stapling_file)" "$STORE/certificates/www/staple.ocsp"
+check "warm start: include names the stored certificate" \
+	cmp -s "$(nginx_named "$DEPLOY/nginx/www.conf" ssl_certificate)" "$STORE/certificates/www/fullchain.pem"
 check "warm start: HAProxy crt and .ocsp written" test -s "$DEPLOY/haproxy/hap.pem" -a -s "$DEPLOY/haproxy/hap.pem.ocsp"
 check "must_staple: held back without a valid staple" wait_for_log "$DLOG" "event=deploy_held cert=ms" 10
-check "must_staple: nothing deployed for it" lab_not test -e "$DEPLOY/nginx/ms.conf" -o -e "$DEPLOY/nginx/ms.key"
-check "warm start: deployed keys are 0600" test "$(stat -c %a "$DEPLOY/nginx/www.key")$(stat -c %a "$DEPLOY/haproxy/hap.pem")" = 600600
+check "must_staple: nothing deployed for it" lab_not compgen -G "$DEPLOY/nginx/ms.*"
+check "warm start: deployed keys are 0600" test "$(stat -c %a \
+	"$(nginx_named "$DEPLOY/nginx/www.conf" ssl_certificate_key)")$(stat -c %a "$DEPLOY/haproxy/hap.pem")" = 600600
 lab_nginx_start "$NGX" 8443 || lab_finish
 lab_haproxy 8444 "$DEPLOY/haproxy/hap.pem" "$LAB/haproxy.sock" || lab_finish
 HAPROXY_PID=$LAB_PID

@@ -52,7 +52,7 @@ check "privsep: parent runs as root" test "$(ps -o user= -p "$PARENT" | tr -d ' 
 check "privsep: the daemon runs as nobody" test "$(ps -o user= -p "$CHILD" | tr -d ' ')" = nobody
 check "privsep: the staple it stored belongs to nobody" test "$(stat -c %U "$STORE/certificates/www/staple.ocsp")" = nobody
 check "privsep: the deployed key belongs to nobody and is 0600" \
-	test "$(stat -c %U:%a "$DEPLOY/nginx/www.key")" = nobody:600
+	test "$(stat -c %U:%a "$(nginx_named "$DEPLOY/nginx/www.conf" ssl_certificate_key)")" = nobody:600
 for _ in $(seq 50); do
 	staple_seen 127.0.0.1:8443 | grep -q "Cert Status: good" && break
 	sleep 0.1

@@ -751,6 +751,13 @@ staple_seen() {
 		sed 's/^ *//'
 }
 
+# nginx_named INCLUDE DIRECTIVE: the file a holdfast nginx include names
+# (ssl_certificate, ssl_certificate_key, ssl_stapling_file); nothing when
+# it names none. deploy.c names its files by content (NAME.ID.crt).
+nginx_named() {
+	sed -n "s/^$2 \(.*\);\$/\1/p" "$1" 2>/dev/null
+}
+
 # ---------------------------------------------------------------- holdfast
 
 # lab_require_holdfast: stop the script (one not-ok line) without a binary.
