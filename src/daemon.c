@@ -988,7 +988,7 @@ static void audit_stop(struct daemon *d)
 
 /* ---------------------------------------------------------------- metrics */
 
-#define METRICS_PAGE_MAX (64 * 1024 * 1024)
+#define METRICS_PAGE_MAX (512 * 1024 * 1024) /* ~1 KiB per certificate */
 
 static void metric(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -25,7 +25,7 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define STATE_FILE_MAX (8 * 1024 * 1024)
+#define STATE_FILE_MAX (256 * 1024 * 1024) /* about 550 B per certificate */
 
 static json_t *read_json_file(const char *path)
 {
