@@ -19,8 +19,7 @@
 #include "store.h"
 #include "timeutil.h"
 
-#define KEY_FILE_MAX  (64 * 1024)
-#define META_FILE_MAX (256 * 1024)
+#define KEY_FILE_MAX (64 * 1024)
 
 int mkdir_p(const char *path, mode_t mode)
 {
@@ -113,18 +112,19 @@ static int write_json(const char *path, json_t *obj)
 	return rc;
 }
 
-static json_t *read_json(const char *path)
+json_t *certstore_json_load(const char *path, size_t max)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
 	json_t *obj;
 
-	if (store_read_file(path, META_FILE_MAX, &data, &len) != 0)
+	if (store_read_file(path, max, &data, &len) != 0)
 		return NULL;
 	obj = json_loadb((const char *)data, len, 0, NULL);
 	free(data);
 	if (!json_is_object(obj)) {
 		json_decref(obj);
+		errno = EBADMSG;
 		return NULL;
 	}
 	return obj;
@@ -157,7 +157,7 @@ int certstore_load(const char *store, const char *name, struct cert_info *out)
 	if (path_join(path, sizeof(path), dir, "privkey.pem", NULL) == 0)
 		out->key = read_key(path);
 	if (path_join(path, sizeof(path), dir, "meta.json", NULL) == 0)
-		out->meta = read_json(path);
+		out->meta = certstore_json_load(path, CERTSTORE_META_MAX);
 	if (full == NULL || out->key == NULL || out->meta == NULL)
 		goto bad;
 	out->cert = sk_X509_shift(full);
@@ -372,7 +372,7 @@ int certstore_account_load(const char *store, const char *ca, const char *direct
 	}
 	if (path_join(path, sizeof(path), dir, "account.json", NULL) != 0)
 		return 0;
-	acct = read_json(path);
+	acct = certstore_json_load(path, CERTSTORE_META_MAX);
 	k = json_string_value(json_object_get(acct, "kid"));
 	d = json_string_value(json_object_get(acct, "directory"));
 	if (k != NULL && d != NULL && strcmp(d, directory) == 0)

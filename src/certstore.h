@@ -49,6 +49,12 @@ int certstore_install(const char *store, const char *name, EVP_PKEY *key, const 
 /* Replace meta.json of the current set. 0 or -1. */
 int certstore_meta_write(const char *store, const char *name, json_t *meta);
 
+/* The store's JSON files (meta.json, account.json, the daemon's state):
+ * read at most max bytes of path and parse a JSON object.  New reference, or
+ * NULL with errno set (EBADMSG: not a JSON object). */
+#define CERTSTORE_META_MAX (256 * 1024)
+json_t *certstore_json_load(const char *path, size_t max);
+
 /* A self-signed certificate for names, valid days from now, whose subject
  * says it is a temporary placeholder.  New PEM (free()) or NULL. */
 char *certstore_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days);

@@ -75,7 +75,6 @@
 #define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
 #define PEM_FILE_MAX        (1024 * 1024)
 #define KEY_FILE_MAX        (64 * 1024)
-#define META_FILE_MAX       (256 * 1024)
 #define STAPLE_ERROR_MAX    256
 #define ISSUE_ERROR_MAX     512
 #define DEPLOY_RETRY        5 /* seconds between attempts after a failed deploy */
@@ -326,20 +325,12 @@ static int key_pem_ok(const char *pem, size_t len)
 /* renew_at and placeholder of meta.json; 0, or -1 with the reason in why. */
 static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why, size_t whylen)
 {
-	unsigned char *data = NULL;
-	size_t len = 0;
-	json_t *meta;
+	json_t *meta = certstore_json_load(path, CERTSTORE_META_MAX);
 	const char *r;
 
-	if (store_read_file(path, META_FILE_MAX, &data, &len) != 0) {
-		snprintf(why, whylen, "meta.json: %s", strerror(errno));
-		return -1;
-	}
-	meta = json_loadb((const char *)data, len, 0, NULL);
-	free(data);
-	if (!json_is_object(meta)) {
-		json_decref(meta);
-		snprintf(why, whylen, "meta.json: not a JSON object");
+	if (meta == NULL) {
+		snprintf(why, whylen, "meta.json: %s",
+		         errno == EBADMSG ? "not a JSON object" : strerror(errno));
 		return -1;
 	}
 	r = json_string_value(json_object_get(meta, "renew_at"));

@@ -27,19 +27,6 @@
 
 #define STATE_FILE_MAX (256 * 1024 * 1024) /* about 550 B per certificate */
 
-static json_t *read_json_file(const char *path)
-{
-	unsigned char *data = NULL;
-	size_t len = 0;
-	json_t *j;
-
-	if (store_read_file(path, STATE_FILE_MAX, &data, &len) != 0)
-		return NULL;
-	j = json_loadb((const char *)data, len, 0, NULL);
-	free(data);
-	return j;
-}
-
 static int worse(int a, int b)
 {
 	return a > b ? a : b;
@@ -86,9 +73,9 @@ int cmd_status(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	}
 	snprintf(path, sizeof(path), "%s/state/daemon.json", conf->store);
-	daemon_state = read_json_file(path);
+	daemon_state = certstore_json_load(path, STATE_FILE_MAX);
 	snprintf(path, sizeof(path), "%s/state/endpoints.json", conf->store);
-	endpoints = read_json_file(path);
+	endpoints = certstore_json_load(path, STATE_FILE_MAX);
 
 	for (i = 0; i < conf->cert_count; i++) {
 		const struct conf_cert *c = &conf->certs[i];
