@@ -302,48 +302,16 @@ deployed_from_store() {
 		cmp -s "$crt" "$STORE/certificates/$1/fullchain.pem"
 }
 
-# drill_pebble NAME PORT MGMT OCSP_PORT: a Pebble in lab_pebble's layout
-# ($LAB/pebble-NAME: port, mgmt_port, pid, root.pem, intermediate.pem, so
-# that acme.sh's helpers work on it), with what lab_pebble does not offer:
-# its HTTPS certificate is for acme.NAME.test, and it puts
-# http://ocsp.NAME.test:OCSP_PORT into the AIA of what it issues. Also sets
-# up $LAB/ocsp-NAME for that CA's responder: int.pem and int.key (the
-# intermediate and its key, from the management port), an empty index.
+# drill_pebble NAME PORT MGMT OCSP_PORT: lab_pebble whose HTTPS certificate
+# is for acme.NAME.test and which puts http://ocsp.NAME.test:OCSP_PORT into
+# the AIA of what it issues; $LAB/ocsp-NAME is set up for that CA's
+# responder (lab_pebble_responder) and records OCSP_PORT.
 drill_pebble() {
-	local name=$1 port=$2 mgmt=$3 ocsp=$4 d=$LAB/pebble-$1 o=$LAB/ocsp-$1
-	lab_acme_tls_cert "$d" "acme.$name.test" || return 1
-	cat >"$d/config.json" <<-EOF
-		{
-		  "pebble": {
-		    "listenAddress": "127.0.0.1:$port",
-		    "managementListenAddress": "127.0.0.1:$mgmt",
-		    "certificate": "$d/cert.pem",
-		    "privateKey": "$d/key.pem",
-		    "httpPort": 5002,
-		    "tlsPort": 5001,
-		    "ocspResponderURL": "http://ocsp.$name.test:$ocsp",
-		    "externalAccountBindingRequired": false
-		  }
-		}
-	EOF
-	echo "$port" >"$d/port"
-	echo "$mgmt" >"$d/mgmt_port"
-	env PEBBLE_VA_NOSLEEP=1 pebble -config "$d/config.json" \
-		-dnsserver "127.0.0.1:$LAB_DNS_PORT" >"$d/pebble.log" 2>&1 &
-	echo $! >"$d/pid"
-	lab_track "$(cat "$d/pid")"
-	lab_https_ready "https://127.0.0.1:$port/dir" || {
-		diag "$d/pebble.log" "  pebble: "
-		return 1
-	}
-	lab_pebble_root "$name" >/dev/null || return 1
-	mkdir -p "$o"
-	lab_acme_get "https://127.0.0.1:$mgmt/intermediate-keys/0" -o "$o/int.key" || return 1
-	chmod 600 "$o/int.key"
-	cp "$d/intermediate.pem" "$o/int.pem"
-	: >"$o/index.txt"
-	echo "unique_subject = no" >"$o/index.txt.attr"
-	echo "$ocsp" >"$o/port"
+	local name=$1 port=$2 mgmt=$3 ocsp=$4
+	LAB_PEBBLE_TLS_NAME=acme.$name.test LAB_PEBBLE_OCSP_URL=http://ocsp.$name.test:$ocsp \
+		lab_pebble "$name" "$port" "$mgmt" || return 1
+	lab_pebble_responder "$name" "$LAB/ocsp-$name" || return 1
+	echo "$ocsp" >"$LAB/ocsp-$name/port"
 }
 
 # write_hook: the deploy_hook. holdfast runs it (execve, no shell) as

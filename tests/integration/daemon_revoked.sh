@@ -27,12 +27,7 @@ PEB=$LAB/pebble-primary
 # The CA's responder: Pebble's intermediate signs (the issuer signs directly),
 # responses valid one minute, so the daemon refreshes every ~30 s.
 R=$LAB/responder
-mkdir -p "$R"
-cp "$PEB/intermediate.pem" "$R/int.pem"
-cp "$PEB/root.pem" "$R/resp.pem" # only for lab_index_changed's throwaway request
-lab_acme_get "https://127.0.0.1:15000/intermediate-keys/0" -o "$R/int.key" || lab_finish
-: >"$R/index.txt"
-echo "unique_subject = no" >"$R/index.txt.attr"
+lab_pebble_responder primary "$R" || lab_finish
 lab_ocsp_responder "$R" 8888 1 || lab_finish
 
 # index_add SERIAL STATE: put SERIAL into the CA's database as V or R.

@@ -196,12 +196,14 @@ lab_resolves() {
 # pebble-NAME.test), tls-ca.pem (trust for it: ca_bundle), pebble.log,
 # root.pem and intermediate.pem (the issuing chain, fetched once it runs).
 # LAB_PEBBLE_VALIDITY=SECONDS (set for the call) makes its certificates
-# valid that long instead of Pebble's default 5 years.
+# valid that long instead of Pebble's default 5 years; LAB_PEBBLE_TLS_NAME
+# names its HTTPS certificate (default pebble-NAME.test); LAB_PEBBLE_OCSP_URL
+# goes into the AIA of what it issues (default: none).
 # Returns once the directory answers; sets LAB_PID.
 lab_pebble() {
 	local name=$1 port=$2 mgmt=$3 d=$LAB/pebble-$1 dns=() validity=""
 	shift 3
-	lab_acme_tls_cert "$d" "pebble-$name.test" || return 1
+	lab_acme_tls_cert "$d" "${LAB_PEBBLE_TLS_NAME:-pebble-$name.test}" || return 1
 	[ -n "${LAB_PEBBLE_VALIDITY:-}" ] &&
 		validity=",
 		    \"certificateValidityPeriod\": $LAB_PEBBLE_VALIDITY"
@@ -214,7 +216,7 @@ lab_pebble() {
 		    "privateKey": "$d/key.pem",
 		    "httpPort": 5002,
 		    "tlsPort": 5001,
-		    "ocspResponderURL": "",
+		    "ocspResponderURL": "${LAB_PEBBLE_OCSP_URL:-}",
 		    "externalAccountBindingRequired": false$validity
 		  }
 		}
@@ -233,6 +235,21 @@ lab_pebble() {
 	}
 	lab_pebble_root "$name" >/dev/null || return 1
 	LAB_PID=$(cat "$d/pid")
+}
+
+# lab_pebble_responder NAME DIR: DIR ready for lab_ocsp_responder to answer
+# for that Pebble's certificates: int.pem and int.key (its intermediate and
+# key, from the management port), resp.pem (any certificate, for
+# lab_index_changed's throwaway request), an empty index.
+lab_pebble_responder() {
+	local p=$LAB/pebble-$1 o=$2
+	mkdir -p "$o"
+	lab_acme_get "https://127.0.0.1:$(cat "$p/mgmt_port")/intermediate-keys/0" -o "$o/int.key" || return 1
+	chmod 600 "$o/int.key"
+	cp "$p/intermediate.pem" "$o/int.pem"
+	cp "$p/root.pem" "$o/resp.pem"
+	: >"$o/index.txt"
+	echo "unique_subject = no" >"$o/index.txt.attr"
 }
 
 # lab_pebble_url NAME [HOST]: the directory URL (HOST default 127.0.0.1; e.g.
