@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rdap.h"
 
@@ -28,8 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if ((unsigned char)d.registrar[i] < 0x20)
 				__builtin_trap();
 		}
+		/* A referral is an http(s) URL; the scheme's case is free. */
 		if (rdap_domain_incomplete(&d) && d.registrar_url[0] != '\0' &&
-		    strncmp(d.registrar_url, "http", 4) != 0)
+		    strncasecmp(d.registrar_url, "http", 4) != 0)
 			__builtin_trap();
 	} else if (err[0] == '\0') {
 		__builtin_trap(); /* every refusal says why */
