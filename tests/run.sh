@@ -16,6 +16,8 @@ cd "$ROOT"
 SUITES=${HOLDFAST_SUITES:-"lint plain asan fuzz"}
 FUZZ_SECONDS=${HOLDFAST_FUZZ_SECONDS:-30}
 LOGDIR=$(mktemp -d /tmp/holdfast-tests.XXXXXX)
+FAILURES="$LOGDIR/failures.txt" # every failure again, with its log's tail, printed last
+: >"$FAILURES"
 passed=0
 failed=0
 
@@ -30,6 +32,7 @@ result() { # result SUITE ok|fail NAME [DETAIL]
 	else
 		failed=$((failed + 1))
 		echo "[$1] not ok - $3${4:+: $4}"
+		echo "[$1] not ok - $3${4:+: $4}" >>"$FAILURES"
 	fi
 }
 
@@ -52,6 +55,15 @@ run_tap() { # run_tap SUITE NAME cmd...
 		tail -n 20 "$log" | sed 's/^/    /'
 	elif [ "$nnot" -gt 0 ]; then
 		echo "    (log: $log)"
+	fi
+	if [ "$nnot" -gt 0 ]; then
+		{
+			grep -E '^not ok( [0-9]+)? - ' "$log" | sed "s/^/[$suite:$name] /"
+			echo "    last lines of $log:"
+			tail -n 25 "$log" | sed 's/^/    /'
+		} >>"$FAILURES"
+	elif [ "$rc" -ne 0 ]; then
+		tail -n 20 "$log" | sed 's/^/    /' >>"$FAILURES"
 	fi
 }
 
@@ -134,6 +146,11 @@ for suite in $SUITES; do
 	esac
 done
 
+if [ -s "$FAILURES" ]; then
+	# Repeated here so that whoever sees only the end of the output sees them.
+	echo "=== failures ($failed) ==="
+	cat "$FAILURES"
+fi
 echo "logs: $LOGDIR"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
