@@ -12,6 +12,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# real peers for the tests and the demo
 	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
+	# Apache (deploy = apache, staples through holdfast's ocsp_listen)
+	apache2
 	# the crash test's OCSP responder runs with a slow clock (libfaketime)
 	faketime
 	# the outage drill's prober (TLS handshakes that hand over the staple)
@@ -40,6 +42,6 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The Debian packages start system nginx/haproxy (and knotd/unbound) where
+# The Debian packages start system nginx/haproxy/apache2 (and knotd/unbound) where
 # systemd runs; holdfast's tests start their own instances, inside their own
 # network namespaces, and need nothing from these.

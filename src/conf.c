@@ -25,6 +25,7 @@
 
 #include <ini.h>
 
+#include "challenge.h"
 #include "store.h"
 
 #define CONF_LINE_MAX                     200 /* Debian's libinih is built with INI_MAX_LINE 200 */
@@ -282,8 +283,15 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 		return set_list(st, &c->resolvers, key, v);
 	if (strcmp(key, "rdap_bootstrap") == 0)
 		return set_string(st, &c->rdap_bootstrap, key, v);
-	if (strcmp(key, "metrics_listen") == 0)
-		return set_string(st, &c->metrics_listen, key, v);
+	if (strcmp(key, "metrics_listen") == 0 || strcmp(key, "ocsp_listen") == 0) {
+		struct sockaddr_storage ss;
+		if (listen_addr_parse(v, &ss) != 0) {
+			conf_error(st, st->line, key,
+			           "expected an address such as 127.0.0.1:8889, got \"%s\"", v);
+			return -1;
+		}
+		return set_string(st, key[0] == 'm' ? &c->metrics_listen : &c->ocsp_listen, key, v);
+	}
 	if (strcmp(key, "audit_interval") == 0) {
 		if (strcmp(v, "off") == 0) {
 			c->audit_interval = 0;
@@ -836,6 +844,7 @@ void conf_free(struct conf *c)
 	free(c->user);
 	free(c->rdap_bootstrap);
 	free(c->metrics_listen);
+	free(c->ocsp_listen);
 	free(c);
 }
 

@@ -62,6 +62,7 @@ struct conf {
 	struct conf_list resolvers;     /* audit: independent resolvers IP[:PORT] */
 	char *rdap_bootstrap;           /* URL or file of IANA's dns.json, or NULL */
 	char *metrics_listen;           /* host:port, or NULL */
+	char *ocsp_listen;              /* host:port of the local OCSP responder, or NULL */
 	long audit_interval;            /* seconds, default 6 h */
 	long acme_connect_timeout;      /* seconds, default 5 */
 	long acme_timeout;              /* seconds per request, default 30 */

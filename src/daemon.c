@@ -61,6 +61,7 @@
 #include "issuer.h"
 #include "log.h"
 #include "metrics.h"
+#include "ocspd.h"
 #include "ocsp.h"
 #include "privsep.h"
 #include "store.h"
@@ -162,6 +163,7 @@ struct daemon {
 	size_t fetches;  /* staple requests in flight */
 	size_t issuing;  /* issuance threads running */
 	struct metrics_server *metrics;
+	struct ocspd *ocspd; /* ocsp_listen: staples for Apache and the like */
 	/* the periodic audit, run as a child: holdfast audit --json */
 	pid_t audit_pid;
 	int audit_fd;
@@ -517,6 +519,26 @@ fail:
 	return rc;
 }
 
+/* Tell the local OCSP responder (ocsp_listen) what s serves now. */
+static void site_publish(struct daemon *d, const struct site *s)
+{
+	struct cert_leaf *leaf = NULL;
+
+	if (d->ocspd == NULL)
+		return;
+	if (!s->have || s->placeholder || s->issuer_cert == NULL ||
+	    (leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL) {
+		ocspd_forget(d->ocspd, s->cert->name);
+		return;
+	}
+	if (ocspd_publish(
+	        d->ocspd, s->cert->name, cert_leaf_issuer_name(leaf), cert_leaf_serial(leaf),
+	        s->issuer_cert, s->staple_ok ? s->staple : NULL, s->staple_ok ? s->staple_len : 0,
+	        s->staple_ok ? staple_withdraw_at(s->sv.this_update, s->sv.next_update) : 0) != 0)
+		log_warn("ocsp_publish_failed", "cert=%s reason=\"out of memory\"", s->cert->name);
+	cert_leaf_free(leaf);
+}
+
 static void site_deploy(struct daemon *d, struct site *s, const char *event)
 {
 	struct deploy_input in;
@@ -524,6 +546,7 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 	size_t chain_len = 0, key_len = 0;
 	int changed = 0, attempt, rc;
 
+	site_publish(d, s);
 	for (attempt = 0;; attempt++) {
 		if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
 			return;
@@ -544,6 +567,7 @@ static void site_deploy(struct daemon *d, struct site *s, const char *event)
 		}
 		/* The version loaded is gone: load what the store holds now. */
 		site_load(d, s, time(NULL));
+		site_publish(d, s);
 		d->dirty = 1;
 	}
 	memset(&in, 0, sizeof(in));
@@ -1088,6 +1112,18 @@ static void metrics_render(struct daemon *d, time_t now)
 	for (i = 0; d->audit_done && i < 5; i++)
 		metric(&b, "holdfast_audit_findings{severity=\"%s\"} %lu\n", audit_severities[i],
 		       d->audit_counts[i]);
+	if (d->ocspd != NULL) {
+		static const char *const kinds[4] = {"staple", "tryLater", "unauthorized",
+		                                     "malformedRequest"};
+		unsigned long counts[4];
+		ocspd_counts(d->ocspd, counts);
+		metric(&b, "# HELP holdfast_ocsp_answers_total Answers of the local OCSP responder "
+		           "(ocsp_listen) by kind.\n"
+		           "# TYPE holdfast_ocsp_answers_total counter\n");
+		for (i = 0; i < 4; i++)
+			metric(&b, "holdfast_ocsp_answers_total{answer=\"%s\"} %lu\n", kinds[i],
+			       counts[i]);
+	}
 	metrics_publish(d->metrics, (const char *)b.data, b.len);
 	buf_free(&b);
 }
@@ -1299,6 +1335,9 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		if (d->metrics == NULL)
 			return -1;
 	}
+	if (conf->ocsp_listen != NULL &&
+	    ((d->ocspd = ocspd_new()) == NULL || ocspd_listen(d->ocspd, conf->ocsp_listen) != 0))
+		return -1;
 	d->site_count = conf->cert_count;
 	for (i = 0; i < conf->cert_count; i++) {
 		d->sites[i].cert = &conf->certs[i];
@@ -1348,6 +1387,8 @@ static void daemon_teardown(struct daemon *d)
 	d->iss = NULL;
 	metrics_stop(d->metrics);
 	d->metrics = NULL;
+	ocspd_free(d->ocspd);
+	d->ocspd = NULL;
 	free(d->ca_ok_total);
 	free(d->ca_failed_total);
 	d->ca_ok_total = d->ca_failed_total = NULL;

@@ -362,32 +362,40 @@ out:
 static int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
                          const struct deploy_input *in, int *changed)
 {
-	char dir[PATH_MAX], crt[PATH_MAX], key[PATH_MAX], marker[PATH_MAX];
-	int mine = 0, pending;
+	char dir[PATH_MAX], pem[PATH_MAX], marker[PATH_MAX];
+	unsigned char *both;
+	size_t len = in->key_len + in->fullchain_len;
+	int mine = 0, pending, rc = -1;
 
+	/* One file, key then chain (SSLCertificateFile without
+	 * SSLCertificateKeyFile): one rename switches both, so Apache can never
+	 * load a key and a certificate of different issuances. */
 	if (path_fmt(dir, sizeof(dir), conf->deploy_dir, "apache", "") != 0 ||
-	    mkdir_p(dir, 0755) != 0 || path_fmt(crt, sizeof(crt), dir, cert->name, ".crt") != 0 ||
-	    path_fmt(key, sizeof(key), dir, cert->name, ".key") != 0 ||
-	    marker_path(marker, sizeof(marker), dir, cert->name) != 0)
+	    mkdir_p(dir, 0755) != 0 || path_fmt(pem, sizeof(pem), dir, cert->name, ".pem") != 0 ||
+	    marker_path(marker, sizeof(marker), dir, cert->name) != 0 ||
+	    (both = malloc(len ? len : 1)) == NULL)
 		return -1;
+	memcpy(both, in->key_pem, in->key_len);
+	memcpy(both + in->key_len, in->fullchain_pem, in->fullchain_len);
 	pending = access(marker, F_OK) == 0;
-	if ((!same_content(crt, in->fullchain_pem, in->fullchain_len) ||
-	     !same_content(key, in->key_pem, in->key_len)) &&
-	    pending_set(marker) != 0)
-		return -1;
-	if (put_file(crt, in->fullchain_pem, in->fullchain_len, 0644, &mine) != 0 ||
-	    put_file(key, in->key_pem, in->key_len, 0600, &mine) != 0)
-		return -1;
+	if (!same_content(pem, (const char *)both, len) && pending_set(marker) != 0)
+		goto out;
+	if (put_file(pem, (const char *)both, len, 0600, &mine) != 0)
+		goto out;
 	if (mine || in->force || pending) {
 		*changed |= mine;
 		if ((privsep_active()
 		         ? privsep_run(PRIV_APACHE_RELOAD, cert->name, NULL)
 		         : deploy_run(conf->apache_reload.items, "apache-reload")) != 0)
-			return -1;
+			goto out; /* the marker stays: the next try or start reloads */
 		pending_clear(marker);
-		log_info("deployed", "cert=%s target=apache", cert->name);
+		log_info("deployed", "cert=%s target=apache file=%s", cert->name, pem);
 	}
-	return 0;
+	rc = 0;
+out:
+	OPENSSL_cleanse(both, len);
+	free(both);
+	return rc;
 }
 
 static int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,

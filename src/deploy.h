@@ -19,7 +19,9 @@
  *   while the certificate changes, so the file never holds a staple for
  *   another certificate); updates are pushed over the runtime API (set ssl
  *   ocsp-response; set/commit ssl cert), without a reload.
- * - apache: DEPLOY/apache/NAME.{crt,key} and a graceful reload.
+ * - apache: DEPLOY/apache/NAME.pem (0600: the key, then the full chain: one
+ *   file, so key and certificate change together) and a graceful reload;
+ *   staples reach Apache through ocsp_listen (ocspd.h).
  * - deploy_hook: run via posix_spawn (no shell) with the event name and the
  *   certificate name; its exit status and output are logged.
  * Files are written atomically, keys 0600; nothing is signalled when the

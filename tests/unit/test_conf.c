@@ -30,6 +30,7 @@ static void test_full(void)
 	const char *text = "store = /srv/hf   # comment after a value\n"
 	                   "resolvers = 127.0.0.1:5353 127.0.0.2\n"
 	                   "audit_interval = 30m\n"
+	                   "ocsp_listen = [::1]:8889\n"
 	                   "\n"
 	                   "[ca primary]\n"
 	                   "directory = https://a.test/dir\n"
@@ -58,7 +59,8 @@ static void test_full(void)
 	CHECK(c->resolvers.count == 2 && strcmp(c->resolvers.items[1], "127.0.0.2") == 0,
 	      "resolvers list");
 	CHECK(c->audit_interval == 1800, "audit_interval 30m = 1800 s");
-	CHECK(c->ca_count == 2 && c->cas[1].line == 7, "two CAs, second header on line 7");
+	CHECK(c->ocsp_listen != NULL && strcmp(c->ocsp_listen, "[::1]:8889") == 0, "ocsp_listen");
+	CHECK(c->ca_count == 2 && c->cas[1].line == 8, "two CAs, second header on line 8");
 	CHECK(strcmp(conf_ca_find(c, "backup")->ca_bundle, "/etc/pebble.pem") == 0, "ca_bundle");
 	w = conf_cert_find(c, "www");
 	CHECK(w != NULL && w->names.count == 2 &&
@@ -90,6 +92,12 @@ static void test_defaults(void)
 
 static void test_errors(void)
 {
+	refused("ocsp_listen without a port", "store = /x\nocsp_listen = 127.0.0.1\n",
+	        "t.conf:2: key \"ocsp_listen\": expected an address such as 127.0.0.1:8889, got "
+	        "\"127.0.0.1\"");
+	refused("metrics_listen not an address", "metrics_listen = localhost:x\n",
+	        "t.conf:1: key \"metrics_listen\": expected an address such as 127.0.0.1:8889, "
+	        "got \"localhost:x\"");
 	refused("unknown top key", "store = /x\nstorage = /y\n",
 	        "t.conf:2: key \"storage\": unknown key before the first section");
 	refused("unknown ca key", "[ca a]\ndirectory = https://x/\ndirectroy = y\n",
