@@ -30,14 +30,22 @@
 #   responder), caches a good answer for SSLStaplingStandardCacheTimeout
 #   seconds and an error for SSLStaplingErrorCacheTimeout; errors are never
 #   passed to clients (SSLStaplingReturnResponderErrors off) and no fake
-#   tryLater is made up (SSLStaplingFakeTryLater off). The lab sets the
-#   cache times to 2 s so that a test sees a change within seconds.
+#   tryLater is made up (SSLStaplingFakeTryLater off). mod_ssl does not
+#   verify the response's signature (only the CertID and the times, with
+#   SSLStaplingResponseTimeSkew, 300 s by default, of tolerance), so no
+#   SSLCACertificateFile is needed -- and a responder's error is all that
+#   keeps it from stapling something bad.
+# - The cache time must stay below holdfast's withdrawal lead (a twentieth
+#   of the response's window: 3 s for the lab's 1-minute responses): a
+#   response cached just before the withdrawal is stapled for the whole
+#   cache time, past nextUpdate within the skew. Seen with 30 s: expired
+#   staples handed out. The lab uses 1 s.
 
 LAB_APACHE_BIN=${LAB_APACHE_BIN:-/usr/sbin/apache2}
 LAB_APACHE_MODULES=${LAB_APACHE_MODULES:-/usr/lib/apache2/modules}
 # Seconds mod_ssl keeps a good staple / a responder error before it asks
-# again.
-LAB_APACHE_STAPLE_CACHE=${LAB_APACHE_STAPLE_CACHE:-2}
+# again (SSLStaplingStandardCacheTimeout, SSLStaplingErrorCacheTimeout).
+LAB_APACHE_STAPLE_CACHE=${LAB_APACHE_STAPLE_CACHE:-1}
 
 # lab_apache_conf DIR PORT NAME CERT [STAPLING_URL [KEY]]: write
 # DIR/httpd.conf for an Apache serving NAME on 127.0.0.1:PORT with the
