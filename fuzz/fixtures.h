@@ -2,6 +2,8 @@
  * (generated once with openssl; valid until 2126). */
 #ifndef HOLDFAST_FUZZ_FIXTURES_H
 #define HOLDFAST_FUZZ_FIXTURES_H
+
+#include <openssl/pem.h>
 static const char fixture_ca_pem[] =
     "-----BEGIN CERTIFICATE-----\n"
     "MIIBnTCCAUOgAwIBAgIUQGzy1i+uRWXgWbUo90yk1fzxLCEwCgYIKoZIzj0EAwIw\n"
@@ -28,4 +30,14 @@ static const char fixture_leaf_pem[] =
     "38UJX8nf5+nANEYBt3uWEI1NBupwsw8=\n"
     "-----END CERTIFICATE-----\n"
     ;
+/* One certificate from PEM text (X509_free), or NULL. */
+static inline X509 *fixture_load(const char *pem)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	return x;
+}
+
 #endif

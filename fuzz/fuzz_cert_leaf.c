@@ -16,15 +16,6 @@
 #include "cert.h"
 #include "fixtures.h"
 
-static X509 *load(const char *pem)
-{
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-
-	BIO_free(bio);
-	return x;
-}
-
 static void try_der(const uint8_t *data, size_t size, X509 *issuer)
 {
 	struct cert_leaf *leaf = cert_leaf_new(data, size);
@@ -57,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t leaf_len = 0, second_len = 0;
 
 	if (issuer == NULL) {
-		issuer = load(fixture_ca_pem);
+		issuer = fixture_load(fixture_ca_pem);
 		if (issuer == NULL)
 			__builtin_trap();
 	}

@@ -17,23 +17,14 @@
 /* 2026-11-29T00:00:00Z: inside the seeds' validity, so good ones pass. */
 #define FUZZ_NOW ((time_t)1795910400)
 
-static X509 *load(const char *pem)
-{
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-
-	BIO_free(bio);
-	return x;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static X509 *issuer, *leaf;
 	struct ocsp_verdict v;
 
 	if (issuer == NULL) {
-		issuer = load(fixture_ca_pem);
-		leaf = load(fixture_leaf_pem);
+		issuer = fixture_load(fixture_ca_pem);
+		leaf = fixture_load(fixture_leaf_pem);
 		if (issuer == NULL || leaf == NULL)
 			__builtin_trap();
 	}

@@ -22,15 +22,6 @@
 
 static const unsigned char staple[] = "not checked here: served as stored";
 
-static X509 *load(const char *pem)
-{
-	BIO *bio = BIO_new_mem_buf(pem, -1);
-	X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-
-	BIO_free(bio);
-	return x;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ocspd *o;
@@ -40,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum ocspd_answer a;
 
 	if (o == NULL) {
-		X509 *ca = load(fixture_ca_pem), *leaf = load(fixture_leaf_pem);
+		X509 *ca = fixture_load(fixture_ca_pem), *leaf = fixture_load(fixture_leaf_pem);
 		o = ocspd_new();
 		if (ca == NULL || leaf == NULL || o == NULL ||
 		    ocspd_publish(o, "leaf", X509_get_issuer_name(leaf),

@@ -43,17 +43,7 @@ lab_make_leaf "$CA" www "http://127.0.0.1:$OCSP_PORT" || lab_finish
 lab_make_leaf "$CA" old "http://127.0.0.1:$OCSP_PORT" || lab_finish
 
 # seed_store NAME: the lab leaf as STORE/certificates/NAME (versioned layout).
-seed_store() {
-	local name=$1 v=$STORE/certificates/.versions/$1.1.seed
-	mkdir -p "$v"
-	cp "$CA/$name.crt" "$v/cert.pem"
-	cp "$CA/int.pem" "$v/chain.pem"
-	cat "$CA/$name.crt" "$CA/int.pem" >"$v/fullchain.pem"
-	install -m 0600 "$CA/$name.key" "$v/privkey.pem"
-	printf '{"name":"%s","placeholder":false,"ca":"primary","renew_at":"2099-01-01T00:00:00Z","names":["%s.test"],"key":"ec-p256","last_error":null}\n' \
-		"$name" "$name" >"$v/meta.json"
-	ln -sfn ".versions/$name.1.seed" "$STORE/certificates/$name"
-}
+seed_store() { lab_seed_store "$STORE" "$CA" "$1"; }
 seed_store www
 STAPLE=$STORE/certificates/www/staple.ocsp
 # A valid staple is already stored, past its refresh time: the daemon

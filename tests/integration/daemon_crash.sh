@@ -83,16 +83,8 @@ done
 # layout), never due for renewal, with a valid stored staple that is past
 # its refresh time.
 seed_store() {
-	local name=$1 v=$STORE/certificates/.versions/$1.1.seed
-	mkdir -p "$v"
-	cp "$CA/$name.crt" "$v/cert.pem"
-	cp "$CA/int.pem" "$v/chain.pem"
-	cat "$CA/$name.crt" "$CA/int.pem" >"$v/fullchain.pem"
-	install -m 0600 "$CA/$name.key" "$v/privkey.pem"
-	printf '{"name":"%s","placeholder":false,"ca":"pebble","renew_at":"2099-01-01T00:00:00Z","names":["%s.test"],"key":"ec-p256","last_error":null}\n' \
-		"$name" "$name" >"$v/meta.json"
-	ln -sfn ".versions/$name.1.seed" "$STORE/certificates/$name"
-	lab_craft "$CA" "$name" "$v/staple.ocsp" -100 60
+	lab_seed_store "$STORE" "$CA" "$1" pebble &&
+		lab_craft "$CA" "$1" "$STORE/certificates/$1/staple.ocsp" -100 60
 }
 for c in $STAPLED; do
 	seed_store "$c" || lab_finish

@@ -461,6 +461,22 @@ lab_python_crypto() {
 	echo python3
 }
 
+# lab_seed_store STORE CADIR NAME [CA]: the lab leaf CADIR/NAME.crt (with
+# its key and CADIR/int.pem) as STORE/certificates/NAME, in the store's
+# versioned layout, as an issuance by CA (default primary) that is not due.
+lab_seed_store() {
+	local store=$1 cadir=$2 name=$3 ca=${4:-primary}
+	local v=$store/certificates/.versions/$name.1.seed
+	mkdir -p "$v"
+	cp "$cadir/$name.crt" "$v/cert.pem"
+	cp "$cadir/int.pem" "$v/chain.pem"
+	cat "$cadir/$name.crt" "$cadir/int.pem" >"$v/fullchain.pem"
+	install -m 0600 "$cadir/$name.key" "$v/privkey.pem"
+	printf '{"name":"%s","placeholder":false,"ca":"%s","renew_at":"2099-01-01T00:00:00Z","names":["%s.test"],"key":"ec-p256","last_error":null}\n' \
+		"$name" "$ca" "$name" >"$v/meta.json"
+	ln -sfn ".versions/$name.1.seed" "$store/certificates/$name"
+}
+
 # lab_craft DIR NAME OUT THIS NEXT [STATUS [SIGNER_CERT SIGNER_KEY]]:
 # a response for DIR/NAME.crt with thisUpdate = now+THIS s and nextUpdate =
 # now+NEXT s (NEXT may be "none"). E.g. expired: lab_craft d leaf out -7200 -3600.
