@@ -290,7 +290,9 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			           "expected an address such as 127.0.0.1:8889, got \"%s\"", v);
 			return -1;
 		}
-		return set_string(st, key[0] == 'm' ? &c->metrics_listen : &c->ocsp_listen, key, v);
+		return set_string(
+		    st, strcmp(key, "ocsp_listen") == 0 ? &c->ocsp_listen : &c->metrics_listen, key,
+		    v);
 	}
 	if (strcmp(key, "audit_interval") == 0) {
 		if (strcmp(v, "off") == 0) {

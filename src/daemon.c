@@ -1113,16 +1113,14 @@ static void metrics_render(struct daemon *d, time_t now)
 		metric(&b, "holdfast_audit_findings{severity=\"%s\"} %lu\n", audit_severities[i],
 		       d->audit_counts[i]);
 	if (d->ocspd != NULL) {
-		static const char *const kinds[4] = {"staple", "tryLater", "unauthorized",
-		                                     "malformedRequest"};
 		unsigned long counts[4];
 		ocspd_counts(d->ocspd, counts);
 		metric(&b, "# HELP holdfast_ocsp_answers_total Answers of the local OCSP responder "
 		           "(ocsp_listen) by kind.\n"
 		           "# TYPE holdfast_ocsp_answers_total counter\n");
 		for (i = 0; i < 4; i++)
-			metric(&b, "holdfast_ocsp_answers_total{answer=\"%s\"} %lu\n", kinds[i],
-			       counts[i]);
+			metric(&b, "holdfast_ocsp_answers_total{answer=\"%s\"} %lu\n",
+			       ocspd_answer_name((enum ocspd_answer)i), counts[i]);
 	}
 	metrics_publish(d->metrics, (const char *)b.data, b.len);
 	buf_free(&b);

@@ -43,7 +43,7 @@ struct upload {
 	int too_large;
 };
 
-static const unsigned char answer_try_later[] = {0x30, 0x03, 0x0a, 0x01, 0x03};
+/* tryLater is staple_placeholder_der (ocsp.h). */
 static const unsigned char answer_unauthorized[] = {0x30, 0x03, 0x0a, 0x01, 0x06};
 static const unsigned char answer_malformed[] = {0x30, 0x03, 0x0a, 0x01, 0x01};
 
@@ -188,7 +188,6 @@ int ocspd_publish(struct ocspd *o, const char *name, const X509_NAME *issuer_nam
 	const ASN1_BIT_STRING *key = X509_get0_pubkey_bitstr(issuer);
 	uint64_t h = fnv1a((const unsigned char *)name, strlen(name));
 	struct entry *e = calloc(1, sizeof(*e)), **p;
-	int rc = -1;
 
 	if (e == NULL)
 		return -1;
@@ -237,9 +236,8 @@ int ocspd_publish(struct ocspd *o, const char *name, const X509_NAME *issuer_nam
 	o->by_serial[e->serial_hash % o->buckets] = e;
 	o->count++;
 	grow(o);
-	rc = 0;
 	pthread_mutex_unlock(&o->lock);
-	return rc;
+	return 0;
 }
 
 void ocspd_forget(struct ocspd *o, const char *name)
@@ -307,8 +305,8 @@ enum ocspd_answer ocspd_answer(struct ocspd *o, const unsigned char *req, size_t
 		if (e->staple != NULL && now < e->withdraw_at)
 			a = copy_answer(e->staple, e->staple_len, out, out_len, OCSPD_STAPLE);
 		else
-			a = copy_answer(answer_try_later, sizeof(answer_try_later), out, out_len,
-			                OCSPD_TRY_LATER);
+			a = copy_answer(staple_placeholder_der, sizeof(staple_placeholder_der), out,
+			                out_len, OCSPD_TRY_LATER);
 	}
 	pthread_mutex_unlock(&o->lock);
 	OCSP_REQUEST_free(r);
