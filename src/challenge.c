@@ -134,35 +134,54 @@ int listen_addr_parse(const char *listen, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
 }
 
-int challenge_listen(struct challenge_registry *reg, const char *listen)
+struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsigned int limit,
+                                     MHD_AccessHandlerCallback handler, void *cls,
+                                     MHD_RequestCompletedCallback done)
 {
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
-	size_t i;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	char failed[64], listening[64];
+
+	snprintf(failed, sizeof(failed), "%s_listen_failed", what);
+	snprintf(listening, sizeof(listening), "%s_listening", what);
+	if (listen_addr_parse(listen, &ss) != 0) {
+		log_error(failed, "listen=%s reason=\"bad address\"", listen);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	d = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
+	                     handler, cls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	                     MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+	                     (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
+	if (d == NULL) {
+		log_error(failed, "listen=%s reason=\"cannot bind\"", listen);
+		return NULL;
+	}
+	log_info(listening, "listen=%s", listen);
+	return d;
+}
+
+int challenge_listen(struct challenge_registry *reg, const char *listen)
+{
+	struct MHD_Daemon *d;
+	size_t i;
 
 	for (i = 0; i < reg->server_count; i++) {
 		if (strcmp(reg->servers[i].listen, listen) == 0)
 			return 0;
 	}
-	if (reg->server_count == CHALLENGE_LISTEN_MAX || listen_addr_parse(listen, &ss) != 0) {
+	if (reg->server_count == CHALLENGE_LISTEN_MAX) {
 		log_error("http01_listen_failed", "listen=%s reason=\"bad address\"", listen);
 		return -1;
 	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
-	                     http01_handler, reg, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
-	if (d == NULL) {
-		log_error("http01_listen_failed", "listen=%s reason=\"cannot bind\"", listen);
+	d = http_server_start(listen, "http01", 64, http01_handler, reg, NULL);
+	if (d == NULL)
 		return -1;
-	}
 	snprintf(reg->servers[reg->server_count].listen, sizeof(reg->servers[0].listen), "%s",
 	         listen);
 	reg->servers[reg->server_count++].daemon = d;
-	log_info("http01_listening", "listen=%s", listen);
 	return 0;
 }
 

@@ -15,6 +15,8 @@
 
 #include <sys/socket.h>
 
+#include <microhttpd.h>
+
 #include "acme.h"
 #include "conf.h"
 
@@ -41,6 +43,14 @@ void challenge_registry_free(struct challenge_registry *reg);
 
 /* Parse "HOST:PORT", "[V6]:PORT" or ":PORT" (any address) into ss.  0 or -1. */
 int listen_addr_parse(const char *listen, struct sockaddr_storage *ss);
+
+/* A libmicrohttpd server on listen for handler (with cls), as every server
+ * of holdfast runs: its own polling thread, a 10 s connection timeout, at
+ * most limit connections; done (may be NULL) is called as each request
+ * ends.  Logs WHAT_listening, or WHAT_listen_failed and returns NULL. */
+struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsigned int limit,
+                                     MHD_AccessHandlerCallback handler, void *cls,
+                                     MHD_RequestCompletedCallback done);
 
 /* The number of requests the built-in responders answered (for tests). */
 unsigned long challenge_requests_served(const struct challenge_registry *reg);

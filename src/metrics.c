@@ -1,6 +1,5 @@
 #include "metrics.h"
 
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +7,6 @@
 #include <microhttpd.h>
 
 #include "challenge.h"
-#include "log.h"
 
 struct metrics_server {
 	struct MHD_Daemon *daemon;
@@ -65,33 +63,18 @@ static enum MHD_Result metrics_handler(void *cls, struct MHD_Connection *conn, c
 struct metrics_server *metrics_start(const char *listen)
 {
 	struct metrics_server *m = calloc(1, sizeof(*m));
-	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 
 	if (m == NULL || pthread_mutex_init(&m->lock, NULL) != 0) {
 		free(m);
 		return NULL;
 	}
-	if (listen_addr_parse(listen, &ss) != 0) {
-		log_error("metrics_listen_failed", "listen=%s reason=\"bad address\"", listen);
-		goto fail;
-	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(
-	    flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL, metrics_handler, m,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned int)32, MHD_OPTION_END);
+	m->daemon = http_server_start(listen, "metrics", 32, metrics_handler, m, NULL);
 	if (m->daemon == NULL) {
-		log_error("metrics_listen_failed", "listen=%s reason=\"cannot bind\"", listen);
-		goto fail;
+		pthread_mutex_destroy(&m->lock);
+		free(m);
+		return NULL;
 	}
-	log_info("metrics_listening", "listen=%s", listen);
 	return m;
-fail:
-	pthread_mutex_destroy(&m->lock);
-	free(m);
-	return NULL;
 }
 
 void metrics_publish(struct metrics_server *m, const char *text, size_t len)

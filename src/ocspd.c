@@ -1,6 +1,5 @@
 #include "ocspd.h"
 
-#include <arpa/inet.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -421,24 +420,6 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 int ocspd_listen(struct ocspd *o, const char *listen)
 {
-	struct sockaddr_storage ss;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-
-	if (listen_addr_parse(listen, &ss) != 0) {
-		log_error("ocsp_listen_failed", "listen=%s reason=\"bad address\"", listen);
-		return -1;
-	}
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	o->http = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
-	                           handler, o, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	                           MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)10,
-	                           MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64, MHD_OPTION_END);
-	if (o->http == NULL) {
-		log_error("ocsp_listen_failed", "listen=%s reason=\"cannot bind\"", listen);
-		return -1;
-	}
-	log_info("ocsp_listening", "listen=%s", listen);
-	return 0;
+	o->http = http_server_start(listen, "ocsp", 64, handler, o, completed);
+	return o->http != NULL ? 0 : -1;
 }
