@@ -37,12 +37,25 @@ static X509 *issue(const char *cn, long serial, EVP_PKEY *key, X509 *issuer, EVP
 	return testca_cert_new(&spec);
 }
 
+/* The DER of r (r is freed; *der for OPENSSL_free); 0 or -1. */
+static int request_der(OCSP_REQUEST *r, unsigned char **der, size_t *len)
+{
+	int n;
+
+	*der = NULL;
+	n = r != NULL ? i2d_OCSP_REQUEST(r, der) : -1;
+	OCSP_REQUEST_free(r);
+	if (n <= 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
 /* The request for leaf with CertID hash md (NULL: holdfast's own request). */
 static int request(X509 *leaf, X509 *issuer, const EVP_MD *md, unsigned char **der, size_t *len)
 {
 	OCSP_REQUEST *r;
 	OCSP_CERTID *id;
-	int n;
 
 	if (md == NULL)
 		return ocsp_request_der_new(leaf, issuer, der, len);
@@ -52,13 +65,22 @@ static int request(X509 *leaf, X509 *issuer, const EVP_MD *md, unsigned char **d
 		OCSP_REQUEST_free(r);
 		return -1;
 	}
-	*der = NULL;
-	n = i2d_OCSP_REQUEST(r, der);
-	OCSP_REQUEST_free(r);
-	if (n <= 0)
-		return -1;
-	*len = (size_t)n;
-	return 0;
+	return request_der(r, der, len);
+}
+
+/* Ask o with the request r (freed); the answer kind, the bytes into out. */
+static enum ocspd_answer ask_request(struct ocspd *o, OCSP_REQUEST *r, time_t now,
+                                     unsigned char **out, size_t *out_len, char *name)
+{
+	unsigned char *der;
+	size_t len = 0;
+	enum ocspd_answer a;
+
+	if (request_der(r, &der, &len) != 0)
+		return (enum ocspd_answer) - 1;
+	a = ocspd_answer(o, der, len, now, out, out_len, name, 64);
+	OPENSSL_free(der);
+	return a;
 }
 
 /* Ask o about leaf; the answer kind, the bytes into out. */
@@ -168,26 +190,18 @@ int main(void)
 		OCSP_REQUEST *r = OCSP_REQUEST_new();
 		OCSP_request_add0_id(r, OCSP_cert_to_id(NULL, leaf, ca));
 		OCSP_request_add0_id(r, OCSP_cert_to_id(NULL, stranger, ca));
-		der = NULL;
-		len = (size_t)i2d_OCSP_REQUEST(r, &der);
-		OCSP_REQUEST_free(r);
-		a = ocspd_answer(o, der, len, NOW, &out, &out_len, name, 64);
+		a = ask_request(o, r, NOW, &out, &out_len, name);
 		CHECK(a == OCSPD_MALFORMED, "two certificates in one request: malformedRequest");
 		free(out);
-		OPENSSL_free(der);
 	}
 	{
 		OCSP_REQUEST *r = OCSP_REQUEST_new();
 		OCSP_request_add0_id(r, OCSP_cert_to_id(NULL, leaf, ca));
 		OCSP_request_add1_nonce(r, NULL, -1);
-		der = NULL;
-		len = (size_t)i2d_OCSP_REQUEST(r, &der);
-		OCSP_REQUEST_free(r);
-		a = ocspd_answer(o, der, len, NOW, &out, &out_len, name, 64);
+		a = ask_request(o, r, NOW, &out, &out_len, name);
 		CHECK(a == OCSPD_STAPLE,
 		      "a request with a nonce: the stored staple (nonce ignored)");
 		free(out);
-		OPENSSL_free(der);
 	}
 
 	/* replacing, withdrawing, forgetting */
@@ -235,15 +249,11 @@ int main(void)
 		ASN1_INTEGER_set(serial, 0x100000 + i);
 		OCSP_request_add0_id(r, OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca),
 		                                         X509_get0_pubkey_bitstr(ca), serial));
-		der = NULL;
-		len = (size_t)i2d_OCSP_REQUEST(r, &der);
-		a = ocspd_answer(o, der, len, NOW, &out, &out_len, name, 64);
+		a = ask_request(o, r, NOW, &out, &out_len, name);
 		snprintf(n, sizeof(n), "site%d", i);
 		ok &= a == OCSPD_STAPLE && strcmp(name, n) == 0 &&
 		      answered_bytes(out, out_len, (const unsigned char *)n, strlen(n));
 		free(out);
-		OPENSSL_free(der);
-		OCSP_REQUEST_free(r);
 		ASN1_INTEGER_free(serial);
 	}
 	CHECK(ok, "3,000 certificates: each answered with its own staple");
