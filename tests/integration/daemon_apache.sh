@@ -67,11 +67,6 @@ ask() {
 		-no_nonce -respout "$out" "$@" >"$out.txt" 2>&1
 }
 
-# hex FILE: the file's bytes as lower-case hex.
-hex() {
-	od -An -tx1 "$1" | tr -d ' \n'
-}
-
 # content_type HEADERS: the Content-Type curl -D saved.
 content_type() {
 	sed -n 's/^[Cc]ontent-[Tt]ype: *\([^;[:space:]]*\).*/\1/p' "$1" | head -n1
@@ -169,10 +164,10 @@ check "ocsp_listen: Content-Type application/ocsp-response" \
 ask old "$LAB/unauth.der"
 check "ocsp_listen: a certificate it does not manage: unauthorized" \
 	grep -q "Responder Error: unauthorized (6)" "$LAB/unauth.der.txt"
-check "ocsp_listen: ... the 5-byte unsigned answer" test "$(hex "$LAB/unauth.der")" = 30030a0106
+check "ocsp_listen: ... the 5-byte unsigned answer" test "$(lab_hex "$LAB/unauth.der")" = 30030a0106
 curl -s --max-time 10 -D "$LAB/bad.hdr" -o "$LAB/bad.der" \
 	-H "Content-Type: application/ocsp-request" --data-binary "not an OCSP request" "$HF_OCSP/"
-check "ocsp_listen: garbage POST: malformedRequest" test "$(hex "$LAB/bad.der")" = 30030a0101
+check "ocsp_listen: garbage POST: malformedRequest" test "$(lab_hex "$LAB/bad.der")" = 30030a0101
 check "ocsp_listen: ... as application/ocsp-response" \
 	test "$(content_type "$LAB/bad.hdr")" = application/ocsp-response
 

@@ -524,9 +524,14 @@ lab_iso() {
 	date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ
 }
 
+# lab_hex FILE: the file's bytes as lower-case hex, on one line.
+lab_hex() {
+	od -An -tx1 "$1" 2>/dev/null | tr -d ' \n'
+}
+
 # is_trylater FILE: FILE is exactly the 5-byte tryLater response.
 is_trylater() {
-	[ "$(od -An -tx1 "$1" 2>/dev/null | tr -d ' \n')" = "$LAB_TRYLATER_HEX" ]
+	[ "$(lab_hex "$1")" = "$LAB_TRYLATER_HEX" ]
 }
 
 # no_response_stored FILE: FILE holds no OCSP response a server could staple:
