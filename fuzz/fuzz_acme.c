@@ -11,9 +11,9 @@
 
 #include <openssl/x509.h>
 
-#include "acme.h"
-#include "breaker.h"
-#include "cert.h"
+#include "acme/protocol.h"
+#include "acme/breaker.h"
+#include "x509/cert.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,7 +13,7 @@
 
 #include <openssl/pem.h>
 
-#include "cert.h"
+#include "x509/cert.h"
 #include "fixtures.h"
 
 static void try_der(const uint8_t *data, size_t size, X509 *issuer)

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dns.h"
+#include "audit/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 
 #include "fixtures.h"
-#include "ocsp.h"
+#include "ocsp/check.h"
 
 /* 2026-11-29T00:00:00Z: inside the seeds' validity, so good ones pass. */
 #define FUZZ_NOW ((time_t)1795910400)

@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 
 #include "fixtures.h"
-#include "ocspd.h"
+#include "ocsp/responder.h"
 
 #define FUZZ_NOW ((time_t)1795910400)
 

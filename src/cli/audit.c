@@ -41,16 +41,16 @@
 #include <libpsl.h>
 #include <openssl/x509v3.h>
 
-#include "audit.h"
-#include "cert.h"
-#include "cli.h"
-#include "conf.h"
-#include "dns.h"
-#include "log.h"
-#include "rdap.h"
-#include "store.h"
-#include "timeutil.h"
-#include "url.h"
+#include "audit/dns.h"
+#include "audit/rdap.h"
+#include "audit/rules.h"
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "util/atomic.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/url.h"
+#include "x509/cert.h"
 
 #define AUDIT_RESOLVERS_MAX      16
 #define AUDIT_PARENT_SERVERS_MAX 4 /* parent zone server addresses asked */

@@ -16,13 +16,13 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
-#include "acme.h"
-#include "certstore.h"
-#include "cli.h"
-#include "conf.h"
-#include "issuer.h"
-#include "log.h"
-#include "timeutil.h"
+#include "acme/issuer.h"
+#include "acme/protocol.h"
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "store/certstore.h"
+#include "util/log.h"
+#include "util/timeutil.h"
 
 #define ISSUE_PARALLEL_DEFAULT 8
 #define ISSUE_PARALLEL_MAX     256
@@ -48,7 +48,7 @@ static void *worker_main(void *arg)
 		if (job == NULL)
 			break;
 		if (w == NULL) {
-			job->exit_code = EXIT_UNKNOWN;
+			job->result = RESULT_UNKNOWN;
 			job->action = "failed";
 			snprintf(job->message, sizeof(job->message), "out of memory");
 			continue;
@@ -73,15 +73,14 @@ static void job_print(const struct issue_job *job, int as_json)
 	size_t i;
 
 	if (!as_json) {
-		printf("%s %s: %s\n", exit_code_name(job->exit_code), job->cert->name,
-		       job->message);
+		printf("%s %s: %s\n", exit_code_name(job->result), job->cert->name, job->message);
 		return;
 	}
 	json_t *o = json_object(), *att = json_array();
 	char *line;
 	json_object_set_new(o, "cert", json_string(job->cert->name));
-	json_object_set_new(o, "result", json_string(exit_code_name(job->exit_code)));
-	json_object_set_new(o, "exit", json_integer(job->exit_code));
+	json_object_set_new(o, "result", json_string(exit_code_name(job->result)));
+	json_object_set_new(o, "exit", json_integer(job->result));
 	json_object_set_new(o, "action", json_string(job->action));
 	json_object_set_new(o, "ca", job->ca_used[0] ? json_string(job->ca_used) : json_null());
 	json_object_set_new(o, "serial", job->serial[0] ? json_string(job->serial) : json_null());
@@ -276,8 +275,8 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 	issuer_save_state(q.iss);
 	for (i = 0; i < q.job_count; i++) {
 		job_print(&q.jobs[i], as_json);
-		if (q.jobs[i].exit_code > worst)
-			worst = q.jobs[i].exit_code;
+		if ((int)q.jobs[i].result > worst)
+			worst = (int)q.jobs[i].result;
 	}
 out:
 	free(threads);

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "conf.h"
-#include "daemon.h"
-#include "log.h"
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "daemon/daemon.h"
+#include "util/log.h"
 
 int cmd_run(int argc, char **argv)
 {

@@ -32,13 +32,13 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
-#include "cert.h"
-#include "cli.h"
-#include "http.h"
-#include "log.h"
-#include "ocsp.h"
-#include "store.h"
-#include "timeutil.h"
+#include "cli/cli.h"
+#include "ocsp/check.h"
+#include "util/atomic.h"
+#include "util/http.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "x509/cert.h"
 
 #define STAPLE_URLS_MAX     (CERT_URLS_MAX + 8)
 #define STAPLE_PARALLEL_MAX 1024
@@ -113,20 +113,6 @@ struct staple_run {
 	struct issuer_cache_entry issuers[ISSUER_CACHE_MAX];
 	size_t issuer_count;
 };
-
-const char *exit_code_name(int code)
-{
-	switch (code) {
-	case EXIT_OK:
-		return "OK";
-	case EXIT_WARNING:
-		return "WARNING";
-	case EXIT_CRITICAL:
-		return "CRITICAL";
-	default:
-		return "UNKNOWN";
-	}
-}
 
 static void staple_usage(FILE *f)
 {

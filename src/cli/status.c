@@ -17,13 +17,13 @@
 
 #include <jansson.h>
 
-#include "cert.h"
-#include "certstore.h"
-#include "cli.h"
-#include "conf.h"
-#include "ocsp.h"
-#include "store.h"
-#include "timeutil.h"
+#include "cli/cli.h"
+#include "conf/conf.h"
+#include "ocsp/check.h"
+#include "store/certstore.h"
+#include "util/atomic.h"
+#include "util/timeutil.h"
+#include "x509/cert.h"
 
 #define STATE_FILE_MAX (256 * 1024 * 1024) /* about 550 B per certificate */
 

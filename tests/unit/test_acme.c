@@ -17,12 +17,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "acme.h"
-#include "acme_jws.h"
-#include "ari.h"
-#include "breaker.h"
+#include "acme/protocol.h"
+#include "acme/jws.h"
+#include "acme/ari.h"
+#include "acme/breaker.h"
 #include "tap.h"
-#include "timeutil.h"
+#include "util/timeutil.h"
 
 static void test_b64url(void)
 {

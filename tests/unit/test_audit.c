@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit.h"
+#include "audit/rules.h"
 #include "tap.h"
-#include "url.h"
+#include "util/url.h"
 
 #define NOW  ((time_t)1800000000)
 #define DAY  86400

@@ -14,9 +14,9 @@
 
 #include <openssl/pem.h>
 
-#include "cacerts.h"
-#include "cert.h"
-#include "ocsp.h"
+#include "x509/cacerts.h"
+#include "x509/cert.h"
+#include "ocsp/check.h"
 #include "tap.h"
 #include "testca.c"
 

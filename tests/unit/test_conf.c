@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "tap.h"
 
 static struct conf *parse(const char *text, char *err)

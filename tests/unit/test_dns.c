@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dns.h"
+#include "audit/dns.h"
 #include "tap.h"
 
 struct msg {

@@ -18,7 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 
-#include "ocsp.h"
+#include "ocsp/check.h"
 #include "tap.h"
 #include "testca.c"
 

@@ -13,8 +13,8 @@
 
 #include <openssl/ocsp.h>
 
-#include "ocsp.h"
-#include "ocspd.h"
+#include "ocsp/check.h"
+#include "ocsp/responder.h"
 #include "tap.h"
 #include "testca.c"
 

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
-#include "rdap.h"
-#include "store.h"
+#include "util/buf.h"
+#include "audit/rdap.h"
+#include "util/atomic.h"
 #include "tap.h"
 
 #ifndef HOLDFAST_SOURCE_ROOT

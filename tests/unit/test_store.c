@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "util/atomic.h"
 #include "tap.h"
 
 /* dir/name into dst; exits the test when it does not fit (a broken setup). */

@@ -10,7 +10,7 @@
 #include <openssl/asn1.h>
 
 #include "tap.h"
-#include "timeutil.h"
+#include "util/timeutil.h"
 
 static const struct {
 	time_t t;

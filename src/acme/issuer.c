@@ -1,0 +1,597 @@
+/*
+ * issuer: the issuance engine behind holdfast issue/renew and the daemon.
+ *
+ * One job is one certificate and reads top to bottom:
+ *   1. load what the store holds; decide whether anything is due;
+ *   2. a certificate never issued gets a self-signed placeholder at once,
+ *      so a web server can start (it is replaced as soon as issuance works);
+ *   3. try the certificate's CAs in order of preference.  An endpoint that
+ *      fails with an outage (does not resolve, refuses, times out, 5xx, 429)
+ *      opens its circuit breaker and the next CA is tried at once; a CA
+ *      whose breaker is open is skipped until its backoff has passed, then
+ *      probed by one job (half-open) and preferred again when it answers;
+ *   4. install the new set atomically, with meta.json saying which CA issued
+ *      it and when to renew (inside the ARI window when the CA offers one,
+ *      otherwise when a third of the lifetime remains).
+ * Jobs run on worker threads; each worker keeps one ACME session per CA, so
+ * connections, the directory, nonces and the account are reused.  Shared
+ * state (breakers, accounts, the http-01 responders) is guarded here.
+ */
+
+#include "acme/issuer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "acme/ari.h"
+#include "acme/breaker.h"
+#include "acme/challenge.h"
+#include "acme/jws.h"
+#include "acme/protocol.h"
+#include "store/certstore.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/result.h"
+#include "util/timeutil.h"
+#include "x509/cert.h"
+
+#define ISSUE_BACKOFF_BASE 60L
+#define PLACEHOLDER_DAYS   7
+
+struct ca_account {
+	pthread_mutex_t lock;
+	EVP_PKEY *key;
+	char kid[1024];
+	int loaded;
+};
+
+struct issuer {
+	const struct conf *conf;
+	struct challenge_registry *reg;
+	pthread_mutex_t lock; /* breakers */
+	struct breaker *breakers;
+	struct ca_account *accounts;
+	char breaker_path[PATH_MAX];
+};
+
+static void job_message(struct issue_job *job, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void job_message(struct issue_job *job, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job->message, sizeof(job->message), fmt, ap);
+	va_end(ap);
+}
+
+static size_t ca_index(const struct conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ca_count; i++) {
+		if (strcmp(conf->cas[i].name, name) == 0)
+			return i;
+	}
+	return (size_t)-1;
+}
+
+/* Per-worker sessions, one per configured CA, opened lazily. */
+struct issuer_worker {
+	struct issuer *run;
+	struct acme_session *sessions;
+	int *session_ready;
+};
+
+/* A session for CA i with its directory loaded and account known. */
+static enum acme_error worker_session(struct issuer_worker *w, size_t i, struct acme_session **out)
+{
+	struct issuer *run = w->run;
+	const struct conf_ca *ca = &run->conf->cas[i];
+	struct acme_session *s = &w->sessions[i];
+	struct ca_account *acct = &run->accounts[i];
+	enum acme_error e;
+
+	*out = s;
+	if (!w->session_ready[i]) {
+		if (acme_session_init(s, ca, run->conf->acme_connect_timeout,
+		                      run->conf->acme_timeout) != 0) {
+			s->error = ACME_ERR_LOCAL;
+			snprintf(s->detail, sizeof(s->detail), "out of memory");
+			return ACME_ERR_LOCAL;
+		}
+		w->session_ready[i] = 1;
+	}
+	if (s->directory == NULL && (e = acme_directory_load(s)) != ACME_OK)
+		return e;
+	/* One account per CA, created once even when many workers start at
+	 * the same moment. */
+	pthread_mutex_lock(&acct->lock);
+	if (!acct->loaded) {
+		if (certstore_account_load(run->conf->store, ca->name, ca->directory, &acct->key,
+		                           acct->kid, sizeof(acct->kid)) != 0) {
+			pthread_mutex_unlock(&acct->lock);
+			s->error = ACME_ERR_LOCAL;
+			snprintf(s->detail, sizeof(s->detail),
+			         "cannot load or create the account key");
+			return ACME_ERR_LOCAL;
+		}
+		acct->loaded = 1;
+	}
+	s->account_key = acct->key;
+	if (acct->kid[0] == '\0') {
+		s->kid[0] = '\0';
+		e = acme_account_ensure(s, ca->eab_kid, ca->eab_hmac_key);
+		if (e != ACME_OK) {
+			pthread_mutex_unlock(&acct->lock);
+			return e;
+		}
+		snprintf(acct->kid, sizeof(acct->kid), "%s", s->kid);
+		certstore_account_save_kid(run->conf->store, ca->name, ca->directory, acct->kid);
+		log_info("acme_account_ready", "ca=%s kid=\"%s\"", ca->name, acct->kid);
+	} else if (s->kid[0] == '\0') {
+		snprintf(s->kid, sizeof(s->kid), "%s", acct->kid);
+		e = acme_account_ensure(s, NULL, NULL); /* computes the thumbprint only */
+		if (e != ACME_OK) {
+			pthread_mutex_unlock(&acct->lock);
+			return e;
+		}
+	}
+	pthread_mutex_unlock(&acct->lock);
+	return ACME_OK;
+}
+
+static void record_attempt(struct issue_job *job, const char *ca, const struct acme_session *s,
+                           enum acme_error e)
+{
+	struct attempt *a;
+	char safe[512];
+
+	if (job->attempt_count == ISSUE_ATTEMPTS_MAX)
+		return;
+	a = &job->attempts[job->attempt_count++];
+	a->ca = ca;
+	a->error = e;
+	snprintf(a->url, sizeof(a->url), "%s", s->url[0] ? s->url : s->directory_url);
+	snprintf(a->detail, sizeof(a->detail), "%s", s->detail);
+	log_warn("acme_endpoint_failed", "cert=%s ca=%s url=\"%s\" error=%s detail=\"%s\"",
+	         job->cert->name, ca, a->url, acme_error_name(e),
+	         log_safe(safe, sizeof(safe), s->detail));
+}
+
+static json_t *meta_new(const struct conf_cert *cert, int placeholder)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < cert->names.count; i++)
+		json_array_append_new(names, json_string(cert->names.items[i]));
+	return json_pack("{s:s, s:b, s:o, s:s}", "name", cert->name, "placeholder", placeholder,
+	                 "names", names, "key", conf_key_type_name(cert->key));
+}
+
+static void meta_set_time(json_t *meta, const char *key, time_t t)
+{
+	char buf[32];
+
+	json_object_set_new(meta, key,
+	                    t ? json_string(time_format(buf, sizeof(buf), t)) : json_null());
+}
+
+static time_t meta_get_time(json_t *meta, const char *key)
+{
+	const char *s = json_string_value(json_object_get(meta, key));
+	time_t t = 0;
+
+	if (s == NULL || time_parse(s, &t) != 0)
+		return 0;
+	return t;
+}
+
+/* Install a self-signed placeholder for a certificate never issued. */
+static int install_placeholder(struct issuer *run, struct issue_job *job)
+{
+	const struct conf_cert *cert = job->cert;
+	EVP_PKEY *key = key_generate(cert->key);
+	char *pem = key ? certstore_placeholder_pem_new(key, cert->names.items, cert->names.count,
+	                                                PLACEHOLDER_DAYS)
+	                : NULL;
+	json_t *meta = meta_new(cert, 1);
+	time_t now = time(NULL);
+	int rc = -1;
+
+	if (pem != NULL && meta != NULL) {
+		meta_set_time(meta, "not_before", now - 300);
+		meta_set_time(meta, "not_after", now + PLACEHOLDER_DAYS * 86400L);
+		meta_set_time(meta, "renew_at", now);
+		json_object_set_new(meta, "ca", json_null());
+		rc = certstore_install(run->conf->store, cert->name, key, pem, meta);
+	}
+	if (rc == 0) {
+		char t[32];
+		log_warn("placeholder_installed", "cert=%s not_after=%s", cert->name,
+		         time_format(t, sizeof(t), now + PLACEHOLDER_DAYS * 86400L));
+	}
+	json_decref(meta);
+	free(pem);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* Renewal time for a fresh certificate from CA session s: inside the ARI
+ * window when the CA has renewalInfo, else at two thirds of the lifetime. */
+static time_t choose_renew_at(struct acme_session *s, X509 *leaf, time_t nb, time_t na,
+                              json_t *meta, const char *cert_name)
+{
+	time_t start, end, retry = 0, at;
+	char id[256], expl[256], t1[32], t2[32], t3[32];
+
+	if (acme_directory_url(s, "renewalInfo") != NULL &&
+	    ari_cert_id(leaf, id, sizeof(id)) == 0 &&
+	    acme_renewal_info(s, id, &start, &end, &retry, expl, sizeof(expl)) == ACME_OK) {
+		at = renew_at_window(start, end, (double)arc4random_uniform(1000000) / 1e6);
+		json_t *ari = json_object();
+		meta_set_time(ari, "start", start);
+		meta_set_time(ari, "end", end);
+		meta_set_time(ari, "retry_after", retry);
+		json_object_set_new(ari, "explanation_url",
+		                    expl[0] ? json_string(expl) : json_null());
+		json_object_set_new(ari, "cert_id", json_string(id));
+		json_object_set_new(meta, "ari", ari);
+		log_info("ari_window", "cert=%s start=%s end=%s renew_at=%s", cert_name,
+		         time_format(t1, sizeof(t1), start), time_format(t2, sizeof(t2), end),
+		         time_format(t3, sizeof(t3), at));
+		return at;
+	}
+	json_object_set_new(meta, "ari", json_null());
+	return renew_at_lifetime(nb, na);
+}
+
+/* Ask the issuing CA for a fresh ARI window (renew mode); updates meta and
+ * returns the renewal time, or stored_at when ARI is unavailable. */
+static time_t refresh_ari(struct issuer_worker *w, struct issue_job *job, struct cert_info *ci,
+                          time_t stored_at)
+{
+	const char *ca = json_string_value(json_object_get(ci->meta, "ca"));
+	size_t i = ca ? ca_index(w->run->conf, ca) : (size_t)-1;
+	json_t *ari = json_object_get(ci->meta, "ari");
+	struct acme_session *s;
+	time_t at;
+
+	if (i == (size_t)-1 || !json_is_object(ari))
+		return stored_at;
+	if (meta_get_time(ari, "retry_after") > time(NULL))
+		return stored_at; /* the CA asked us not to ask again yet */
+	if (worker_session(w, i, &s) != ACME_OK)
+		return stored_at;
+	at = choose_renew_at(s, ci->cert, ci->not_before, ci->not_after, ci->meta, job->cert->name);
+	meta_set_time(ci->meta, "renew_at", at);
+	certstore_meta_write(w->run->conf->store, job->cert->name, ci->meta);
+	return at;
+}
+
+void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
+{
+	struct issuer *run = w->run;
+	const struct conf *conf = run->conf;
+	const struct conf_cert *cert = job->cert;
+	struct cert_info ci;
+	struct challenge_ctx chctx;
+	struct acme_challenge_ops ops;
+	char replaces[256] = "", t[32], t2[32];
+	const char *last_failed = NULL;
+	int have = 0, pass;
+	size_t k, tried = 0;
+	time_t now = time(NULL);
+
+	job->result = RESULT_CRITICAL;
+	job->action = "failed";
+	if (certstore_load(conf->store, cert->name, &ci) == 0)
+		have = 1;
+	else if (errno != ENOENT)
+		log_warn("certificate_reissue", "cert=%s reason=\"stored set unreadable\"",
+		         cert->name);
+
+	if (have && !ci.placeholder) {
+		time_t at = meta_get_time(ci.meta, "renew_at");
+		if (at == 0)
+			at = renew_at_lifetime(ci.not_before, ci.not_after);
+		if (job->mode == MODE_RENEW)
+			at = refresh_ari(w, job, &ci, at);
+		if (!job->force && now < at && now < ci.not_after &&
+		    !json_is_true(json_object_get(ci.meta, "revoked"))) {
+			job->result = RESULT_OK;
+			job->action = "skipped";
+			snprintf(job->ca_used, sizeof(job->ca_used), "%s",
+			         json_string_value(json_object_get(ci.meta, "ca"))
+			             ? json_string_value(json_object_get(ci.meta, "ca"))
+			             : "");
+			snprintf(job->serial, sizeof(job->serial), "%s", ci.serial);
+			job->not_after = ci.not_after;
+			job->renew_at = at;
+			job_message(job, "valid until %s, renewal due %s",
+			            time_format(t, sizeof(t), ci.not_after),
+			            time_format(t2, sizeof(t2), at));
+			cert_info_free(&ci);
+			return;
+		}
+		if (json_is_object(json_object_get(ci.meta, "ari")))
+			ari_cert_id(ci.cert, replaces, sizeof(replaces));
+	}
+	if (!have) {
+		if (install_placeholder(run, job) != 0) {
+			job_message(job, "cannot install the placeholder certificate");
+			return;
+		}
+		have = certstore_load(conf->store, cert->name, &ci) == 0;
+	}
+
+	challenge_ops_for(&chctx, run->reg, cert, &ops);
+	/* Pass 0 honours open breakers; pass 1 runs only when every CA was
+	 * skipped, so an operator's command never gives up without trying. */
+	for (pass = 0; pass < 2 && job->result != RESULT_OK && job->result != RESULT_WARNING;
+	     pass++) {
+		if (pass == 1 && tried > 0)
+			break;
+		for (k = 0; k < cert->cas.count; k++) {
+			const char *ca_name = cert->cas.items[k];
+			size_t i = ca_index(conf, ca_name);
+			struct acme_session *s = NULL;
+			EVP_PKEY *key = NULL;
+			char *chain = NULL;
+			enum acme_error e;
+			int ok;
+
+			pthread_mutex_lock(&run->lock);
+			ok = pass == 1 || breaker_acquire(&run->breakers[i], time(NULL));
+			pthread_mutex_unlock(&run->lock);
+			if (!ok) {
+				log_info("acme_endpoint_skipped",
+				         "cert=%s ca=%s reason=\"down until %s\"", cert->name,
+				         ca_name,
+				         time_format(t, sizeof(t), run->breakers[i].down_until));
+				continue;
+			}
+			if (last_failed != NULL)
+				log_warn("acme_failover", "cert=%s from=%s to=%s", cert->name,
+				         last_failed, ca_name);
+			tried++;
+			e = worker_session(w, i, &s);
+			if (e == ACME_OK) {
+				key = key_generate(cert->key);
+				if (key == NULL)
+					e = ACME_ERR_LOCAL;
+			}
+			if (e == ACME_OK)
+				e = acme_order_issue(
+				    s, cert->names.items, cert->names.count, key, cert->must_staple,
+				    replaces[0] && acme_directory_url(s, "renewalInfo") ? replaces
+				                                                        : NULL,
+				    &ops, &chain);
+			if (e != ACME_OK) {
+				record_attempt(job, ca_name, s, e);
+				last_failed = ca_name;
+				pthread_mutex_lock(&run->lock);
+				if (acme_error_is_outage(e)) {
+					breaker_failure(&run->breakers[i], time(NULL),
+					                ISSUE_BACKOFF_BASE, acme_error_name(e));
+					/* A CA that says when to come back (429/503 with
+					 * Retry-After) is not asked again before then. */
+					if (s->retry_after > run->breakers[i].down_until &&
+					    s->retry_after < time(NULL) + 86400)
+						run->breakers[i].down_until = s->retry_after;
+				} else {
+					run->breakers[i].probing = 0;
+				}
+				pthread_mutex_unlock(&run->lock);
+				/* A broken session (e.g. stale directory) is rebuilt next time. */
+				if (acme_error_is_outage(e)) {
+					json_decref(s->directory);
+					s->directory = NULL;
+				}
+				EVP_PKEY_free(key);
+				continue;
+			}
+			pthread_mutex_lock(&run->lock);
+			breaker_success(&run->breakers[i]);
+			pthread_mutex_unlock(&run->lock);
+
+			/* Install: parse the leaf for metadata first. */
+			{
+				char err[64];
+				STACK_OF(X509) *sk = cert_chain_from_pem(
+				    (unsigned char *)chain, strlen(chain), err, sizeof(err));
+				X509 *leaf = sk ? sk_X509_value(sk, 0) : NULL;
+				time_t nb = 0, na = 0, at;
+				json_t *meta = meta_new(cert, 0);
+				if (leaf == NULL ||
+				    time_from_asn1(X509_get0_notBefore(leaf), &nb) != 0 ||
+				    time_from_asn1(X509_get0_notAfter(leaf), &na) != 0 ||
+				    meta == NULL) {
+					job_message(job, "issued certificate cannot be read back");
+				} else {
+					cert_serial_hex(leaf, job->serial, sizeof(job->serial));
+					at = choose_renew_at(s, leaf, nb, na, meta, cert->name);
+					json_object_set_new(meta, "ca", json_string(ca_name));
+					json_object_set_new(meta, "directory",
+					                    json_string(conf->cas[i].directory));
+					json_object_set_new(meta, "serial",
+					                    json_string(job->serial));
+					meta_set_time(meta, "not_before", nb);
+					meta_set_time(meta, "not_after", na);
+					meta_set_time(meta, "renew_at", at);
+					meta_set_time(meta, "last_attempt", time(NULL));
+					json_object_set_new(meta, "last_error", json_null());
+					json_object_set_new(meta, "replaced",
+					                    replaces[0] ? json_string(replaces)
+					                                : json_null());
+					if (certstore_install(conf->store, cert->name, key, chain,
+					                      meta) == 0) {
+						job->result = k == 0 ? RESULT_OK : RESULT_WARNING;
+						job->action = "issued";
+						snprintf(job->ca_used, sizeof(job->ca_used), "%s",
+						         ca_name);
+						job->not_after = na;
+						job->renew_at = at;
+						log_info("certificate_issued",
+						         "cert=%s ca=%s serial=%s not_after=%s",
+						         cert->name, ca_name, job->serial,
+						         time_format(t, sizeof(t), na));
+						job_message(job, "issued by %s%s, valid until %s",
+						            ca_name, k == 0 ? "" : " (backup)",
+						            time_format(t, sizeof(t), na));
+					} else {
+						job_message(
+						    job, "cannot install the issued certificate");
+					}
+				}
+				json_decref(meta);
+				sk_X509_pop_free(sk, X509_free);
+			}
+			free(chain);
+			EVP_PKEY_free(key);
+			break;
+		}
+	}
+	if (job->result == RESULT_CRITICAL) {
+		/* Keep what is there; record why in its meta.json. */
+		if (have) {
+			const struct attempt *last =
+			    job->attempt_count ? &job->attempts[job->attempt_count - 1] : NULL;
+			char err[600];
+			snprintf(err, sizeof(err), "%s: %s",
+			         last ? acme_error_name(last->error) : "no CA tried",
+			         last ? last->detail : "");
+			meta_set_time(ci.meta, "last_attempt", time(NULL));
+			json_object_set_new(ci.meta, "last_error", json_string(err));
+			certstore_meta_write(conf->store, cert->name, ci.meta);
+			job->not_after = ci.not_after;
+			snprintf(job->serial, sizeof(job->serial), "%s", ci.serial);
+		}
+		if (job->message[0] == '\0')
+			job_message(job, "issuance failed on every CA (%zu tried); %s kept", tried,
+			            have && ci.placeholder ? "placeholder" : "current certificate");
+	}
+	if (have)
+		cert_info_free(&ci);
+}
+
+struct issuer *issuer_new(const struct conf *conf, char *err, size_t errlen)
+{
+	struct issuer *iss = calloc(1, sizeof(*iss));
+	char state[PATH_MAX];
+	size_t i;
+
+	if (iss == NULL)
+		goto nomem;
+	iss->conf = conf;
+	iss->breakers = calloc(conf->ca_count + 1, sizeof(*iss->breakers));
+	iss->accounts = calloc(conf->ca_count + 1, sizeof(*iss->accounts));
+	iss->reg = challenge_registry_new();
+	if (iss->breakers == NULL || iss->accounts == NULL || iss->reg == NULL ||
+	    pthread_mutex_init(&iss->lock, NULL) != 0)
+		goto nomem;
+	for (i = 0; i < conf->ca_count; i++) {
+		snprintf(iss->breakers[i].name, sizeof(iss->breakers[i].name), "%s",
+		         conf->cas[i].name);
+		pthread_mutex_init(&iss->accounts[i].lock, NULL);
+	}
+	if (snprintf(state, sizeof(state), "%s/state", conf->store) >= (int)sizeof(state) ||
+	    mkdir_p(state, 0755) != 0 ||
+	    snprintf(iss->breaker_path, sizeof(iss->breaker_path), "%s/endpoints.json", state) >=
+	        (int)sizeof(iss->breaker_path)) {
+		snprintf(err, errlen, "cannot create %s/state", conf->store);
+		issuer_free(iss);
+		return NULL;
+	}
+	breaker_load(iss->breaker_path, iss->breakers, conf->ca_count);
+	return iss;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	issuer_free(iss);
+	return NULL;
+}
+
+int issuer_listen(struct issuer *iss, const struct conf_cert *cert)
+{
+	if (cert->challenge != CHALLENGE_HTTP_01 || cert->webroot != NULL)
+		return 0;
+	return challenge_listen(iss->reg, cert->http_listen);
+}
+
+void issuer_save_state(struct issuer *iss)
+{
+	pthread_mutex_lock(&iss->lock);
+	breaker_save(iss->breaker_path, iss->breakers, iss->conf->ca_count, time(NULL));
+	pthread_mutex_unlock(&iss->lock);
+}
+
+int issuer_endpoint_up(struct issuer *iss, const char *ca_name, time_t now)
+{
+	size_t i = ca_index(iss->conf, ca_name);
+	int up;
+
+	if (i == (size_t)-1)
+		return 0;
+	pthread_mutex_lock(&iss->lock);
+	up = breaker_state_at(&iss->breakers[i], now) != BREAKER_DOWN;
+	pthread_mutex_unlock(&iss->lock);
+	return up;
+}
+
+void issuer_free(struct issuer *iss)
+{
+	size_t i;
+
+	if (iss == NULL)
+		return;
+	challenge_registry_free(iss->reg);
+	for (i = 0; iss->accounts != NULL && i < iss->conf->ca_count; i++) {
+		EVP_PKEY_free(iss->accounts[i].key);
+		pthread_mutex_destroy(&iss->accounts[i].lock);
+	}
+	free(iss->accounts);
+	free(iss->breakers);
+	pthread_mutex_destroy(&iss->lock);
+	free(iss);
+}
+
+struct issuer_worker *issuer_worker_new(struct issuer *iss)
+{
+	struct issuer_worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->run = iss;
+	w->sessions = calloc(iss->conf->ca_count + 1, sizeof(*w->sessions));
+	w->session_ready = calloc(iss->conf->ca_count + 1, sizeof(int));
+	if (w->sessions == NULL || w->session_ready == NULL) {
+		issuer_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void issuer_worker_free(struct issuer_worker *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	for (i = 0; w->session_ready != NULL && i < w->run->conf->ca_count; i++) {
+		if (w->session_ready[i])
+			acme_session_cleanup(&w->sessions[i]);
+	}
+	free(w->sessions);
+	free(w->session_ready);
+	free(w);
+}

@@ -1,0 +1,66 @@
+/*
+ * issuer: issuing certificates through CA outages (see issuer.c for the
+ * design).  Thread-safe: one struct issuer per configuration, one
+ * struct issuer_worker per thread, any number of jobs.
+ */
+#ifndef HOLDFAST_ISSUER_H
+#define HOLDFAST_ISSUER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "acme/protocol.h"
+#include "conf/conf.h"
+#include "util/result.h"
+
+#define ISSUE_ATTEMPTS_MAX 32
+
+enum issue_mode { MODE_ISSUE, MODE_RENEW };
+
+struct attempt {
+	const char *ca;
+	char url[1024];
+	enum acme_error error;
+	char detail[512];
+};
+
+/* One certificate to issue: cert, mode and force are set by the caller; the
+ * rest is the outcome. */
+struct issue_job {
+	const struct conf_cert *cert;
+	enum issue_mode mode;
+	int force;
+	enum result result;
+	const char *action; /* issued | skipped | failed */
+	char ca_used[64];
+	char serial[128];
+	time_t not_after, renew_at;
+	struct attempt attempts[ISSUE_ATTEMPTS_MAX];
+	size_t attempt_count;
+	char message[512];
+};
+
+struct issuer;
+struct issuer_worker;
+
+/* New engine for conf (borrowed; must outlive it).  NULL with err set. */
+struct issuer *issuer_new(const struct conf *conf, char *err, size_t errlen);
+
+/* Start the built-in http-01 responder cert needs, if any.  0 or -1. */
+int issuer_listen(struct issuer *iss, const struct conf_cert *cert);
+
+/* Persist the endpoints' circuit breakers (STORE/state/endpoints.json). */
+void issuer_save_state(struct issuer *iss);
+
+/* 1 unless the endpoint's breaker is open at now. */
+int issuer_endpoint_up(struct issuer *iss, const char *ca_name, time_t now);
+
+void issuer_free(struct issuer *iss);
+
+struct issuer_worker *issuer_worker_new(struct issuer *iss);
+void issuer_worker_free(struct issuer_worker *w);
+
+/* Run one job to its end (blocking). */
+void issuer_run_job(struct issuer_worker *w, struct issue_job *job);
+
+#endif

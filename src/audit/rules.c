@@ -1,0 +1,913 @@
+/*
+ * audit: findings from facts.  See audit.h; the severities are issue 4's.
+ *
+ * Evidence strings are written for an operator reading a cron mail: they
+ * name the status, the date, the resolver and what it said, so that the
+ * finding can be checked by hand (`whois`, `dig @resolver`).
+ */
+
+#include "audit/rules.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <idn2.h>
+
+#include "util/timeutil.h"
+
+static const char *const severity_names[AUDIT_SEVERITY_COUNT] = {
+    [AUDIT_OK] = "OK",           [AUDIT_INFO] = "INFO",         [AUDIT_WARNING] = "WARNING",
+    [AUDIT_UNKNOWN] = "UNKNOWN", [AUDIT_CRITICAL] = "CRITICAL",
+};
+
+const char *audit_severity_name(enum audit_severity s)
+{
+	if ((unsigned)s >= AUDIT_SEVERITY_COUNT)
+		return "invalid";
+	return severity_names[s];
+}
+
+int audit_severity_exit(enum audit_severity s)
+{
+	switch (s) {
+	case AUDIT_OK:
+	case AUDIT_INFO:
+		return 0;
+	case AUDIT_WARNING:
+		return 1;
+	case AUDIT_CRITICAL:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+static const char *const check_names[AUDIT_CHECK_COUNT] = {
+    [AUDIT_CHECK_RDAP] = "rdap",
+    [AUDIT_CHECK_STATUS] = "status",
+    [AUDIT_CHECK_EXPIRY] = "expiry",
+    [AUDIT_CHECK_REGISTRAR_LOCK] = "registrar-lock",
+    [AUDIT_CHECK_REGISTRY_LOCK] = "registry-lock",
+    [AUDIT_CHECK_PENDING] = "pending",
+    [AUDIT_CHECK_CHANGED] = "changed",
+    [AUDIT_CHECK_RESOLVE] = "resolve",
+    [AUDIT_CHECK_DELEGATION] = "delegation",
+    [AUDIT_CHECK_NS_COUNT] = "ns-count",
+    [AUDIT_CHECK_NS_DIVERSITY] = "ns-diversity",
+    [AUDIT_CHECK_NS_DOMAIN_STATUS] = "ns-domain-status",
+    [AUDIT_CHECK_NS_CONSISTENCY] = "ns-consistency",
+    [AUDIT_CHECK_REDUNDANCY] = "redundancy",
+};
+
+const char *audit_check_name(enum audit_check c)
+{
+	if ((unsigned)c >= AUDIT_CHECK_COUNT)
+		return "invalid";
+	return check_names[c];
+}
+
+/* ---------------------------------------------------------------- report */
+
+int audit_report_add(struct audit_report *r, const char *domain, enum audit_check check,
+                     enum audit_severity severity, const char *source, const char *fmt, ...)
+{
+	char evidence[AUDIT_EVIDENCE_MAX];
+	struct audit_finding *f, item = {0};
+	va_list ap;
+	int ret = -1;
+
+	va_start(ap, fmt);
+	vsnprintf(evidence, sizeof(evidence), fmt, ap); /* a long one is cut, not lost */
+	va_end(ap);
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		f = realloc(r->items, cap * sizeof(*f));
+		if (f == NULL)
+			goto out;
+		r->items = f;
+		r->cap = cap;
+	}
+	item.domain = strdup(domain);
+	item.evidence = strdup(evidence);
+	item.source = strdup(source ? source : "");
+	if (item.domain == NULL || item.evidence == NULL || item.source == NULL)
+		goto out;
+	item.check = check;
+	item.severity = severity;
+	r->items[r->count++] = item;
+	memset(&item, 0, sizeof(item)); /* the report owns the strings now */
+	ret = 0;
+out:
+	free(item.domain);
+	free(item.evidence);
+	free(item.source);
+	if (ret != 0)
+		r->failed = 1;
+	return ret;
+}
+
+void audit_report_free(struct audit_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		free(r->items[i].domain);
+		free(r->items[i].evidence);
+		free(r->items[i].source);
+	}
+	free(r->items);
+	r->items = NULL;
+	r->count = r->cap = 0;
+}
+
+enum audit_severity audit_report_worst(const struct audit_report *r)
+{
+	enum audit_severity w = AUDIT_OK;
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		if (r->items[i].severity > w)
+			w = r->items[i].severity;
+	}
+	return w;
+}
+
+enum audit_severity audit_report_domain_worst(const struct audit_report *r, const char *domain)
+{
+	enum audit_severity w = AUDIT_OK;
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		if (strcmp(r->items[i].domain, domain) == 0 && r->items[i].severity > w)
+			w = r->items[i].severity;
+	}
+	return w;
+}
+
+struct sort_key {
+	struct audit_finding f;
+	enum audit_severity group_worst;
+	size_t index; /* keeps the sort stable */
+};
+
+static int sort_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+	int c;
+
+	if (x->group_worst != y->group_worst)
+		return x->group_worst > y->group_worst ? -1 : 1;
+	c = strcmp(x->f.domain, y->f.domain);
+	if (c != 0)
+		return c;
+	if (x->f.severity != y->f.severity)
+		return x->f.severity > y->f.severity ? -1 : 1;
+	if (x->f.check != y->f.check)
+		return x->f.check < y->f.check ? -1 : 1;
+	return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static int domain_cmp(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+	int c = strcmp(x->f.domain, y->f.domain);
+
+	if (c != 0)
+		return c;
+	return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+void audit_report_sort(struct audit_report *r)
+{
+	struct sort_key *k;
+	size_t i, j, start;
+
+	if (r->count < 2)
+		return;
+	k = calloc(r->count, sizeof(*k));
+	if (k == NULL)
+		return; /* unsorted output is still complete */
+	for (i = 0; i < r->count; i++) {
+		k[i].f = r->items[i];
+		k[i].index = i;
+	}
+	/* Worst per domain in one pass over runs of equal domains. */
+	qsort(k, r->count, sizeof(*k), domain_cmp);
+	for (start = 0; start < r->count; start = j) {
+		enum audit_severity w = AUDIT_OK;
+		for (j = start; j < r->count && strcmp(k[j].f.domain, k[start].f.domain) == 0;
+		     j++) {
+			if (k[j].f.severity > w)
+				w = k[j].f.severity;
+		}
+		for (i = start; i < j; i++)
+			k[i].group_worst = w;
+	}
+	qsort(k, r->count, sizeof(*k), sort_cmp);
+	for (i = 0; i < r->count; i++)
+		r->items[i] = k[i].f;
+	free(k);
+}
+
+/* ---------------------------------------------------------------- names */
+
+const char *audit_tld(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? dot + 1 : name;
+}
+
+int audit_registrable_domain(const psl_ctx_t *psl, const char *host, char *out, size_t outlen)
+{
+	const char *rd = NULL;
+	size_t n;
+
+	if (psl != NULL)
+		rd = psl_registrable_domain(psl, host);
+	if (rd == NULL) {
+		/* No list, or host is itself a suffix: fall back on the last two
+		 * labels (what the list's "*" rule says for an unknown TLD). */
+		const char *last = strrchr(host, '.');
+		rd = host;
+		if (last != NULL) {
+			const char *p = last;
+			while (p > host && p[-1] != '.')
+				p--;
+			rd = p;
+		}
+		if (psl != NULL && psl_is_public_suffix(psl, host))
+			rd = host;
+	}
+	n = strlen(rd);
+	if (n >= outlen)
+		return -1;
+	memcpy(out, rd, n + 1);
+	return 0;
+}
+
+int audit_host_normalise(const char *host, char *out, size_t outlen)
+{
+	char *ascii = NULL;
+	size_t n, i, label = 0;
+	int rc = -1;
+
+	if (host == NULL || *host == '\0')
+		return -1;
+	if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) != IDN2_OK) {
+		/* Names with '_' (service labels) are not IDNA-valid; plain
+		 * ASCII is taken as it is and validated below. */
+		for (i = 0; host[i] != '\0'; i++) {
+			if ((unsigned char)host[i] >= 0x80)
+				return -1;
+		}
+		ascii = strdup(host);
+		if (ascii == NULL)
+			return -1;
+	}
+	n = strlen(ascii);
+	if (n > 0 && ascii[n - 1] == '.')
+		ascii[--n] = '\0';
+	if (n == 0 || n >= outlen || n > 253)
+		goto out;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)ascii[i];
+		if (c == '.') {
+			if (label == 0)
+				goto out;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			goto out;
+		if (++label > 63)
+			goto out;
+		out[i] = (char)tolower(c);
+	}
+	for (i = 0; i < n; i++) {
+		if (ascii[i] == '.')
+			out[i] = '.';
+	}
+	out[n] = '\0';
+	rc = 0;
+out:
+	idn2_free(ascii);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- RDAP */
+
+enum audit_severity audit_status_severity(unsigned long status)
+{
+	if (status & AUDIT_STATUS_CRITICAL)
+		return AUDIT_CRITICAL;
+	if (status & AUDIT_STATUS_PENDING)
+		return AUDIT_WARNING;
+	return AUDIT_OK;
+}
+
+static void expiry_finding(struct audit_report *r, const char *domain, const struct rdap_domain *d,
+                           const char *source, time_t now)
+{
+	char date[32];
+	double days;
+
+	if (!d->has_expiry) {
+		audit_report_add(r, domain, AUDIT_CHECK_EXPIRY, AUDIT_INFO, source,
+		                 "the registry publishes no expiration date");
+		return;
+	}
+	time_format(date, sizeof(date), d->expires);
+	days = difftime(d->expires, now) / 86400.0;
+	if (days < 0)
+		audit_report_add(r, domain, AUDIT_CHECK_EXPIRY, AUDIT_CRITICAL, source,
+		                 "expired on %s (%.0f days ago)", date, -days);
+	else if (days < AUDIT_EXPIRY_CRITICAL_DAYS)
+		audit_report_add(r, domain, AUDIT_CHECK_EXPIRY, AUDIT_CRITICAL, source,
+		                 "expires on %s, in %.1f days (< %d)", date, days,
+		                 AUDIT_EXPIRY_CRITICAL_DAYS);
+	else if (days < AUDIT_EXPIRY_WARNING_DAYS)
+		audit_report_add(r, domain, AUDIT_CHECK_EXPIRY, AUDIT_WARNING, source,
+		                 "expires on %s, in %.0f days (< %d)", date, days,
+		                 AUDIT_EXPIRY_WARNING_DAYS);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_EXPIRY, AUDIT_OK, source,
+		                 "expires on %s, in %.0f days", date, days);
+}
+
+static void lock_finding(struct audit_report *r, const char *domain, enum audit_check check,
+                         unsigned long status, unsigned long mask, enum audit_severity missing,
+                         const char *what, const char *source)
+{
+	char have[512], lacks[512];
+
+	rdap_status_list(status & mask, have, sizeof(have));
+	rdap_status_list(mask & ~status, lacks, sizeof(lacks));
+	if ((status & mask) == 0)
+		audit_report_add(r, domain, check, missing, source, "no %s: none of %s", what,
+		                 lacks);
+	else if ((status & mask) != mask)
+		audit_report_add(r, domain, check, AUDIT_OK, source, "%s: %s (not %s)", what, have,
+		                 lacks);
+	else
+		audit_report_add(r, domain, check, AUDIT_OK, source, "%s: %s", what, have);
+}
+
+void audit_rdap_findings(struct audit_report *r, const char *domain, const struct rdap_result *res,
+                         int important, time_t now)
+{
+	const struct rdap_domain *d = &res->domain;
+	const char *src = res->url;
+	char list[512], registrar[RDAP_REGISTRAR_MAX + 48] = "";
+	unsigned long st = d->status;
+
+	if (res->outcome == RDAP_NO_SERVICE) {
+		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_INFO, src,
+		                 "no RDAP service for .%s in the bootstrap: registration data not "
+		                 "checked",
+		                 audit_tld(domain));
+		return;
+	}
+	if (res->outcome != RDAP_OK) {
+		if (res->http_status > 0)
+			audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, src,
+			                 "RDAP lookup failed: %s (HTTP %ld): %s",
+			                 rdap_outcome_name(res->outcome), res->http_status,
+			                 res->detail);
+		else
+			audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, src,
+			                 "RDAP lookup failed: %s: %s",
+			                 rdap_outcome_name(res->outcome), res->detail);
+		return;
+	}
+	if (d->registrar[0] != '\0' && d->registrar_iana_id > 0)
+		snprintf(registrar, sizeof(registrar), "; registrar %s (IANA %ld)", d->registrar,
+		         d->registrar_iana_id);
+	else if (d->registrar[0] != '\0')
+		snprintf(registrar, sizeof(registrar), "; registrar %s", d->registrar);
+	if (res->referral_followed && res->referral_outcome == RDAP_OK)
+		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src,
+		                 "registry answer completed from the registrar's RDAP server %s%s",
+		                 res->referral_url, registrar);
+	else if (res->referral_followed)
+		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src,
+		                 "registry answer used; registrar's RDAP server %s failed: %s%s",
+		                 res->referral_url, rdap_outcome_name(res->referral_outcome),
+		                 registrar);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src, "registry answer%s",
+		                 registrar);
+
+	/* status */
+	if (!d->has_status) {
+		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, src,
+		                 "the RDAP answer carries no status");
+	} else if (st & AUDIT_STATUS_CRITICAL) {
+		rdap_status_list(st & AUDIT_STATUS_CRITICAL, list, sizeof(list));
+		audit_report_add(
+		    r, domain, AUDIT_CHECK_STATUS, AUDIT_CRITICAL, src, "%s: %s", list,
+		    (st & (RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD)))
+		        ? "the registry keeps the domain out of the TLD zone; it does not resolve"
+		    : (st & RDAP_BIT(RDAP_ST_INACTIVE))
+		        ? "no delegation; the domain does not resolve"
+		        : "the domain is being deleted");
+	} else {
+		rdap_status_list(st, list, sizeof(list));
+		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_OK, src, "%s%s%s",
+		                 list[0] ? list : "(no status)",
+		                 d->unknown_status[0] ? "; also " : "", d->unknown_status);
+	}
+
+	/* pending transfer / update */
+	if (st & AUDIT_STATUS_PENDING) {
+		rdap_status_list(st & AUDIT_STATUS_PENDING, list, sizeof(list));
+		audit_report_add(r, domain, AUDIT_CHECK_PENDING, AUDIT_WARNING, src,
+		                 "%s: a change of registrar or of the delegation is under way",
+		                 list);
+	}
+
+	expiry_finding(r, domain, d, src, now);
+	if (d->has_status) {
+		lock_finding(r, domain, AUDIT_CHECK_REGISTRAR_LOCK, st, AUDIT_STATUS_REGISTRAR_LOCK,
+		             AUDIT_WARNING, "registrar lock", src);
+		lock_finding(r, domain, AUDIT_CHECK_REGISTRY_LOCK, st, AUDIT_STATUS_REGISTRY_LOCK,
+		             important ? AUDIT_WARNING : AUDIT_INFO,
+		             important
+		                 ? "registry lock on a domain holding a CA endpoint or a critical "
+		                   "site"
+		                 : "registry lock",
+		             src);
+	}
+}
+
+/* ---------------------------------------------------------------- DNS */
+
+int audit_resolution_failed(const struct audit_resolution *res, int nodata_ok,
+                            enum dns_outcome *why)
+{
+	enum dns_outcome w;
+
+	if (res->addresses > 0)
+		return 0;
+	if (res->a == DNS_NODATA && res->aaaa == DNS_NODATA) {
+		if (why != NULL)
+			*why = DNS_NODATA;
+		return !nodata_ok;
+	}
+	/* Name the more telling of the two answers: a failure over NODATA. */
+	w = (res->a == DNS_NOERROR || res->a == DNS_NODATA) ? res->aaaa : res->a;
+	if (why != NULL)
+		*why = w;
+	return 1;
+}
+
+enum audit_severity audit_resolve_severity(size_t failed, size_t total)
+{
+	if (failed == 0)
+		return AUDIT_OK;
+	if (failed >= 2 || failed == total)
+		return AUDIT_CRITICAL;
+	return AUDIT_WARNING;
+}
+
+void audit_resolve_findings(struct audit_report *r, const char *domain, const char *host,
+                            const struct audit_resolution *res, size_t n, int nodata_ok)
+{
+	char evidence[AUDIT_EVIDENCE_MAX], sources[AUDIT_EVIDENCE_MAX];
+	size_t i, failed = 0, used = 0, sused = 0, nodata = 0;
+	enum dns_outcome why;
+	int w;
+
+	evidence[0] = sources[0] = '\0';
+	for (i = 0; i < n; i++) {
+		int f = audit_resolution_failed(&res[i], nodata_ok, &why);
+		const char *what;
+		char tmp[32];
+
+		if (f) {
+			failed++;
+			what = dns_outcome_name(why);
+		} else if (res[i].addresses == 0) {
+			nodata++;
+			what = "exists, no address";
+		} else {
+			snprintf(tmp, sizeof(tmp), "%zu address%s", res[i].addresses,
+			         res[i].addresses == 1 ? "" : "es");
+			what = tmp;
+		}
+		w = snprintf(evidence + used, sizeof(evidence) - used, "%s%s %s", used ? ", " : "",
+		             res[i].resolver, what);
+		if (w > 0 && (size_t)w < sizeof(evidence) - used)
+			used += (size_t)w;
+		w = snprintf(sources + sused, sizeof(sources) - sused, "%s%s", sused ? " " : "",
+		             res[i].resolver);
+		if (w > 0 && (size_t)w < sizeof(sources) - sused)
+			sused += (size_t)w;
+	}
+	if (n == 0) {
+		audit_report_add(r, domain, AUDIT_CHECK_RESOLVE, AUDIT_UNKNOWN, "",
+		                 "%s: no resolver to ask", host);
+		return;
+	}
+	if (failed == 0 && nodata == n)
+		audit_report_add(r, domain, AUDIT_CHECK_RESOLVE, AUDIT_INFO, sources,
+		                 "%s exists but has no A/AAAA record: %s", host, evidence);
+	else if (failed == 0)
+		audit_report_add(r, domain, AUDIT_CHECK_RESOLVE, AUDIT_OK, sources,
+		                 "%s resolves on every resolver (%zu): %s", host, n, evidence);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_RESOLVE, audit_resolve_severity(failed, n),
+		                 sources, "%s fails on %zu of %zu resolvers: %s", host, failed, n,
+		                 evidence);
+}
+
+void audit_delegation_findings(struct audit_report *r, const char *domain, const char *zone,
+                               const struct audit_parent_answer *a, size_t n, const char *why)
+{
+	char bad[AUDIT_EVIDENCE_MAX] = "", good[AUDIT_EVIDENCE_MAX] = "",
+	     all[AUDIT_EVIDENCE_MAX] = "";
+	size_t i, nbad = 0, ngood = 0, ub = 0, ug = 0, ua = 0;
+	int w;
+
+	for (i = 0; i < n; i++) {
+		int answered = a[i].outcome == DNS_NOERROR || a[i].outcome == DNS_NODATA ||
+		               a[i].outcome == DNS_NXDOMAIN;
+		w = snprintf(all + ua, sizeof(all) - ua, "%s%s", ua ? " " : "", a[i].server);
+		if (w > 0 && (size_t)w < sizeof(all) - ua)
+			ua += (size_t)w;
+		if (answered && a[i].delegated) {
+			ngood++;
+			w = snprintf(good + ug, sizeof(good) - ug, "%s%s", ug ? ", " : "",
+			             a[i].server);
+			if (w > 0 && (size_t)w < sizeof(good) - ug)
+				ug += (size_t)w;
+		} else {
+			if (answered)
+				nbad++;
+			w = snprintf(
+			    bad + ub, sizeof(bad) - ub, "%s%s %s", ub ? ", " : "", a[i].server,
+			    answered ? (a[i].outcome == DNS_NXDOMAIN ? "nxdomain" : "no delegation")
+			             : dns_outcome_name(a[i].outcome));
+			if (w > 0 && (size_t)w < sizeof(bad) - ub)
+				ub += (size_t)w;
+		}
+	}
+	if (n == 0)
+		audit_report_add(r, domain, AUDIT_CHECK_DELEGATION, AUDIT_UNKNOWN, "",
+		                 "parent zone servers not found: %s", why ? why : "no answer");
+	else if (nbad > 0)
+		audit_report_add(r, domain, AUDIT_CHECK_DELEGATION, AUDIT_CRITICAL, all,
+		                 "the %s zone no longer delegates %s: %s", zone, domain, bad);
+	else if (ngood == 0)
+		audit_report_add(r, domain, AUDIT_CHECK_DELEGATION, AUDIT_UNKNOWN, all,
+		                 "no server of the %s zone answered: %s", zone, bad);
+	else if (ub > 0)
+		audit_report_add(r, domain, AUDIT_CHECK_DELEGATION, AUDIT_OK, all,
+		                 "delegated by the %s zone (%s); no answer from %s", zone, good,
+		                 bad);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_DELEGATION, AUDIT_OK, all,
+		                 "delegated by every server of the %s zone asked (%zu)", zone,
+		                 ngood);
+}
+
+unsigned int audit_ns_diversity(const psl_ctx_t *psl, const char *const *ns, size_t n)
+{
+	char first[DNS_NAME_MAX], cur[DNS_NAME_MAX];
+	unsigned int bad = 0;
+	int one_domain = 1, one_tld = 1;
+	size_t i;
+
+	if (n < 2)
+		bad |= AUDIT_NS_FEW;
+	if (n == 0)
+		return bad;
+	if (audit_registrable_domain(psl, ns[0], first, sizeof(first)) != 0)
+		return bad;
+	for (i = 1; i < n; i++) {
+		if (audit_registrable_domain(psl, ns[i], cur, sizeof(cur)) != 0 ||
+		    strcasecmp(cur, first) != 0)
+			one_domain = 0;
+		if (strcasecmp(audit_tld(ns[i]), audit_tld(ns[0])) != 0)
+			one_tld = 0;
+	}
+	if (n >= 2 && one_domain)
+		bad |= AUDIT_NS_ONE_DOMAIN;
+	if (n >= 2 && one_tld)
+		bad |= AUDIT_NS_ONE_TLD;
+	return bad;
+}
+
+void audit_ns_findings(struct audit_report *r, const psl_ctx_t *psl, const char *domain,
+                       const char *const *ns, size_t n, const char *source)
+{
+	char list[AUDIT_EVIDENCE_MAX] = "", rd[DNS_NAME_MAX] = "";
+	unsigned int bad = audit_ns_diversity(psl, ns, n);
+	size_t i, used = 0;
+	int w;
+
+	for (i = 0; i < n; i++) {
+		w = snprintf(list + used, sizeof(list) - used, "%s%s", used ? " " : "", ns[i]);
+		if (w > 0 && (size_t)w < sizeof(list) - used)
+			used += (size_t)w;
+	}
+	if (n == 0) {
+		audit_report_add(r, domain, AUDIT_CHECK_NS_COUNT, AUDIT_UNKNOWN, source,
+		                 "no NS set could be learnt");
+		return;
+	}
+	if (bad & AUDIT_NS_FEW)
+		audit_report_add(r, domain, AUDIT_CHECK_NS_COUNT, AUDIT_WARNING, source,
+		                 "%zu name server (RFC 2182 asks for at least 2): %s", n, list);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_NS_COUNT, AUDIT_OK, source,
+		                 "%zu name servers: %s", n, list);
+	if (n < 2)
+		return;
+	(void)audit_registrable_domain(psl, ns[0], rd, sizeof(rd));
+	if ((bad & AUDIT_NS_ONE_DOMAIN) && (bad & AUDIT_NS_ONE_TLD))
+		audit_report_add(r, domain, AUDIT_CHECK_NS_DIVERSITY, AUDIT_WARNING, source,
+		                 "every name server is under one domain (%s) and one TLD (.%s): %s",
+		                 rd, audit_tld(ns[0]), list);
+	else if (bad & AUDIT_NS_ONE_DOMAIN)
+		audit_report_add(r, domain, AUDIT_CHECK_NS_DIVERSITY, AUDIT_WARNING, source,
+		                 "every name server is under one domain (%s): %s", rd, list);
+	else if (bad & AUDIT_NS_ONE_TLD)
+		audit_report_add(r, domain, AUDIT_CHECK_NS_DIVERSITY, AUDIT_WARNING, source,
+		                 "every name server is under one TLD (.%s): %s", audit_tld(ns[0]),
+		                 list);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_NS_DIVERSITY, AUDIT_OK, source,
+		                 "name servers under several domains and TLDs: %s", list);
+}
+
+static int in_set(const char *name, const char *const *set, size_t n)
+{
+	size_t i, ln = strlen(name), ls;
+
+	if (ln > 0 && name[ln - 1] == '.')
+		ln--;
+	for (i = 0; i < n; i++) {
+		ls = strlen(set[i]);
+		if (ls > 0 && set[i][ls - 1] == '.')
+			ls--;
+		if (ls == ln && strncasecmp(name, set[i], ln) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void list_missing(const char *const *a, size_t na, const char *const *b, size_t nb,
+                         char *dst, size_t dstlen, int *differ)
+{
+	size_t i, used = 0;
+	int w;
+
+	if (dstlen > 0)
+		dst[0] = '\0';
+	for (i = 0; i < na; i++) {
+		if (in_set(a[i], b, nb))
+			continue;
+		*differ = 1;
+		w = snprintf(dst + used, dstlen - used, "%s%s", used ? " " : "", a[i]);
+		if (w > 0 && (size_t)w < dstlen - used)
+			used += (size_t)w;
+	}
+}
+
+int audit_ns_sets_differ(const char *const *a, size_t na, const char *const *b, size_t nb,
+                         char *only_a, size_t only_a_len, char *only_b, size_t only_b_len)
+{
+	int differ = 0;
+
+	list_missing(a, na, b, nb, only_a, only_a_len, &differ);
+	list_missing(b, nb, a, na, only_b, only_b_len, &differ);
+	return differ;
+}
+
+/* ---------------------------------------------------------------- state */
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_t *audit_state_entry_new(const struct rdap_domain *d)
+{
+	const char *ns[RDAP_NS_MAX];
+	json_t *o = json_object(), *nsa = json_array(), *locks = json_array(), *ret = NULL;
+	size_t i;
+	int s;
+
+	if (o == NULL || nsa == NULL || locks == NULL)
+		goto out;
+	for (i = 0; i < d->ns_count; i++)
+		ns[i] = d->nameservers[i];
+	qsort(ns, d->ns_count, sizeof(ns[0]), str_cmp);
+	for (i = 0; i < d->ns_count; i++) {
+		if (json_array_append_new(nsa, json_string(ns[i])) != 0)
+			goto out;
+	}
+	/* Status names in table order are already a stable order. */
+	for (s = 0; s < RDAP_ST_COUNT; s++) {
+		if ((d->status & AUDIT_STATUS_LOCKS & RDAP_BIT(s)) &&
+		    json_array_append_new(locks, json_string(rdap_status_name(s))) != 0)
+			goto out;
+	}
+	/* json_object_set (not _new) for the arrays: our references are
+	 * dropped at out either way. */
+	if (json_object_set_new(o, "registrar", json_string(d->registrar)) != 0 ||
+	    json_object_set_new(o, "registrar_iana_id", json_integer(d->registrar_iana_id)) != 0 ||
+	    json_object_set(o, "nameservers", nsa) != 0 ||
+	    json_object_set_new(o, "dnssec",
+	                        d->dnssec < 0 ? json_null() : json_boolean(d->dnssec)) != 0 ||
+	    json_object_set(o, "locks", locks) != 0)
+		goto out;
+	ret = o;
+	o = NULL;
+out:
+	json_decref(o);
+	json_decref(nsa);
+	json_decref(locks);
+	return ret;
+}
+
+/* A JSON array of strings as "a b c" ("(none)" when empty). */
+static void join_array(const json_t *a, char *dst, size_t dstlen)
+{
+	size_t i, used = 0;
+	json_t *v;
+	int w;
+
+	dst[0] = '\0';
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v))
+			continue;
+		w = snprintf(dst + used, dstlen - used, "%s%s", used ? ", " : "",
+		             json_string_value(v));
+		if (w > 0 && (size_t)w < dstlen - used)
+			used += (size_t)w;
+	}
+	if (used == 0)
+		snprintf(dst, dstlen, "(none)");
+}
+
+static void registrar_text(const json_t *o, char *dst, size_t dstlen)
+{
+	const char *name = json_string_value(json_object_get(o, "registrar"));
+	json_int_t id = json_integer_value(json_object_get(o, "registrar_iana_id"));
+
+	if (id > 0)
+		snprintf(dst, dstlen, "%s (IANA %lld)", name && *name ? name : "?", (long long)id);
+	else
+		snprintf(dst, dstlen, "%s", name && *name ? name : "(none)");
+}
+
+static const char *dnssec_text(const json_t *v)
+{
+	if (json_is_true(v))
+		return "signed";
+	if (json_is_false(v))
+		return "unsigned";
+	return "unknown";
+}
+
+void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old,
+                         const json_t *cur, const char *source)
+{
+	char a[512], b[512];
+	json_int_t oid, cid;
+
+	if (!json_is_object(old) || !json_is_object(cur))
+		return;
+	oid = json_integer_value(json_object_get(old, "registrar_iana_id"));
+	cid = json_integer_value(json_object_get(cur, "registrar_iana_id"));
+	registrar_text(old, a, sizeof(a));
+	registrar_text(cur, b, sizeof(b));
+	if ((oid > 0 && cid > 0) ? oid != cid : strcmp(a, b) != 0)
+		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
+		                 "registrar changed since the last audit: %s -> %s", a, b);
+	if (!json_equal(json_object_get(old, "nameservers"), json_object_get(cur, "nameservers"))) {
+		join_array(json_object_get(old, "nameservers"), a, sizeof(a));
+		join_array(json_object_get(cur, "nameservers"), b, sizeof(b));
+		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
+		                 "nameservers changed since the last audit: %s -> %s", a, b);
+	}
+	if (!json_equal(json_object_get(old, "dnssec"), json_object_get(cur, "dnssec")))
+		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
+		                 "DNSSEC changed since the last audit: %s -> %s",
+		                 dnssec_text(json_object_get(old, "dnssec")),
+		                 dnssec_text(json_object_get(cur, "dnssec")));
+	if (!json_equal(json_object_get(old, "locks"), json_object_get(cur, "locks"))) {
+		join_array(json_object_get(old, "locks"), a, sizeof(a));
+		join_array(json_object_get(cur, "locks"), b, sizeof(b));
+		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
+		                 "lock flags changed since the last audit: %s -> %s", a, b);
+	}
+}
+
+/* ---------------------------------------------------------------- redundancy */
+
+static int append(char *dst, size_t dstlen, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int append(char *dst, size_t dstlen, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*used >= dstlen)
+		return -1;
+	va_start(ap, fmt);
+	w = vsnprintf(dst + *used, dstlen - *used, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= dstlen - *used) {
+		*used = dstlen - 1;
+		return -1;
+	}
+	*used += (size_t)w;
+	return 0;
+}
+
+static void redundancy_pair(struct audit_report *r, const char *subject,
+                            const struct audit_endpoint *x, const struct audit_endpoint *y)
+{
+	char ev[AUDIT_EVIDENCE_MAX];
+	enum audit_severity sev = AUDIT_OK;
+	size_t used = 0, i;
+	const struct rdap_domain *dx, *dy;
+	const char *shared_ns = NULL;
+
+	append(ev, sizeof(ev), &used, "%s (%s) and %s (%s): ", x->label, x->domain, y->label,
+	       y->domain);
+	if (strcasecmp(x->domain, y->domain) == 0) {
+		append(ev, sizeof(ev), &used,
+		       "the same domain, so the same registrar, TLD and "
+		       "nameservers");
+		audit_report_add(r, subject, AUDIT_CHECK_REDUNDANCY, AUDIT_WARNING, "", "%s", ev);
+		return;
+	}
+	/* registrar */
+	if (x->rdap == NULL || y->rdap == NULL || x->rdap->outcome != RDAP_OK ||
+	    y->rdap->outcome != RDAP_OK ||
+	    (x->rdap->domain.registrar_iana_id == 0 && x->rdap->domain.registrar[0] == '\0') ||
+	    (y->rdap->domain.registrar_iana_id == 0 && y->rdap->domain.registrar[0] == '\0')) {
+		append(ev, sizeof(ev), &used, "registrars not known (no RDAP data)");
+		sev = AUDIT_INFO;
+	} else {
+		dx = &x->rdap->domain;
+		dy = &y->rdap->domain;
+		if ((dx->registrar_iana_id > 0 && dx->registrar_iana_id == dy->registrar_iana_id) ||
+		    ((dx->registrar_iana_id == 0 || dy->registrar_iana_id == 0) &&
+		     strcasecmp(dx->registrar, dy->registrar) == 0)) {
+			append(ev, sizeof(ev), &used, "same registrar %s", dx->registrar);
+			if (dx->registrar_iana_id > 0)
+				append(ev, sizeof(ev), &used, " (IANA %ld)", dx->registrar_iana_id);
+			sev = AUDIT_WARNING;
+		} else {
+			append(ev, sizeof(ev), &used, "different registrars (%s, %s)",
+			       dx->registrar, dy->registrar);
+		}
+	}
+	/* TLD */
+	if (strcasecmp(audit_tld(x->domain), audit_tld(y->domain)) == 0) {
+		append(ev, sizeof(ev), &used, "; same TLD .%s", audit_tld(x->domain));
+		sev = AUDIT_WARNING;
+	} else {
+		append(ev, sizeof(ev), &used, "; different TLDs (.%s, .%s)", audit_tld(x->domain),
+		       audit_tld(y->domain));
+	}
+	/* nameserver provider */
+	for (i = 0; i < x->ns_count && shared_ns == NULL; i++) {
+		if (in_set(x->ns_domains[i], y->ns_domains, y->ns_count))
+			shared_ns = x->ns_domains[i];
+	}
+	if (x->ns_count == 0 || y->ns_count == 0) {
+		append(ev, sizeof(ev), &used, "; nameserver providers not known");
+		if (sev < AUDIT_INFO)
+			sev = AUDIT_INFO;
+	} else if (shared_ns != NULL) {
+		append(ev, sizeof(ev), &used, "; shared nameserver provider %s", shared_ns);
+		if (sev < AUDIT_INFO)
+			sev = AUDIT_INFO;
+	} else {
+		append(ev, sizeof(ev), &used, "; different nameserver providers");
+	}
+	audit_report_add(r, subject, AUDIT_CHECK_REDUNDANCY, sev, "", "%s", ev);
+}
+
+void audit_redundancy_findings(struct audit_report *r, const char *subject,
+                               const struct audit_endpoint *e, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = i + 1; j < n; j++)
+			redundancy_pair(r, subject, &e[i], &e[j]);
+	}
+}

@@ -1,0 +1,230 @@
+/*
+ * audit: the rules of `holdfast audit`, as pure functions.
+ *
+ * The command (src/cli/audit.c) gathers facts — RDAP answers, what each
+ * resolver says, what the parent zone's servers and the child's servers say
+ * — and hands them here; these functions turn facts into findings with a
+ * severity, exactly as issue 4's tables say, and nothing here does I/O, so
+ * every rule is unit-tested (tests/unit/test_audit.c).
+ *
+ * Severities are ordered by how urgently a human must act:
+ * OK < INFO < WARNING < UNKNOWN < CRITICAL.  A CRITICAL finding is never
+ * hidden behind an UNKNOWN one (the exit code of a run with both is 2), and
+ * an UNKNOWN (a check that could not be made) outranks a WARNING, so a
+ * failed lookup is never mistaken for "no problem".  Exit codes follow the
+ * monitoring-plugin convention: OK and INFO 0, WARNING 1, CRITICAL 2,
+ * UNKNOWN 3.
+ *
+ * Registrable domains come from the Public Suffix List (libpsl).  A name
+ * under a TLD the list does not know (the lab's .test, a new gTLD newer than
+ * the installed list) falls under the list's implicit "*" rule, so its
+ * registrable domain is its last two labels.
+ */
+#ifndef HOLDFAST_AUDIT_H
+#define HOLDFAST_AUDIT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libpsl.h>
+
+#include "audit/dns.h"
+#include "audit/rdap.h"
+
+#define AUDIT_EXPIRY_CRITICAL_DAYS 7
+#define AUDIT_EXPIRY_WARNING_DAYS  30
+#define AUDIT_EVIDENCE_MAX         1024
+
+enum audit_severity {
+	AUDIT_OK,
+	AUDIT_INFO,
+	AUDIT_WARNING,
+	AUDIT_UNKNOWN,
+	AUDIT_CRITICAL,
+	AUDIT_SEVERITY_COUNT
+};
+
+const char *audit_severity_name(enum audit_severity s);
+int audit_severity_exit(enum audit_severity s);
+
+enum audit_check {
+	AUDIT_CHECK_RDAP,   /* the lookup itself */
+	AUDIT_CHECK_STATUS, /* hold, redemption, pending delete, ... */
+	AUDIT_CHECK_EXPIRY,
+	AUDIT_CHECK_REGISTRAR_LOCK,   /* client * prohibited */
+	AUDIT_CHECK_REGISTRY_LOCK,    /* server * prohibited */
+	AUDIT_CHECK_PENDING,          /* pending transfer / update */
+	AUDIT_CHECK_CHANGED,          /* since the last audit */
+	AUDIT_CHECK_RESOLVE,          /* A/AAAA per resolver */
+	AUDIT_CHECK_DELEGATION,       /* asked the parent's servers */
+	AUDIT_CHECK_NS_COUNT,         /* fewer than 2 */
+	AUDIT_CHECK_NS_DIVERSITY,     /* RFC 2182 */
+	AUDIT_CHECK_NS_DOMAIN_STATUS, /* an NS host's own domain on hold */
+	AUDIT_CHECK_NS_CONSISTENCY,   /* parent vs child NS set */
+	AUDIT_CHECK_REDUNDANCY,       /* across a certificate's CAs / backups */
+	AUDIT_CHECK_COUNT
+};
+
+const char *audit_check_name(enum audit_check c);
+
+struct audit_finding {
+	char *domain; /* the registrable domain, or "certificate NAME" */
+	enum audit_check check;
+	enum audit_severity severity;
+	char *evidence;
+	char *source; /* RDAP URL, resolver or server list; "" when none */
+};
+
+struct audit_report {
+	struct audit_finding *items;
+	size_t count, cap;
+	int failed; /* an allocation failed: the report is incomplete */
+};
+
+/* Append a finding (everything copied).  0, or -1 when out of memory (and
+ * r->failed set). */
+int audit_report_add(struct audit_report *r, const char *domain, enum audit_check check,
+                     enum audit_severity severity, const char *source, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+void audit_report_free(struct audit_report *r);
+
+/* The worst severity in r (AUDIT_OK when empty). */
+enum audit_severity audit_report_worst(const struct audit_report *r);
+
+/* The worst severity of domain's findings. */
+enum audit_severity audit_report_domain_worst(const struct audit_report *r, const char *domain);
+
+/* Order for printing: grouped by domain, the domain with the worst finding
+ * first (ties by name), and inside a group the worst finding first (ties in
+ * check order). */
+void audit_report_sort(struct audit_report *r);
+
+/* ---------------------------------------------------------------- names */
+
+/* The registrable domain of host (lower-case A-label) into out; host itself
+ * when it is a public suffix or has a single label.  0 or -1 (too long). */
+int audit_registrable_domain(const psl_ctx_t *psl, const char *host, char *out, size_t outlen);
+
+/* host converted to a lower-case A-label without trailing dot (IDNA 2008,
+ * libidn2), validated as a host name.  0 or -1. */
+int audit_host_normalise(const char *host, char *out, size_t outlen);
+
+/* The TLD (last label) of name. */
+const char *audit_tld(const char *name);
+
+/* ---------------------------------------------------------------- RDAP */
+
+/* Severity of a status set by the table: holds, inactive, redemption,
+ * pending delete/restore CRITICAL; pending transfer/update WARNING; OK. */
+enum audit_severity audit_status_severity(unsigned long status);
+
+/* Statuses that make a domain fail to resolve or about to go away. */
+#define AUDIT_STATUS_CRITICAL                                               \
+	(RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD) |    \
+	 RDAP_BIT(RDAP_ST_INACTIVE) | RDAP_BIT(RDAP_ST_REDEMPTION_PERIOD) | \
+	 RDAP_BIT(RDAP_ST_PENDING_DELETE) | RDAP_BIT(RDAP_ST_PENDING_RESTORE))
+#define AUDIT_STATUS_PENDING (RDAP_BIT(RDAP_ST_PENDING_TRANSFER) | RDAP_BIT(RDAP_ST_PENDING_UPDATE))
+#define AUDIT_STATUS_REGISTRAR_LOCK                     \
+	(RDAP_BIT(RDAP_ST_CLIENT_TRANSFER_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_CLIENT_UPDATE_PROHIBITED) | RDAP_BIT(RDAP_ST_CLIENT_DELETE_PROHIBITED))
+#define AUDIT_STATUS_REGISTRY_LOCK                      \
+	(RDAP_BIT(RDAP_ST_SERVER_TRANSFER_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_SERVER_UPDATE_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_DELETE_PROHIBITED))
+/* Every flag whose change since the last audit is reported. */
+#define AUDIT_STATUS_LOCKS                                                                       \
+	(AUDIT_STATUS_REGISTRAR_LOCK | AUDIT_STATUS_REGISTRY_LOCK |                              \
+	 RDAP_BIT(RDAP_ST_CLIENT_RENEW_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_RENEW_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_UPDATE_PROHIBITED) |           \
+	 RDAP_BIT(RDAP_ST_DELETE_PROHIBITED) | RDAP_BIT(RDAP_ST_LOCKED))
+
+/* Findings from one domain's RDAP lookup: either one "rdap" finding saying
+ * why there is no data (UNKNOWN; INFO when the TLD has no RDAP service), or
+ * status, expiry, registrar lock, registry lock and pending findings.
+ * important: the domain holds a CA endpoint or a critical site (a missing
+ * registry lock is then a WARNING, else INFO). */
+void audit_rdap_findings(struct audit_report *r, const char *domain, const struct rdap_result *res,
+                         int important, time_t now);
+
+/* ---------------------------------------------------------------- DNS */
+
+/* What one resolver said about a host name. */
+struct audit_resolution {
+	const char *resolver; /* "IP:PORT" */
+	enum dns_outcome a, aaaa;
+	size_t addresses; /* A + AAAA records */
+};
+
+/* Whether a resolver's answers count as a failure to resolve; *why gets the
+ * outcome to name (nxdomain, servfail, timeout, ...).  A name that exists
+ * without addresses (NODATA on both) fails unless nodata_ok. */
+int audit_resolution_failed(const struct audit_resolution *res, int nodata_ok,
+                            enum dns_outcome *why);
+
+/* Severity for failed of total resolvers: none OK; one (of several)
+ * WARNING; two or more, or every configured one, CRITICAL. */
+enum audit_severity audit_resolve_severity(size_t failed, size_t total);
+
+/* One "resolve" finding for host (under domain). */
+void audit_resolve_findings(struct audit_report *r, const char *domain, const char *host,
+                            const struct audit_resolution *res, size_t n, int nodata_ok);
+
+/* What one of the parent zone's servers said when asked for domain's NS. */
+struct audit_parent_answer {
+	const char *server; /* name and address, for evidence */
+	enum dns_outcome outcome;
+	int delegated; /* NS for the domain in answer or referral */
+};
+
+/* The delegation finding: CRITICAL when any answering parent server no
+ * longer delegates the domain, UNKNOWN when none answered (or the parent
+ * zone's servers were not found: n == 0, why says why), else OK. */
+void audit_delegation_findings(struct audit_report *r, const char *domain, const char *zone,
+                               const struct audit_parent_answer *a, size_t n, const char *why);
+
+/* RFC 2182 diversity of an NS set: bits of what is wrong. */
+#define AUDIT_NS_FEW        1u /* fewer than 2 */
+#define AUDIT_NS_ONE_DOMAIN 2u /* all under one registrable domain */
+#define AUDIT_NS_ONE_TLD    4u /* all under one TLD */
+unsigned int audit_ns_diversity(const psl_ctx_t *psl, const char *const *ns, size_t n);
+
+/* ns-count and ns-diversity findings for the NS set (source says whose). */
+void audit_ns_findings(struct audit_report *r, const psl_ctx_t *psl, const char *domain,
+                       const char *const *ns, size_t n, const char *source);
+
+/* Compare two NS sets (case-insensitive, trailing dots ignored).  Writes the
+ * names only in a / only in b, space-separated, and returns 1 when they
+ * differ, 0 when equal. */
+int audit_ns_sets_differ(const char *const *a, size_t na, const char *const *b, size_t nb,
+                         char *only_a, size_t only_a_len, char *only_b, size_t only_b_len);
+
+/* ---------------------------------------------------------------- state */
+
+/* The facts compared between audits, as a new JSON object: registrar,
+ * registrar_iana_id, nameservers (sorted), dnssec, locks (sorted names). */
+json_t *audit_state_entry_new(const struct rdap_domain *d);
+
+/* One "changed" WARNING per fact that differs between old and cur (both
+ * from audit_state_entry_new; nothing when old is NULL). */
+void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old,
+                         const json_t *cur, const char *source);
+
+/* ---------------------------------------------------------------- redundancy */
+
+/* One endpoint of a set that should not share a single point of failure. */
+struct audit_endpoint {
+	const char *label;              /* "ca le", "ocsp http://..." */
+	const char *domain;             /* registrable domain */
+	const struct rdap_result *rdap; /* may be NULL */
+	const char *const *ns_domains;  /* registrable domains of its NS hosts */
+	size_t ns_count;
+};
+
+/* For every pair of endpoints: same registrar (IANA ID, else name) or same
+ * TLD WARNING, the same domain WARNING, shared nameserver provider INFO,
+ * registrar unknown INFO, all different OK. */
+void audit_redundancy_findings(struct audit_report *r, const char *subject,
+                               const struct audit_endpoint *e, size_t n);
+
+#endif

@@ -1,0 +1,874 @@
+/*
+ * conf: see conf.h.
+ *
+ * libinih does the INI syntax; holdfast adds what it lacks through its line
+ * reader: line numbers for every key (the reader counts the lines it hands
+ * over, and inih calls the handler for a line before it reads the next),
+ * section headers with their own line (so an empty section is still seen and
+ * validated), '#' comments after values, and a hard error for a line longer
+ * than inih's buffer instead of a silent split.
+ *
+ * Semantics live in two tables: top-level keys and per-section keys, each
+ * with a parser.  Validation that needs the whole file (references between
+ * sections, required keys) runs after parsing, with the line of the key or
+ * section at fault.
+ */
+
+#include "conf/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "util/atomic.h"
+#include "util/httpd.h"
+
+#define CONF_LINE_MAX                     200 /* Debian's libinih is built with INI_MAX_LINE 200 */
+#define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
+#define CONF_STORE_DEFAULT                "/var/lib/holdfast"
+#define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
+#define CONF_ACME_TIMEOUT_DEFAULT         30L
+
+enum section_kind { SECTION_TOP, SECTION_CA, SECTION_CERT };
+
+struct parse_state {
+	const char *name; /* file name for messages */
+	const char *data;
+	size_t len, pos;
+	int line;         /* number of the line last handed to inih */
+	int continuation; /* that line continues the previous value */
+	enum section_kind kind;
+	size_t index;      /* current [ca]/[certificate] */
+	char last_key[64]; /* for continuation lines */
+	struct conf *conf;
+	int failed;
+	char *err;
+	size_t errlen;
+	/* keys already seen in the current section, to refuse repeats */
+	char seen[32][64];
+	size_t seen_count;
+	/* section names seen, "ca NAME" / "certificate NAME": a hash set, so a
+	 * file with 100,000 certificates parses in linear time */
+	char **names;
+	size_t names_cap, names_count;
+	size_t ca_cap, cert_cap;
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Insert key; returns 1 when inserted, 0 when already present, -1 when out
+ * of memory. */
+static int names_insert(struct parse_state *st, const char *key)
+{
+	size_t i;
+
+	if ((st->names_count + 1) * 2 > st->names_cap) {
+		size_t cap = st->names_cap ? st->names_cap * 2 : 64, j;
+		char **table = calloc(cap, sizeof(*table));
+		if (table == NULL)
+			return -1;
+		for (j = 0; j < st->names_cap; j++) {
+			if (st->names[j] == NULL)
+				continue;
+			for (i = name_hash(st->names[j]) & (cap - 1); table[i] != NULL;
+			     i = (i + 1) & (cap - 1))
+				;
+			table[i] = st->names[j];
+		}
+		free(st->names);
+		st->names = table;
+		st->names_cap = cap;
+	}
+	for (i = name_hash(key) & (st->names_cap - 1); st->names[i] != NULL;
+	     i = (i + 1) & (st->names_cap - 1)) {
+		if (strcmp(st->names[i], key) == 0)
+			return 0;
+	}
+	st->names[i] = strdup(key);
+	if (st->names[i] == NULL)
+		return -1;
+	st->names_count++;
+	return 1;
+}
+
+static void names_free(struct parse_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->names_cap; i++)
+		free(st->names[i]);
+	free(st->names);
+	st->names = NULL;
+}
+
+static void conf_error(struct parse_state *st, int line, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void conf_error(struct parse_state *st, int line, const char *key, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	if (st->failed)
+		return; /* the first error is the one to fix */
+	st->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (key != NULL)
+		snprintf(st->err, st->errlen, "%s:%d: key \"%s\": %s", st->name, line, key, reason);
+	else
+		snprintf(st->err, st->errlen, "%s:%d: %s", st->name, line, reason);
+}
+
+static void list_free(struct conf_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		free(l->items[i]);
+	free(l->items);
+	l->items = NULL;
+	l->count = 0;
+}
+
+/* Append the whitespace-separated words of value; returns 0 or -1. */
+static int list_append_words(struct conf_list *l, const char *value)
+{
+	const char *p = value;
+
+	while (*p != '\0') {
+		const char *start;
+		char **items;
+		size_t n;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && !isspace((unsigned char)*p))
+			p++;
+		n = (size_t)(p - start);
+		if (l->count >= CONF_LIST_MAX)
+			return -1;
+		/* One spare slot keeps items NULL-terminated, usable as an argv. */
+		items = realloc(l->items, (l->count + 2) * sizeof(*items));
+		if (items == NULL)
+			return -1;
+		l->items = items;
+		l->items[l->count] = strndup(start, n);
+		if (l->items[l->count] == NULL)
+			return -1;
+		l->count++;
+		l->items[l->count] = NULL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* "30", "30s", "15m", "6h", "2d" -> seconds; -1 when malformed. */
+static long parse_duration(const char *v)
+{
+	char *end = NULL;
+	long n, mult = 1;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || n < 0)
+		return -1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mult = 60, end++;
+	else if (*end == 'h')
+		mult = 3600, end++;
+	else if (*end == 'd')
+		mult = 86400, end++;
+	if (*end != '\0' || n > 365L * 86400 / mult)
+		return -1;
+	return n * mult;
+}
+
+static int valid_section_name(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+			return 0;
+	}
+	return 1;
+}
+
+static int set_string(struct parse_state *st, char **dst, const char *key, const char *value)
+{
+	if (*value == '\0') {
+		conf_error(st, st->line, key, "empty value");
+		return -1;
+	}
+	*dst = strdup(value);
+	if (*dst == NULL) {
+		conf_error(st, st->line, key, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_list(struct parse_state *st, struct conf_list *dst, const char *key,
+                    const char *value)
+{
+	if (list_append_words(dst, value) != 0) {
+		conf_error(st, st->line, key, "more than %d entries", CONF_LIST_MAX);
+		return -1;
+	}
+	if (dst->count == 0) {
+		conf_error(st, st->line, key, "empty value");
+		return -1;
+	}
+	return 0;
+}
+
+static int is_list_key(enum section_kind kind, const char *key)
+{
+	static const char *const top[] = {"resolvers", "nginx_reload", "apache_reload", NULL};
+	static const char *const cert[] = {"names", "cas", "deploy", "ocsp_backup", NULL};
+	const char *const *k = kind == SECTION_TOP ? top : kind == SECTION_CERT ? cert : NULL;
+
+	for (; k != NULL && *k != NULL; k++) {
+		if (strcmp(*k, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int handle_top(struct parse_state *st, const char *key, const char *v)
+{
+	struct conf *c = st->conf;
+
+	if (strcmp(key, "store") == 0) {
+		free(c->store);
+		c->store = NULL;
+		return set_string(st, &c->store, key, v);
+	}
+	if (strcmp(key, "user") == 0)
+		return set_string(st, &c->user, key, v);
+	if (strcmp(key, "resolvers") == 0)
+		return set_list(st, &c->resolvers, key, v);
+	if (strcmp(key, "rdap_bootstrap") == 0)
+		return set_string(st, &c->rdap_bootstrap, key, v);
+	if (strcmp(key, "metrics_listen") == 0 || strcmp(key, "ocsp_listen") == 0) {
+		struct sockaddr_storage ss;
+		if (listen_addr_parse(v, &ss) != 0) {
+			conf_error(st, st->line, key,
+			           "expected an address such as 127.0.0.1:8889, got \"%s\"", v);
+			return -1;
+		}
+		return set_string(
+		    st, strcmp(key, "ocsp_listen") == 0 ? &c->ocsp_listen : &c->metrics_listen, key,
+		    v);
+	}
+	if (strcmp(key, "audit_interval") == 0) {
+		if (strcmp(v, "off") == 0) {
+			c->audit_interval = 0;
+			return 0;
+		}
+		c->audit_interval = parse_duration(v);
+		if (c->audit_interval <= 0) {
+			conf_error(st, st->line, key,
+			           "expected a duration such as 6h or 30m, got \"%s\"", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "log") == 0) {
+		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
+			conf_error(st, st->line, key, "expected stderr or syslog, got \"%s\"", v);
+			return -1;
+		}
+		c->log_syslog = strcmp(v, "syslog") == 0;
+		return 0;
+	}
+	if (strcmp(key, "deploy_dir") == 0)
+		return set_string(st, &c->deploy_dir, key, v);
+	if (strcmp(key, "nginx_reload") == 0)
+		return set_list(st, &c->nginx_reload, key, v);
+	if (strcmp(key, "apache_reload") == 0)
+		return set_list(st, &c->apache_reload, key, v);
+	if (strcmp(key, "staple_retry_min") == 0 || strcmp(key, "staple_retry_max") == 0 ||
+	    strcmp(key, "issue_retry_min") == 0) {
+		long d = parse_duration(v);
+		if (d <= 0 || d > 86400) {
+			conf_error(st, st->line, key,
+			           "expected a duration from 1s to 1d, got \"%s\"", v);
+			return -1;
+		}
+		if (key[0] == 'i')
+			c->issue_retry_min = d;
+		else if (strcmp(key, "staple_retry_min") == 0)
+			c->staple_retry_min = d;
+		else
+			c->staple_retry_max = d;
+		return 0;
+	}
+	if (strcmp(key, "acme_connect_timeout") == 0 || strcmp(key, "acme_timeout") == 0) {
+		long d = parse_duration(v);
+		if (d <= 0 || d > 3600) {
+			conf_error(st, st->line, key,
+			           "expected a duration from 1s to 1h, got \"%s\"", v);
+			return -1;
+		}
+		if (key[5] == 'c')
+			c->acme_connect_timeout = d;
+		else
+			c->acme_timeout = d;
+		return 0;
+	}
+	conf_error(st, st->line, key, "unknown key before the first section");
+	return -1;
+}
+
+static int handle_ca(struct parse_state *st, struct conf_ca *ca, const char *key, const char *v)
+{
+	if (strcmp(key, "directory") == 0) {
+		if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0) {
+			conf_error(st, st->line, key, "expected an http(s) URL, got \"%s\"", v);
+			return -1;
+		}
+		return set_string(st, &ca->directory, key, v);
+	}
+	if (strcmp(key, "ca_bundle") == 0)
+		return set_string(st, &ca->ca_bundle, key, v);
+	if (strcmp(key, "eab_kid") == 0)
+		return set_string(st, &ca->eab_kid, key, v);
+	if (strcmp(key, "eab_hmac_key") == 0)
+		return set_string(st, &ca->eab_hmac_key, key, v);
+	conf_error(st, st->line, key, "unknown key in [ca %s]", ca->name);
+	return -1;
+}
+
+static int parse_key_type(const char *v, enum conf_key_type *out)
+{
+	static const struct {
+		const char *name;
+		enum conf_key_type type;
+	} types[] = {{"ec-p256", KEY_EC_P256},
+	             {"ec-p384", KEY_EC_P384},
+	             {"rsa-2048", KEY_RSA_2048},
+	             {"rsa-3072", KEY_RSA_3072},
+	             {"rsa-4096", KEY_RSA_4096}};
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		if (strcmp(v, types[i].name) == 0) {
+			*out = types[i].type;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *conf_key_type_name(enum conf_key_type k)
+{
+	switch (k) {
+	case KEY_EC_P256:
+		return "ec-p256";
+	case KEY_EC_P384:
+		return "ec-p384";
+	case KEY_RSA_2048:
+		return "rsa-2048";
+	case KEY_RSA_3072:
+		return "rsa-3072";
+	case KEY_RSA_4096:
+		return "rsa-4096";
+	}
+	return "invalid";
+}
+
+static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char *key,
+                       const char *v)
+{
+	int b;
+
+	if (strcmp(key, "names") == 0)
+		return set_list(st, &crt->names, key, v);
+	if (strcmp(key, "cas") == 0)
+		return set_list(st, &crt->cas, key, v);
+	if (strcmp(key, "deploy") == 0)
+		return set_list(st, &crt->deploy, key, v);
+	if (strcmp(key, "ocsp_backup") == 0)
+		return set_list(st, &crt->ocsp_backup, key, v);
+	if (strcmp(key, "key") == 0) {
+		if (parse_key_type(v, &crt->key) != 0) {
+			conf_error(
+			    st, st->line, key,
+			    "expected ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096, got \"%s\"",
+			    v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "challenge") == 0) {
+		if (strcmp(v, "http-01") == 0)
+			crt->challenge = CHALLENGE_HTTP_01;
+		else if (strcmp(v, "dns-01") == 0)
+			crt->challenge = CHALLENGE_DNS_01;
+		else {
+			conf_error(st, st->line, key, "expected http-01 or dns-01, got \"%s\"", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "must_staple") == 0 || strcmp(key, "critical") == 0) {
+		if (parse_bool(v, &b) != 0) {
+			conf_error(st, st->line, key, "expected yes or no, got \"%s\"", v);
+			return -1;
+		}
+		if (key[0] == 'm')
+			crt->must_staple = b;
+		else
+			crt->critical = b;
+		return 0;
+	}
+	if (strcmp(key, "http_listen") == 0)
+		return set_string(st, &crt->http_listen, key, v);
+	if (strcmp(key, "webroot") == 0)
+		return set_string(st, &crt->webroot, key, v);
+	if (strcmp(key, "dns_hook") == 0)
+		return set_string(st, &crt->dns_hook, key, v);
+	if (strcmp(key, "deploy_hook") == 0)
+		return set_string(st, &crt->deploy_hook, key, v);
+	if (strcmp(key, "verify_addr") == 0)
+		return set_string(st, &crt->verify_addr, key, v);
+	conf_error(st, st->line, key, "unknown key in [certificate %s]", crt->name);
+	return -1;
+}
+
+static int conf_ini_handler(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *st = user;
+	size_t i;
+
+	(void)section; /* the reader tracks sections, with their lines */
+	if (st->failed)
+		return 0;
+	if (st->continuation) {
+		if (!is_list_key(st->kind, key)) {
+			conf_error(st, st->line, key,
+			           "continuation lines are only allowed for lists");
+			return 0;
+		}
+	} else {
+		for (i = 0; i < st->seen_count; i++) {
+			if (strcmp(st->seen[i], key) == 0) {
+				conf_error(st, st->line, key, "given twice in the same section");
+				return 0;
+			}
+		}
+		if (st->seen_count < sizeof(st->seen) / sizeof(st->seen[0]))
+			snprintf(st->seen[st->seen_count++], sizeof(st->seen[0]), "%s", key);
+	}
+	switch (st->kind) {
+	case SECTION_TOP:
+		handle_top(st, key, value);
+		break;
+	case SECTION_CA:
+		handle_ca(st, &st->conf->cas[st->index], key, value);
+		break;
+	case SECTION_CERT:
+		handle_cert(st, &st->conf->certs[st->index], key, value);
+		break;
+	}
+	return st->failed ? 0 : 1;
+}
+
+/* A "[kind NAME]" header read by the line reader: open the section. */
+static void open_section(struct parse_state *st, const char *text, size_t len)
+{
+	char buf[CONF_LINE_MAX], *name;
+	struct conf *c = st->conf;
+	size_t i;
+
+	if (len >= sizeof(buf)) {
+		conf_error(st, st->line, NULL, "section header too long");
+		return;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	name = strchr(buf, ' ');
+	if (name != NULL) {
+		*name++ = '\0';
+		while (*name == ' ')
+			name++;
+		for (i = strlen(name); i > 0 && name[i - 1] == ' '; i--)
+			name[i - 1] = '\0';
+	}
+	if (name == NULL || !valid_section_name(name)) {
+		conf_error(
+		    st, st->line, NULL,
+		    "section must be [ca NAME] or [certificate NAME] (NAME: letters, digits, "
+		    "'.', '-', '_')");
+		return;
+	}
+	st->seen_count = 0;
+	if (strcmp(buf, "ca") == 0) {
+		struct conf_ca *cas;
+		char key[CONF_LINE_MAX + 16];
+		int ins;
+		snprintf(key, sizeof(key), "ca %s", name);
+		ins = names_insert(st, key);
+		if (ins < 0)
+			goto nomem;
+		if (ins == 0) {
+			conf_error(st, st->line, NULL, "[ca %s] defined twice", name);
+			return;
+		}
+		if (c->ca_count == st->ca_cap) {
+			size_t cap = st->ca_cap ? st->ca_cap * 2 : 4;
+			cas = realloc(c->cas, cap * sizeof(*cas));
+			if (cas == NULL)
+				goto nomem;
+			c->cas = cas;
+			st->ca_cap = cap;
+		}
+		cas = c->cas;
+		memset(&cas[c->ca_count], 0, sizeof(*cas));
+		cas[c->ca_count].name = strdup(name);
+		cas[c->ca_count].line = st->line;
+		st->kind = SECTION_CA;
+		st->index = c->ca_count++;
+		if (cas[st->index].name == NULL)
+			goto nomem;
+	} else if (strcmp(buf, "certificate") == 0) {
+		struct conf_cert *certs;
+		char key[CONF_LINE_MAX + 16];
+		int ins;
+		snprintf(key, sizeof(key), "certificate %s", name);
+		ins = names_insert(st, key);
+		if (ins < 0)
+			goto nomem;
+		if (ins == 0) {
+			conf_error(st, st->line, NULL, "[certificate %s] defined twice", name);
+			return;
+		}
+		if (c->cert_count == st->cert_cap) {
+			size_t cap = st->cert_cap ? st->cert_cap * 2 : 16;
+			certs = realloc(c->certs, cap * sizeof(*certs));
+			if (certs == NULL)
+				goto nomem;
+			c->certs = certs;
+			st->cert_cap = cap;
+		}
+		certs = c->certs;
+		memset(&certs[c->cert_count], 0, sizeof(*certs));
+		certs[c->cert_count].name = strdup(name);
+		certs[c->cert_count].line = st->line;
+		certs[c->cert_count].key = KEY_EC_P256;
+		certs[c->cert_count].challenge = CHALLENGE_HTTP_01;
+		st->kind = SECTION_CERT;
+		st->index = c->cert_count++;
+		if (certs[st->index].name == NULL)
+			goto nomem;
+	} else {
+		conf_error(st, st->line, NULL, "unknown section kind \"%s\" (ca or certificate)",
+		           buf);
+	}
+	return;
+nomem:
+	conf_error(st, st->line, NULL, "out of memory");
+}
+
+/* inih's line source: hands out one physical line at a time (num bytes max),
+ * counting lines, dropping '#' comments after values and recognising section
+ * headers.  Returns NULL at the end (or after an error, to stop inih). */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	const char *p, *eol;
+	size_t len, n, i, start;
+	int in_value = 0;
+
+	if (st->failed || st->pos >= st->len)
+		return NULL;
+	p = st->data + st->pos;
+	eol = memchr(p, '\n', st->len - st->pos);
+	len = eol ? (size_t)(eol - p) : st->len - st->pos;
+	st->pos += len + (eol ? 1 : 0);
+	st->line++;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	if (memchr(p, '\0', len) != NULL) {
+		conf_error(st, st->line, NULL, "NUL byte in the file");
+		return NULL;
+	}
+	if (num <= 2 || len >= (size_t)num - 2 || len >= CONF_LINE_MAX - 2) {
+		conf_error(st, st->line, NULL, "line longer than %d characters", CONF_LINE_MAX - 3);
+		return NULL;
+	}
+	/* Cut a '#' comment that follows white space inside a key = value line. */
+	n = len;
+	for (i = 0; i < len; i++) {
+		if (p[i] == '=')
+			in_value = 1;
+		if (in_value && p[i] == '#' && i > 0 && (p[i - 1] == ' ' || p[i - 1] == '\t')) {
+			n = i;
+			break;
+		}
+	}
+	memcpy(str, p, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+
+	for (start = 0; start < n && (str[start] == ' ' || str[start] == '\t'); start++)
+		;
+	st->continuation = start > 0 && start < n && str[start] != '#' && str[start] != ';';
+	if (st->continuation && memchr(str, '=', n) != NULL) {
+		conf_error(st, st->line, NULL,
+		           "indented \"key = value\": indented lines continue a list, keys start "
+		           "at the beginning of the line");
+		return NULL;
+	}
+	if (start == 0 && n > 0 && str[0] == '[') {
+		const char *close = memchr(str, ']', n);
+		if (close == NULL) {
+			conf_error(st, st->line, NULL, "section header without ']'");
+			return NULL;
+		}
+		open_section(st, str + 1, (size_t)(close - str - 1));
+		if (st->failed)
+			return NULL;
+	}
+	return str;
+}
+
+static int conf_validate(struct parse_state *st)
+{
+	struct conf *c = st->conf;
+	size_t i, j;
+
+	for (i = 0; i < c->ca_count; i++) {
+		if (c->cas[i].directory == NULL) {
+			conf_error(st, c->cas[i].line, "directory", "missing in [ca %s]",
+			           c->cas[i].name);
+			return -1;
+		}
+		if ((c->cas[i].eab_kid == NULL) != (c->cas[i].eab_hmac_key == NULL)) {
+			conf_error(st, c->cas[i].line,
+			           c->cas[i].eab_kid ? "eab_hmac_key" : "eab_kid",
+			           "external account binding needs both eab_kid and eab_hmac_key");
+			return -1;
+		}
+	}
+	for (i = 0; i < c->cert_count; i++) {
+		const struct conf_cert *crt = &c->certs[i];
+		if (crt->names.count == 0) {
+			conf_error(st, crt->line, "names", "missing in [certificate %s]",
+			           crt->name);
+			return -1;
+		}
+		if (crt->cas.count == 0 && c->ca_count > 0) {
+			conf_error(st, crt->line, "cas", "missing in [certificate %s]", crt->name);
+			return -1;
+		}
+		for (j = 0; j < crt->cas.count; j++) {
+			if (conf_ca_find(c, crt->cas.items[j]) == NULL) {
+				conf_error(st, crt->line, "cas",
+				           "[certificate %s] names [ca %s], which is not defined",
+				           crt->name, crt->cas.items[j]);
+				return -1;
+			}
+		}
+		for (j = 0; j < crt->deploy.count; j++) {
+			const char *t = crt->deploy.items[j];
+			if (strcmp(t, "nginx") != 0 && strcmp(t, "apache") != 0 &&
+			    !(strncmp(t, "haproxy:", 8) == 0 && t[8] == '/')) {
+				conf_error(st, crt->line, "deploy",
+				           "[certificate %s]: \"%s\" is not nginx, apache or "
+				           "haproxy:/path/to/admin.sock",
+				           crt->name, t);
+				return -1;
+			}
+		}
+		if (crt->challenge == CHALLENGE_DNS_01 && crt->dns_hook == NULL) {
+			conf_error(st, crt->line, "dns_hook",
+			           "challenge dns-01 needs a dns_hook in [certificate %s]",
+			           crt->name);
+			return -1;
+		}
+		if (crt->challenge == CHALLENGE_HTTP_01 && crt->cas.count > 0 &&
+		    crt->http_listen == NULL && crt->webroot == NULL) {
+			conf_error(
+			    st, crt->line, "http_listen",
+			    "challenge http-01 needs http_listen or webroot in [certificate %s]",
+			    crt->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct conf *conf_load_buffer(const char *name, const char *data, size_t len, char *err,
+                              size_t errlen)
+{
+	struct parse_state st;
+	struct conf *c;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	st.name = name;
+	st.data = data;
+	st.len = len;
+	st.conf = c;
+	st.err = err;
+	st.errlen = errlen;
+	st.kind = SECTION_TOP;
+	c->path = strdup(name);
+	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
+	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
+	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;
+	c->staple_retry_min = 60;
+	c->staple_retry_max = 3600;
+	c->issue_retry_min = 60;
+	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
+	if (!st.failed && rc > 0)
+		conf_error(&st, rc, NULL, "expected \"key = value\", a [section] or a comment");
+	else if (!st.failed && rc < 0)
+		conf_error(&st, st.line, NULL, "cannot parse (out of memory)");
+	if (!st.failed && c->store == NULL && (c->store = strdup(CONF_STORE_DEFAULT)) == NULL)
+		conf_error(&st, st.line, "store", "out of memory");
+	if (!st.failed && c->deploy_dir == NULL) {
+		size_t n = strlen(c->store) + sizeof("/deploy");
+		c->deploy_dir = malloc(n);
+		if (c->deploy_dir == NULL)
+			conf_error(&st, st.line, "deploy_dir", "out of memory");
+		else
+			snprintf(c->deploy_dir, n, "%s/deploy", c->store);
+	}
+	if (!st.failed && c->nginx_reload.count == 0 &&
+	    list_append_words(&c->nginx_reload, "nginx -s reload") != 0)
+		conf_error(&st, st.line, "nginx_reload", "out of memory");
+	if (!st.failed && c->apache_reload.count == 0 &&
+	    list_append_words(&c->apache_reload, "apachectl graceful") != 0)
+		conf_error(&st, st.line, "apache_reload", "out of memory");
+	if (!st.failed && c->staple_retry_max < c->staple_retry_min)
+		conf_error(&st, st.line, "staple_retry_max", "is smaller than staple_retry_min");
+	if (!st.failed)
+		conf_validate(&st);
+	names_free(&st);
+	if (st.failed || c->path == NULL) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct conf *conf_load(const char *path, char *err, size_t errlen)
+{
+	unsigned char *data = NULL;
+	struct conf *c;
+	size_t len = 0;
+
+	if (store_read_file(path, CONF_FILE_MAX, &data, &len) != 0) {
+		snprintf(err, errlen, "%s: %s", path,
+		         errno == EFBIG ? "file too large" : strerror(errno));
+		return NULL;
+	}
+	c = conf_load_buffer(path, (const char *)data, len, err, errlen);
+	free(data);
+	return c;
+}
+
+void conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->ca_count; i++) {
+		free(c->cas[i].name);
+		free(c->cas[i].directory);
+		free(c->cas[i].ca_bundle);
+		free(c->cas[i].eab_kid);
+		free(c->cas[i].eab_hmac_key);
+	}
+	for (i = 0; i < c->cert_count; i++) {
+		struct conf_cert *crt = &c->certs[i];
+		free(crt->name);
+		list_free(&crt->names);
+		list_free(&crt->cas);
+		list_free(&crt->deploy);
+		list_free(&crt->ocsp_backup);
+		free(crt->http_listen);
+		free(crt->webroot);
+		free(crt->dns_hook);
+		free(crt->deploy_hook);
+		free(crt->verify_addr);
+	}
+	free(c->cas);
+	free(c->certs);
+	list_free(&c->resolvers);
+	list_free(&c->nginx_reload);
+	list_free(&c->apache_reload);
+	free(c->deploy_dir);
+	free(c->path);
+	free(c->store);
+	free(c->user);
+	free(c->rdap_bootstrap);
+	free(c->metrics_listen);
+	free(c->ocsp_listen);
+	free(c);
+}
+
+const struct conf_ca *conf_ca_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ca_count; i++) {
+		if (strcmp(c->cas[i].name, name) == 0)
+			return &c->cas[i];
+	}
+	return NULL;
+}
+
+const struct conf_cert *conf_cert_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->cert_count; i++) {
+		if (strcmp(c->certs[i].name, name) == 0)
+			return &c->certs[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,198 @@
+/*
+ * daemon/internal.h: what the daemon's files share, and nothing outside
+ * src/daemon/ includes.  One thread (the loop's) owns every struct site and
+ * struct daemon; see loop.c for the design.
+ */
+#ifndef HOLDFAST_DAEMON_INTERNAL_H
+#define HOLDFAST_DAEMON_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "acme/issuer.h"
+#include "conf/conf.h"
+#include "ocsp/check.h"
+#include "util/buf.h"
+#include "util/http.h"
+#include "x509/cert.h"
+
+#define AUDIT_FIRST_DELAY   10 /* seconds after start: deploy first */
+#define SITE_URLS_MAX       (CERT_URLS_MAX + 8)
+#define DAEMON_TICK_MS      1000
+#define ISSUE_PARALLEL      4  /* issuance threads at once; the rest wait their turn */
+#define STATE_WRITE_EVERY   2  /* seconds: at most this often, when something changed */
+#define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
+#define ISSUE_RETRY_MAX     3600L
+#define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
+#define PEM_FILE_MAX        (1024 * 1024)
+#define KEY_FILE_MAX        (64 * 1024)
+#define STAPLE_ERROR_MAX    256
+#define ISSUE_ERROR_MAX     512
+#define DEPLOY_RETRY        5 /* seconds between attempts after a failed deploy */
+#define VERIFY_TRIES        5 /* checks of a deploy, a second apart, before it is an error */
+#define START_THREADS_CORE  8 /* threads loading the store at start, per core */
+#define START_THREADS_MAX   16
+#define START_SITES_MIN     64 /* sites per thread, at least: fewer load on the main thread */
+
+/* One OCSP responder of a site, with its failure count for the metrics. */
+struct responder {
+	char *url;
+	unsigned long failed_total;
+};
+
+/* What the loop needs of the staple it serves (its DER is in the site). */
+struct staple_held {
+	enum staple_cert_status status;
+	time_t this_update, next_update, produced_at;
+};
+
+/* A staple fetch in flight: the responders are tried in turn. */
+struct staple_fetch {
+	struct http_request req; /* req.user is the site */
+	unsigned char *request;  /* DER OCSP request, also the POST body */
+	size_t request_len;
+	size_t url_next;
+	unsigned generation; /* of the site's load it was started for */
+};
+
+struct site {
+	const struct conf_cert *cert;
+	struct issuer *iss;
+	/* the certificate in the store, as loaded */
+	int have;
+	int placeholder;
+	unsigned generation; /* counts loads: a fetch for an older one is dropped */
+	char *dir;           /* its version directory, under STORE/certificates */
+	unsigned char *leaf; /* DER */
+	size_t leaf_len;
+	X509 *issuer_cert; /* borrowed from d->cacerts; NULL: cannot staple */
+	time_t not_after;
+	time_t renew_at;              /* from meta.json; 0 when absent */
+	struct responder *responders; /* none: cannot staple */
+	size_t responder_count;
+	/* its staple */
+	unsigned char *staple;
+	size_t staple_len;
+	struct staple_held sv;
+	int staple_ok;
+	time_t staple_next;
+	long staple_backoff;
+	int staple_failures;
+	char *staple_error; /* the last failure, NULL since the last success */
+	struct staple_fetch *fetch;
+	/* issuance */
+	time_t issue_next;
+	long issue_backoff;
+	int force_issue;
+	int issuing;
+	pthread_t thread;
+	struct issue_job *job; /* only while issuing */
+	atomic_int job_done;
+	char *issue_error; /* the last failure, NULL since the last success */
+	/* counters for the metrics */
+	unsigned long staple_ok_total, staple_failed_total;
+	unsigned long issue_ok_total, issue_failed_total;
+	/* deployment */
+	int deploy_failed;
+	time_t deploy_retry_at;
+	time_t verify_at; /* 0: nothing to verify */
+	int verify_tries;
+};
+
+struct daemon {
+	const char *conf_path;
+	struct conf *conf;
+	struct issuer *iss;
+	struct http_client *http;
+	struct cacerts *cacerts; /* the issuers of the sites' leaves */
+	struct site *sites;
+	size_t site_count;
+	size_t *by_name; /* site indexes in name order, for the state file */
+	size_t fetches;  /* staple requests in flight */
+	size_t issuing;  /* issuance threads running */
+	struct metrics_server *metrics;
+	struct ocspd *ocspd; /* ocsp_listen: staples for Apache and the like */
+	/* the periodic audit, run as a child: holdfast audit --json */
+	pid_t audit_pid;
+	int audit_fd;
+	struct buf audit_out;
+	time_t audit_next;
+	unsigned long audit_counts[5]; /* by severity: ok info warning unknown critical */
+	int audit_done;
+	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
+	int dirty;                                    /* state file needs writing */
+	time_t state_written;
+	time_t metrics_rendered;
+	time_t started;
+};
+
+extern const char *const daemon_audit_severities[5];
+
+/* Forget the loaded certificate and its staple (not the counters, the
+ * errors or a fetch in flight, which checks the generation). */
+void site_unload(struct site *s);
+
+/*
+ * Load the certificate, its issuer and its stored staple and check them; no
+ * network.  Runs on the start's worker threads: touches only s (and the
+ * locked d->cacerts).  A missing certificate is not logged (it is issued); an
+ * unreadable or invalid one is, and is treated as missing.
+ */
+void site_load(struct daemon *d, struct site *s, time_t now);
+
+/* Tell the local OCSP responder (ocsp_listen) what s serves now. */
+void site_publish(struct daemon *d, const struct site *s);
+
+void site_deploy(struct daemon *d, struct site *s, const char *event);
+
+/* Check that the server at verify_addr serves what was deployed. */
+void site_verify(struct daemon *d, struct site *s, time_t now);
+
+void message_set(char **dst, size_t max, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void message_clear(char **dst);
+
+double jitter(void);
+
+long staple_margin(const struct staple_held *v);
+
+void responders_free(struct responder *r, size_t count);
+
+void daemon_staple_start(struct daemon *d, struct site *s);
+
+void daemon_staple_on_response(struct http_request *req, void *ctx);
+
+void daemon_staple_fetch_end(struct daemon *d, struct site *s);
+
+void daemon_issue_start(struct daemon *d, struct site *s);
+
+void daemon_issue_finish(struct daemon *d, struct site *s, time_t now);
+
+void daemon_audit_start(struct daemon *d);
+
+/* Drain the audit's output; when it has exited, count its findings. */
+void daemon_audit_poll(struct daemon *d);
+
+void daemon_audit_stop(struct daemon *d);
+
+/* The whole Prometheus page for the current state.  No key material. */
+void daemon_metrics_render(struct daemon *d, time_t now);
+
+/*
+ * STORE/state/daemon.json for holdfast status: what jansson writes with
+ * JSON_INDENT(2) | JSON_SORT_KEYS, streamed to the file instead of built as a
+ * tree first (that tree cost ~3 KB per certificate at its peak).
+ */
+void daemon_state_write(struct daemon *d, time_t now);
+
+/* STORE/certificates/DIR/file, DIR being the version s was loaded from. */
+int site_path(const struct daemon *d, const struct site *s, const char *file, char *dst,
+              size_t len);
+
+#endif

@@ -1,0 +1,443 @@
+/*
+ * daemon/sites: loading a certificate from the store (no network), deploying it and
+ * checking the deploy on the wire.
+ */
+#include "daemon/internal.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "deploy/deploy.h"
+#include "ocsp/responder.h"
+#include "store/certstore.h"
+#include "util/atomic.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "x509/cacerts.h"
+
+long staple_margin(const struct staple_held *v)
+{
+	long window = (long)(v->next_update - v->this_update);
+	long m = window / 10;
+
+	return m < STAPLE_MARGIN_MAX ? m : STAPLE_MARGIN_MAX;
+}
+
+double jitter(void)
+{
+	return (double)arc4random_uniform(1000000) / 1e6;
+}
+
+void message_set(char **dst, size_t max, const char *fmt, ...)
+{
+	char msg[ISSUE_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (max < sizeof(msg))
+		msg[max - 1] = '\0';
+	free(*dst);
+	*dst = strdup(msg);
+}
+
+void message_clear(char **dst)
+{
+	free(*dst);
+	*dst = NULL;
+}
+
+void responders_free(struct responder *r, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(r[i].url);
+	free(r);
+}
+
+/* Forget the loaded certificate and its staple (not the counters, the
+ * errors or a fetch in flight, which checks the generation). */
+void site_unload(struct site *s)
+{
+	s->have = 0;
+	s->placeholder = 0;
+	s->generation++;
+	free(s->dir);
+	free(s->leaf);
+	s->dir = NULL;
+	s->leaf = NULL;
+	s->leaf_len = 0;
+	s->issuer_cert = NULL;
+	s->not_after = s->renew_at = 0;
+	responders_free(s->responders, s->responder_count);
+	s->responders = NULL;
+	s->responder_count = 0;
+	free(s->staple);
+	s->staple = NULL;
+	s->staple_len = 0;
+	s->staple_ok = 0;
+}
+
+/* STORE/certificates/DIR/file, DIR being the version s was loaded from. */
+int site_path(const struct daemon *d, const struct site *s, const char *file, char *dst, size_t len)
+{
+	int n = s->dir[0] == '/'
+	            ? snprintf(dst, len, "%s/%s", s->dir, file)
+	            : snprintf(dst, len, "%s/certificates/%s/%s", d->conf->store, s->dir, file);
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/* The version directory STORE/certificates/NAME points to, newly allocated
+ * (NAME itself when it is a directory, not a link), or NULL with errno.
+ * Reading every file of a load and a deploy from it means they all belong to
+ * one issuance, even when the link switches meanwhile. */
+static char *version_dir_new(const struct daemon *d, const char *name)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+	int w = snprintf(link, sizeof(link), "%s/certificates/%s", d->conf->store, name);
+
+	if (w < 0 || (size_t)w >= sizeof(link)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return errno == EINVAL ? strdup(name) : NULL;
+	target[n] = '\0';
+	return strdup(target);
+}
+
+/* The start's check of privkey.pem: a regular file of a sane size.  Its
+ * content is read only when deploying (see key_pem_ok()); a reboot leaves
+ * the store on disk, and at start every file read is a disk read.  0, or -1
+ * with the reason in why.  Warns when others than the owner may read it. */
+static int key_file_check(const char *path, const char *name, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, whylen, "privkey.pem: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > KEY_FILE_MAX) {
+		snprintf(why, whylen, "privkey.pem: not a regular file of 1 to %d bytes",
+		         KEY_FILE_MAX);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0)
+		log_warn("key_permissions", "cert=%s file=%s mode=%04o", name, path,
+		         (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* 1 when pem (len bytes) holds an unencrypted PEM private key. */
+static int key_pem_ok(const char *pem, size_t len)
+{
+	static const char *const begin[] = {"-----BEGIN PRIVATE KEY-----",
+	                                    "-----BEGIN EC PRIVATE KEY-----",
+	                                    "-----BEGIN RSA PRIVATE KEY-----"};
+	size_t i;
+
+	for (i = 0; i < sizeof(begin) / sizeof(begin[0]); i++)
+		if (memmem(pem, len, begin[i], strlen(begin[i])) != NULL)
+			return 1;
+	return 0;
+}
+
+/* renew_at and placeholder of meta.json; 0, or -1 with the reason in why. */
+static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why, size_t whylen)
+{
+	json_t *meta = certstore_json_load(path, CERTSTORE_META_MAX);
+	const char *r;
+
+	if (meta == NULL) {
+		snprintf(why, whylen, "meta.json: %s",
+		         errno == EBADMSG ? "not a JSON object" : strerror(errno));
+		return -1;
+	}
+	r = json_string_value(json_object_get(meta, "renew_at"));
+	if (r == NULL || time_parse(r, renew_at) != 0)
+		*renew_at = 0;
+	*placeholder = json_is_true(json_object_get(meta, "placeholder"));
+	json_decref(meta);
+	return 0;
+}
+
+/* The responders of leaf and the configured backups; failure counts of
+ * URLs the site had before carry over.  Fills s->responders. */
+static void site_responders_set(struct site *s, const struct cert_leaf *leaf, struct responder *old,
+                                size_t old_count)
+{
+	char *urls[SITE_URLS_MAX];
+	size_t n, i, k;
+
+	n = cert_leaf_ocsp_urls(leaf, urls, 0, CERT_URLS_MAX);
+	for (i = 0; i < s->cert->ocsp_backup.count && n < SITE_URLS_MAX; i++) {
+		urls[n] = strdup(s->cert->ocsp_backup.items[i]);
+		if (urls[n] != NULL)
+			n++;
+	}
+	s->responders = n ? calloc(n, sizeof(*s->responders)) : NULL;
+	if (s->responders == NULL) {
+		for (i = 0; i < n; i++)
+			free(urls[i]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		s->responders[i].url = urls[i];
+		for (k = 0; k < old_count; k++)
+			if (strcmp(old[k].url, urls[i]) == 0)
+				s->responders[i].failed_total = old[k].failed_total;
+	}
+	s->responder_count = n;
+}
+
+/*
+ * Load the certificate, its issuer and its stored staple and check them; no
+ * network.  Runs on the start's worker threads: touches only s (and the
+ * locked d->cacerts).  A missing certificate is not logged (it is issued); an
+ * unreadable or invalid one is, and is treated as missing.
+ */
+void site_load(struct daemon *d, struct site *s, time_t now)
+{
+	char path[PATH_MAX], why[200] = "";
+	unsigned char *pem = NULL, *issuer_der = NULL, *data = NULL;
+	size_t pem_len = 0, issuer_len = 0, len = 0, old_count = s->responder_count;
+	struct responder *old = s->responders;
+	struct cert_leaf *leaf = NULL;
+	struct ocsp_verdict v;
+	time_t not_before;
+
+	s->responders = NULL; /* kept for their counters */
+	s->responder_count = 0;
+	site_unload(s);
+	s->dir = version_dir_new(d, s->cert->name);
+	if (s->dir == NULL) {
+		if (errno != ENOENT)
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+		goto out;
+	}
+	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
+	    store_read_file(path, PEM_FILE_MAX, &pem, &pem_len) != 0) {
+		if (errno != ENOENT)
+			snprintf(why, sizeof(why), "fullchain.pem: %s", strerror(errno));
+		goto out;
+	}
+	if (cert_pem_leaf_issuer_der((const char *)pem, pem_len, &s->leaf, &s->leaf_len,
+	                             &issuer_der, &issuer_len) != 0 ||
+	    (leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL ||
+	    cert_leaf_validity(leaf, &not_before, &s->not_after) != 0) {
+		snprintf(why, sizeof(why), "fullchain.pem: no valid certificate");
+		goto out;
+	}
+	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
+	    key_file_check(path, s->cert->name, why, sizeof(why)) != 0)
+		goto out;
+	if (site_path(d, s, "meta.json", path, sizeof(path)) != 0 ||
+	    meta_read(path, &s->renew_at, &s->placeholder, why, sizeof(why)) != 0)
+		goto out;
+	if (issuer_der != NULL) {
+		s->issuer_cert = cacerts_get(d->cacerts, issuer_der, issuer_len);
+		if (s->issuer_cert == NULL) {
+			snprintf(why, sizeof(why), "fullchain.pem: the issuer does not decode");
+			goto out;
+		}
+	}
+	s->have = 1;
+	if (s->placeholder || now >= s->not_after || s->issuer_cert == NULL)
+		goto out; /* nothing to staple */
+	if (!cert_leaf_verify(leaf, s->issuer_cert, why, sizeof(why))) {
+		log_error("certificate_invalid", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
+		          s->dir, why);
+		why[0] = '\0';
+		s->have = 0;
+		goto out;
+	}
+	site_responders_set(s, leaf, old, old_count);
+	if (s->responder_count > 0 && site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
+	    store_read_file(path, OCSP_RESPONSE_MAX, &data, &len) == 0) {
+		if (ocsp_response_check_serial(data, len, cert_leaf_issuer_name(leaf),
+		                               cert_leaf_serial(leaf), s->issuer_cert, now,
+		                               &v) == STAPLE_OK &&
+		    now < staple_withdraw_at(v.this_update, v.next_update)) {
+			s->staple = data;
+			s->staple_len = len;
+			s->staple_ok = 1;
+			s->sv.status = v.status;
+			s->sv.this_update = v.this_update;
+			s->sv.next_update = v.next_update;
+			s->sv.produced_at = v.produced_at;
+			data = NULL;
+		}
+		free(data);
+	}
+	s->staple_next =
+	    s->staple_ok ? staple_refresh_at(s->sv.this_update, s->sv.next_update, jitter()) : now;
+out:
+	if (why[0] != '\0')
+		log_warn("certificate_unreadable", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
+		         s->dir ? s->dir : "-", why);
+	if (!s->have)
+		site_unload(s);
+	responders_free(old, old_count);
+	cert_leaf_free(leaf);
+	free(pem);
+	free(issuer_der);
+}
+
+/* fullchain.pem and privkey.pem of the version s was loaded from, newly
+ * allocated (the caller cleanses the key).  0; -2 (logged) when that version
+ * is gone or its chain does not start with the loaded leaf (the store holds
+ * another one now); -1 (logged) when a file is unreadable or privkey.pem
+ * holds no PEM private key. */
+static int site_files_read(const struct daemon *d, const struct site *s, char **chain,
+                           size_t *chain_len, char **key, size_t *key_len)
+{
+	char path[PATH_MAX] = "";
+	unsigned char *leaf = NULL, *issuer = NULL;
+	size_t leaf_len = 0, issuer_len = 0;
+	const char *why = NULL;
+	int rc = -1;
+
+	*chain = *key = NULL;
+	*chain_len = *key_len = 0;
+	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
+	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0) {
+		rc = errno == ENOENT ? -2 : -1;
+		goto fail;
+	}
+	if (cert_pem_leaf_issuer_der(*chain, *chain_len, &leaf, &leaf_len, &issuer, &issuer_len) !=
+	        0 ||
+	    leaf_len != s->leaf_len || memcmp(leaf, s->leaf, leaf_len) != 0) {
+		why = "not the certificate loaded";
+		rc = -2;
+		goto fail;
+	}
+	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
+	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0) {
+		rc = errno == ENOENT ? -2 : -1;
+		goto fail;
+	}
+	if (!key_pem_ok(*key, *key_len)) {
+		why = "no unencrypted PEM private key";
+		goto fail;
+	}
+	free(leaf);
+	free(issuer);
+	return 0;
+fail:
+	log_warn("certificate_unreadable", "cert=%s file=%s reason=\"%s\"", s->cert->name, path,
+	         why ? why : strerror(errno));
+	free(leaf);
+	free(issuer);
+	free(*chain);
+	*chain = NULL;
+	if (*key != NULL)
+		OPENSSL_cleanse(*key, *key_len);
+	free(*key);
+	*key = NULL;
+	return rc;
+}
+
+/* Tell the local OCSP responder (ocsp_listen) what s serves now. */
+void site_publish(struct daemon *d, const struct site *s)
+{
+	struct cert_leaf *leaf = NULL;
+
+	if (d->ocspd == NULL)
+		return;
+	if (!s->have || s->placeholder || s->issuer_cert == NULL ||
+	    (leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL) {
+		ocspd_forget(d->ocspd, s->cert->name);
+		return;
+	}
+	if (ocspd_publish(
+	        d->ocspd, s->cert->name, cert_leaf_issuer_name(leaf), cert_leaf_serial(leaf),
+	        s->issuer_cert, s->staple_ok ? s->staple : NULL, s->staple_ok ? s->staple_len : 0,
+	        s->staple_ok ? staple_withdraw_at(s->sv.this_update, s->sv.next_update) : 0) != 0)
+		log_warn("ocsp_publish_failed", "cert=%s reason=\"out of memory\"", s->cert->name);
+	cert_leaf_free(leaf);
+}
+
+void site_deploy(struct daemon *d, struct site *s, const char *event)
+{
+	struct deploy_input in;
+	char *chain = NULL, *key = NULL;
+	size_t chain_len = 0, key_len = 0;
+	int changed = 0, attempt, rc;
+
+	site_publish(d, s);
+	for (attempt = 0;; attempt++) {
+		if (!s->have || (s->cert->deploy.count == 0 && s->cert->deploy_hook == NULL))
+			return;
+		if (s->cert->must_staple && !s->staple_ok) {
+			log_warn("deploy_held",
+			         "cert=%s reason=\"must_staple and no valid staple\"",
+			         s->cert->name);
+			return;
+		}
+		rc = site_files_read(d, s, &chain, &chain_len, &key, &key_len);
+		if (rc == 0)
+			break;
+		if (rc == -1 || attempt == 1) {
+			s->deploy_failed = 1;
+			s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
+			d->dirty = 1;
+			return;
+		}
+		/* The version loaded is gone: load what the store holds now. */
+		site_load(d, s, time(NULL));
+		site_publish(d, s);
+		d->dirty = 1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.fullchain_pem = chain;
+	in.fullchain_len = chain_len;
+	in.key_pem = key;
+	in.key_len = key_len;
+	in.staple = s->staple_ok ? s->staple : NULL;
+	in.staple_len = s->staple_ok ? s->staple_len : 0;
+	in.event = event;
+	in.force = s->deploy_failed; /* a failed reload or push is repeated */
+	s->deploy_failed = deploy_certificate(d->conf, s->cert, &in, &changed) != 0;
+	OPENSSL_cleanse(key, key_len);
+	free(key);
+	free(chain);
+	if (s->deploy_failed)
+		s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
+	if (changed && s->cert->verify_addr != NULL) {
+		/* Servers reload asynchronously: look a moment later. */
+		s->verify_at = time(NULL) + 1;
+		s->verify_tries = 0;
+	}
+	if (changed)
+		log_info("deploy_done", "cert=%s event=%s staple=%s failed=%d", s->cert->name,
+		         event, in.staple ? "yes" : "no", s->deploy_failed);
+	d->dirty = 1;
+}
+
+/* Check that the server at verify_addr serves what was deployed. */
+void site_verify(struct daemon *d, struct site *s, time_t now)
+{
+	char why[256];
+
+	if (!s->have || deploy_verify(s->cert->verify_addr, s->cert->names.items[0], s->leaf,
+	                              s->leaf_len, s->staple_ok ? s->staple : NULL,
+	                              s->staple_ok ? s->staple_len : 0, why, sizeof(why)) == 0) {
+		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
+		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
+		s->verify_at = 0;
+		d->dirty = 1;
+		return;
+	}
+	if (++s->verify_tries >= VERIFY_TRIES) {
+		log_error("deploy_verify_failed", "cert=%s addr=%s reason=\"%s\"", s->cert->name,
+		          s->cert->verify_addr, why);
+		s->verify_at = 0;
+		return;
+	}
+	s->verify_at = now + 1;
+}

@@ -1,0 +1,113 @@
+/*
+ * daemon/state: STORE/state/daemon.json, what holdfast status reads.
+ */
+#include "daemon/internal.h"
+
+#include <unistd.h>
+#include "util/atomic.h"
+#include "util/timeutil.h"
+
+/* s as a JSON string, or null for NULL. */
+static void state_put_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	char *text;
+
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	if (*p == '\0') {
+		fprintf(f, "\"%s\"", s);
+		return;
+	}
+	/* Something to escape, or maybe not UTF-8: jansson decides. */
+	j = json_string(s);
+	text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(text ? text : "null", f);
+	free(text);
+	json_decref(j);
+}
+
+/* A time as a JSON string, or null when absent. */
+static void state_put_time(FILE *f, int present, time_t t)
+{
+	char buf[32];
+
+	if (present)
+		fprintf(f, "\"%s\"", time_format(buf, sizeof(buf), t));
+	else
+		fputs("null", f);
+}
+
+static void state_put_site(FILE *f, const struct site *s)
+{
+	fputs("    ", f);
+	state_put_string(f, s->cert->name);
+	fprintf(f, ": {\n      \"certificate\": %s,\n", s->have ? "true" : "false");
+	fprintf(f, "      \"deploy_failed\": %s,\n", s->deploy_failed ? "true" : "false");
+	fprintf(f, "      \"issuing\": %s,\n", s->issuing ? "true" : "false");
+	fputs("      \"last_issue_error\": ", f);
+	state_put_string(f, s->issue_error);
+	fputs(",\n      \"last_staple_error\": ", f);
+	state_put_string(f, s->staple_error);
+	fputs(",\n      \"next_issue_check\": ", f);
+	state_put_time(f, 1, s->issue_next);
+	fputs(",\n      \"next_staple_refresh\": ", f);
+	state_put_time(f, s->responder_count > 0, s->staple_next);
+	fprintf(f, ",\n      \"placeholder\": %s,\n", s->have && s->placeholder ? "true" : "false");
+	fprintf(f, "      \"staple\": %s,\n", s->staple_ok ? "true" : "false");
+	fprintf(f, "      \"staple_failures\": %d,\n", s->staple_failures);
+	fputs("      \"staple_next_update\": ", f);
+	state_put_time(f, s->staple_ok, s->sv.next_update);
+	fprintf(f, ",\n      \"staple_status\": \"%s\",\n",
+	        staple_cert_status_name(s->staple_ok ? s->sv.status : STAPLE_STATUS_NONE));
+	fputs("      \"staple_this_update\": ", f);
+	state_put_time(f, s->staple_ok, s->sv.this_update);
+	fputs("\n    }", f);
+}
+
+/*
+ * STORE/state/daemon.json for holdfast status: what jansson writes with
+ * JSON_INDENT(2) | JSON_SORT_KEYS, streamed to the file instead of built as a
+ * tree first (that tree cost ~3 KB per certificate at its peak).
+ */
+void daemon_state_write(struct daemon *d, time_t now)
+{
+	struct store_stream *out;
+	char path[PATH_MAX];
+	FILE *f;
+	size_t i;
+
+	d->state_written = now; /* also after a failure (logged): retried in 2 s */
+	if (snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) >=
+	        (int)sizeof(path) ||
+	    (out = store_stream_open(path, 0644)) == NULL)
+		return;
+	f = store_stream_file(out);
+	fputs("{\n", f);
+	if (d->audit_done) {
+		static const size_t sorted[5] = {4, 1, 0, 3, 2}; /* by name */
+		fputs("  \"audit\": {", f);
+		for (i = 0; i < 5; i++)
+			fprintf(f, "%s\n    \"%s\": %lu", i ? "," : "",
+			        daemon_audit_severities[sorted[i]], d->audit_counts[sorted[i]]);
+		fputs("\n  },\n", f);
+	}
+	fputs("  \"certificates\": {", f);
+	for (i = 0; i < d->site_count; i++) {
+		fputs(i ? ",\n" : "\n", f);
+		state_put_site(f, &d->sites[d->by_name[i]]);
+	}
+	fputs(d->site_count ? "\n  },\n" : "},\n", f);
+	fprintf(f, "  \"pid\": %d,\n  \"started\": ", (int)getpid());
+	state_put_time(f, 1, d->started);
+	fputs(",\n  \"updated\": ", f);
+	state_put_time(f, 1, now);
+	fputs("\n}", f);
+	if (store_stream_commit(out) == 0)
+		d->dirty = 0;
+}

@@ -1,0 +1,19 @@
+/*
+ * spawn: running another program (a web server's reload command, a deploy
+ * or dns-01 hook), never through a shell.  posix_spawnp with an argument
+ * vector; the child gets /dev/null as stdin and none of our descriptors; its
+ * output is drained (the first bytes kept for the log) and it is killed
+ * after SPAWN_TIMEOUT seconds, so a hung hook cannot stall the daemon.
+ */
+#ifndef HOLDFAST_UTIL_SPAWN_H
+#define HOLDFAST_UTIL_SPAWN_H
+
+#define SPAWN_TIMEOUT    120 /* seconds a reload, hook or dns hook may take */
+#define SPAWN_OUTPUT_MAX 4096
+
+/* Run argv (argv[0] is a path or a name searched in PATH), wait, log its exit
+ * status and first line of output.  Returns the exit status, -1 if it could not
+ * run. */
+int spawn_run(char *const argv[], const char *what);
+
+#endif

@@ -1,0 +1,313 @@
+
+
+#include "x509/cert.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "util/atomic.h"
+#include "util/timeutil.h"
+
+STACK_OF(X509) * cert_chain_from_pem(const unsigned char *pem, size_t len, char *err, size_t errlen)
+{
+	STACK_OF(X509) *chain = NULL;
+	BIO *bio = NULL;
+	X509 *x;
+
+	if (len > CERT_FILE_MAX || len > (size_t)0x7fffffff) {
+		snprintf(err, errlen, "certificate data too large");
+		return NULL;
+	}
+	bio = BIO_new_mem_buf(pem, (int)len);
+	chain = sk_X509_new_null();
+	if (bio == NULL || chain == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(chain, x) <= 0) {
+			X509_free(x);
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	ERR_clear_error(); /* the loop always ends with "no start line" */
+	if (sk_X509_num(chain) == 0) {
+		snprintf(err, errlen, "no PEM certificate found");
+		goto fail;
+	}
+	BIO_free(bio);
+	return chain;
+fail:
+	BIO_free(bio);
+	sk_X509_pop_free(chain, X509_free);
+	return NULL;
+}
+
+STACK_OF(X509) * cert_chain_load(const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509) * chain;
+	unsigned char *data = NULL;
+	size_t len = 0;
+
+	if (store_read_file(path, CERT_FILE_MAX, &data, &len) != 0) {
+		snprintf(err, errlen, "%s", errno == EFBIG ? "file too large" : strerror(errno));
+		return NULL;
+	}
+	chain = cert_chain_from_pem(data, len, err, errlen);
+	free(data);
+	return chain;
+}
+
+/* The http(s) OCSP URLs of the AIA extension among exts; see cert_ocsp_urls(). */
+static size_t ocsp_urls_from_extensions(const STACK_OF(X509_EXTENSION) * exts, char **urls,
+                                        size_t count, size_t max)
+{
+	AUTHORITY_INFO_ACCESS *aia = X509V3_get_d2i(exts, NID_info_access, NULL, NULL);
+	int i;
+
+	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia) && count < max; i++) {
+		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		const ASN1_IA5STRING *uri;
+		char *u;
+		size_t j;
+		int dup = 0;
+
+		if (OBJ_obj2nid(ad->method) != NID_ad_OCSP || ad->location->type != GEN_URI)
+			continue;
+		uri = ad->location->d.uniformResourceIdentifier;
+		if (uri == NULL || uri->length <= 0)
+			continue;
+		u = strndup((const char *)uri->data, (size_t)uri->length);
+		if (u == NULL)
+			continue;
+		for (j = 0; j < count; j++)
+			dup |= strcmp(urls[j], u) == 0;
+		if (dup || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)) {
+			free(u);
+			continue;
+		}
+		urls[count++] = u;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	ERR_clear_error();
+	return count;
+}
+
+size_t cert_ocsp_urls(X509 *cert, char **urls, size_t count, size_t max)
+{
+	return ocsp_urls_from_extensions(X509_get0_extensions(cert), urls, count, max);
+}
+
+static const char *serial_hex(const ASN1_INTEGER *serial, char *dst, size_t dstlen)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(serial, NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	if (dstlen > 0)
+		dst[0] = '\0';
+	if (hex != NULL)
+		snprintf(dst, dstlen, "%s", hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return dst;
+}
+
+const char *cert_serial_hex(X509 *cert, char *dst, size_t dstlen)
+{
+	return serial_hex(X509_get0_serialNumber(cert), dst, dstlen);
+}
+
+int cert_pem_leaf_issuer_der(const char *pem, size_t len, unsigned char **leaf, size_t *leaf_len,
+                             unsigned char **issuer, size_t *issuer_len)
+{
+	unsigned char **out[2] = {leaf, issuer};
+	size_t *out_len[2] = {leaf_len, issuer_len};
+	BIO *bio = NULL;
+	int found = 0, failed = 0;
+
+	*leaf = *issuer = NULL;
+	*leaf_len = *issuer_len = 0;
+	if (len > CERT_FILE_MAX)
+		return -1;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	while (bio != NULL && found < 2) {
+		char *name = NULL, *header = NULL;
+		unsigned char *data = NULL;
+		long n = 0;
+
+		if (PEM_read_bio(bio, &name, &header, &data, &n) != 1)
+			break;
+		/* The block names PEM_read_bio_X509() accepts; others are skipped. */
+		if (n > 0 && (strcmp(name, PEM_STRING_X509) == 0 ||
+		              strcmp(name, PEM_STRING_X509_OLD) == 0)) {
+			*out[found] = malloc((size_t)n);
+			failed = *out[found] == NULL;
+			if (!failed) {
+				memcpy(*out[found], data, (size_t)n);
+				*out_len[found] = (size_t)n;
+				found++;
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(data);
+		if (failed)
+			break;
+	}
+	ERR_clear_error(); /* the loop always ends with "no start line" */
+	BIO_free(bio);
+	if (*leaf == NULL || failed) {
+		free(*leaf);
+		*leaf = NULL;
+		*leaf_len = 0;
+		free(*issuer);
+		*issuer = NULL;
+		*issuer_len = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ cert_leaf */
+
+/* RFC 5280 4.1 with the SubjectPublicKeyInfo (and the subject, which holdfast
+ * never reads from a leaf) kept as opaque ANY.  enc keeps the original
+ * encoding of the TBSCertificate, which is what the signature covers. */
+typedef struct {
+	ASN1_ENCODING enc;
+	ASN1_INTEGER *version;
+	ASN1_INTEGER *serial;
+	X509_ALGOR *signature;
+	X509_NAME *issuer;
+	X509_VAL *validity;
+	ASN1_TYPE *subject;
+	ASN1_TYPE *key;
+	ASN1_BIT_STRING *issuer_uid;
+	ASN1_BIT_STRING *subject_uid;
+	STACK_OF(X509_EXTENSION) * extensions;
+} LEAF_TBS;
+
+typedef struct {
+	LEAF_TBS *tbs;
+	X509_ALGOR *sig_alg;
+	ASN1_BIT_STRING *signature;
+} LEAF_CERT;
+
+ASN1_SEQUENCE_enc(LEAF_TBS, enc, 0) = {
+    ASN1_EXP_OPT(LEAF_TBS, version, ASN1_INTEGER, 0),
+    ASN1_SIMPLE(LEAF_TBS, serial, ASN1_INTEGER),
+    ASN1_SIMPLE(LEAF_TBS, signature, X509_ALGOR),
+    ASN1_SIMPLE(LEAF_TBS, issuer, X509_NAME),
+    ASN1_SIMPLE(LEAF_TBS, validity, X509_VAL),
+    ASN1_SIMPLE(LEAF_TBS, subject, ASN1_ANY),
+    ASN1_SIMPLE(LEAF_TBS, key, ASN1_ANY),
+    ASN1_IMP_OPT(LEAF_TBS, issuer_uid, ASN1_BIT_STRING, 1),
+    ASN1_IMP_OPT(LEAF_TBS, subject_uid, ASN1_BIT_STRING, 2),
+    ASN1_EXP_SEQUENCE_OF_OPT(LEAF_TBS, extensions, X509_EXTENSION, 3),
+} static_ASN1_SEQUENCE_END_ref(LEAF_TBS, LEAF_TBS);
+
+ASN1_SEQUENCE(LEAF_CERT) = {
+    ASN1_SIMPLE(LEAF_CERT, tbs, LEAF_TBS),
+    ASN1_SIMPLE(LEAF_CERT, sig_alg, X509_ALGOR),
+    ASN1_SIMPLE(LEAF_CERT, signature, ASN1_BIT_STRING),
+} static_ASN1_SEQUENCE_END(LEAF_CERT);
+
+struct cert_leaf {
+	LEAF_CERT *cert;
+};
+
+struct cert_leaf *cert_leaf_new(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	struct cert_leaf *leaf;
+	LEAF_CERT *cert;
+
+	if (der == NULL || len == 0 || len > CERT_FILE_MAX)
+		return NULL;
+	cert = (LEAF_CERT *)ASN1_item_d2i(NULL, &p, (long)len, ASN1_ITEM_rptr(LEAF_CERT));
+	if (cert == NULL || p != der + len) {
+		ASN1_item_free((ASN1_VALUE *)cert, ASN1_ITEM_rptr(LEAF_CERT));
+		ERR_clear_error();
+		return NULL;
+	}
+	leaf = malloc(sizeof(*leaf));
+	if (leaf == NULL) {
+		ASN1_item_free((ASN1_VALUE *)cert, ASN1_ITEM_rptr(LEAF_CERT));
+		return NULL;
+	}
+	leaf->cert = cert;
+	return leaf;
+}
+
+void cert_leaf_free(struct cert_leaf *leaf)
+{
+	if (leaf == NULL)
+		return;
+	ASN1_item_free((ASN1_VALUE *)leaf->cert, ASN1_ITEM_rptr(LEAF_CERT));
+	free(leaf);
+}
+
+int cert_leaf_verify(const struct cert_leaf *leaf, X509 *issuer, char *why, size_t whylen)
+{
+	const LEAF_CERT *c = leaf->cert;
+	EVP_PKEY *key = X509_get0_pubkey(issuer);
+	int ok;
+
+	if (X509_NAME_cmp(c->tbs->issuer, X509_get_subject_name(issuer)) != 0) {
+		snprintf(why, whylen, "issuer name is not the chain's first certificate");
+		return 0;
+	}
+	/* X509_verify() refuses the same mismatch. */
+	if (X509_ALGOR_cmp(c->sig_alg, c->tbs->signature) != 0) {
+		snprintf(why, whylen, "signature algorithm differs inside and outside");
+		return 0;
+	}
+	if (key == NULL) {
+		snprintf(why, whylen, "issuer has no usable public key");
+		return 0;
+	}
+	ok = ASN1_item_verify(ASN1_ITEM_rptr(LEAF_TBS), c->sig_alg, c->signature, c->tbs, key) == 1;
+	ERR_clear_error();
+	if (!ok)
+		snprintf(why, whylen, "signature does not verify with the issuer's key");
+	return ok;
+}
+
+const ASN1_INTEGER *cert_leaf_serial(const struct cert_leaf *leaf)
+{
+	return leaf->cert->tbs->serial;
+}
+
+const X509_NAME *cert_leaf_issuer_name(const struct cert_leaf *leaf)
+{
+	return leaf->cert->tbs->issuer;
+}
+
+int cert_leaf_validity(const struct cert_leaf *leaf, time_t *not_before, time_t *not_after)
+{
+	const X509_VAL *v = leaf->cert->tbs->validity;
+
+	return time_from_asn1(v->notBefore, not_before) == 0 &&
+	               time_from_asn1(v->notAfter, not_after) == 0
+	           ? 0
+	           : -1;
+}
+
+size_t cert_leaf_ocsp_urls(const struct cert_leaf *leaf, char **urls, size_t count, size_t max)
+{
+	return ocsp_urls_from_extensions(leaf->cert->tbs->extensions, urls, count, max);
+}
+
+const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t dstlen)
+{
+	return serial_hex(leaf->cert->tbs->serial, dst, dstlen);
+}
