@@ -99,6 +99,11 @@ suite_lint() {
 	else
 		result lint fail "clang-format" "$(head -5 "$LOGDIR/format.log")"
 	fi
+	if python3 tests/lint/layers.py >"$LOGDIR/layers.log" 2>&1; then
+		result lint ok "layers: each src/ folder includes only lower layers"
+	else
+		result lint fail "layers" "$(head -5 "$LOGDIR/layers.log")"
+	fi
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 		--inline-suppr -I src src >"$LOGDIR/cppcheck.log" 2>&1; then
 		result lint ok "cppcheck clean"
