@@ -1,33 +1,29 @@
 /*
  * deploy: putting a certificate, its key and its staple where web servers
- * read them, and telling the servers.
+ * read them, and telling the servers.  One file per target, each starting
+ * with what it guarantees:
  *
- * - nginx: an include DEPLOY/nginx/NAME.conf holding ssl_certificate,
- *   ssl_certificate_key and, only while a valid staple exists, ssl_stapling
- *   on + ssl_stapling_file.  The files it names, NAME.ID.crt, NAME.ID.key
- *   and NAME.ID2.ocsp, are named by their content and never rewritten, so
- *   replacing the include switches all three at once: a crash, or nginx
- *   parsing during a deploy, never pairs a certificate with another's key
- *   or staple.  The previous include's files are kept (a reload parses
- *   after its command returned), older ones removed.  nginx serves an
- *   ssl_stapling_file long after it expired, so the include stops naming it
- *   the moment it is no longer valid; then the reload command runs.  The
- *   server block includes the file and sets no ssl_stapling itself.
- * - haproxy:SOCKET: DEPLOY/haproxy/NAME.pem (chain + key, 0600) and
- *   NAME.pem.ocsp beside it (the staple, or the tryLater placeholder so that
- *   HAProxy still registers the certificate for stapling at start; also
- *   while the certificate changes, so the file never holds a staple for
- *   another certificate); updates are pushed over the runtime API (set ssl
- *   ocsp-response; set/commit ssl cert), without a reload.
- * - apache: DEPLOY/apache/NAME.pem (0600: the key, then the full chain: one
- *   file, so key and certificate change together) and a graceful reload;
- *   staples reach Apache through ocsp_listen (ocspd.h).
- * - deploy_hook: run via posix_spawn (no shell) with the event name and the
- *   certificate name; its exit status and output are logged.
- * Files are written atomically, keys 0600; nothing is signalled when the
- * content did not change.  DEPLOY/TARGET/.NAME.pending exists from the
- * first changed file until the server confirmed the change, so that a
- * restart after a crash in between still tells the server.
+ * - nginx.c    DEPLOY/nginx/NAME.conf, an include naming content-addressed
+ *              NAME.ID.crt/.key/.ocsp: one rename switches all three; the
+ *              staple is named only while it is valid; then nginx_reload.
+ * - haproxy.c  haproxy:SOCKET: DEPLOY/haproxy/NAME.pem + NAME.pem.ocsp for
+ *              the next start, and every change pushed over the runtime
+ *              API, without a reload.
+ * - apache.c   DEPLOY/apache/NAME.pem (0600: key, then full chain, one
+ *              file) and apache_reload (graceful); staples reach Apache
+ *              through ocsp_listen (ocsp/responder.h).
+ * - hook.c     deploy_hook, run via posix_spawn (no shell) with the event
+ *              and certificate names.
+ * - verify.c   deploy_verify(): a handshake showing the server serves what
+ *              was deployed.
+ * - deploy.c   deploy_certificate() over the configured targets, and what
+ *              they share (internal.h).
+ *
+ * For every target: files are written atomically, keys 0600; nothing is
+ * signalled when the content did not change.  DEPLOY/TARGET/.NAME.pending
+ * exists from the first changed file until the server confirmed the
+ * change, so that a restart after a crash in between still tells the
+ * server.
  */
 #ifndef HOLDFAST_DEPLOY_H
 #define HOLDFAST_DEPLOY_H

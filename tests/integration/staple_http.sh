@@ -63,6 +63,14 @@ sys.stdout.buffer.write(base64.b64decode(urllib.parse.unquote(sys.argv[1]), vali
 	"$seg" >"$LAB/got.req" 2>"$LAB/decode.err"
 check "request: byte-identical to openssl ocsp -no_nonce -reqout" cmp "$LAB/want.req" "$LAB/got.req"
 
+# The lab's fixed routes answer whatever the request's base64 is -- also when
+# it ends in '/' (%2F), which one serial in 64 gives: nginx once answered 500
+# to every route then, and each case below failed with http-status.
+check "lab: /cap serves its file for a GET path ending in %2F" \
+	lab_route_serves GET "http://127.0.0.1:8090/cap/MEkw%2F" "$B/valid.der"
+check "lab: /cap serves its file for a POST to a path ending in /" \
+	lab_route_serves POST "http://127.0.0.1:8090/cap/" "$B/valid.der"
+
 # refused NAME URL ERROR [holdfast options...]: exit 2, the one error listed
 # for URL is ERROR.
 refused() {

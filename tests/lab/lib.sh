@@ -630,9 +630,11 @@ lab_nginx_start() {
 }
 
 # lab_nginx_static PORT ROUTE... [-- RAW_CONFIG]: nginx on 127.0.0.1:PORT
-# serving fixed files. ROUTE is "/prefix=FILE=CONTENT_TYPE": every GET or
-# POST to /prefix or /prefix/anything (holdfast sends URL/<base64>) gets FILE
-# with that Content-Type. Unrouted paths get 404. RAW_CONFIG is inserted in
+# serving fixed files. ROUTE is "/prefix=FILE=CONTENT_TYPE": every GET, HEAD
+# or POST to /prefix or /prefix/anything (holdfast sends URL/<base64>) gets
+# FILE with that Content-Type, whatever the rest of the path is -- also when
+# it ends in '/' (the base64 of an OCSP request ends in '/', %2F on the wire,
+# for one serial in 64). Unrouted paths get 404. RAW_CONFIG is inserted in
 # the server block (redirects etc.). Sets LAB_PID; the log of requests is
 # $LAB/nginx-PORT/access.log (format: "METHOD URI HTTP/1.x STATUS", the original request line).
 lab_nginx_static() {
@@ -658,15 +660,25 @@ lab_nginx_static() {
 			rest=${route#*=}
 			file=${rest%%=*}
 			ctype=${rest#*=}
-			# A regex location + alias without captures maps every matching
-			# URI to the one file. The static module refuses POST with 405;
-			# error_page turns that into a GET of the same URI, i.e. the file.
+			case $prefix in
+			/?*) ;;
+			*)
+				echo "# lab_nginx_static: bad prefix \"$prefix\" (want /NAME)"
+				return 1 ;;
+			esac
+			# try_files makes the URI the file's own name, whatever the
+			# request's path was. Not "alias FILE": the URI stays the
+			# request's, and one that ends in '/' goes to the index module,
+			# which looks for FILE + "index.html" and answers 500 ("is not
+			# a directory"). The static module refuses POST with 405;
+			# error_page turns that into a GET of /prefix, i.e. the file.
 			cat <<-EOF
 				        location ~ ^$prefix(/|\$) {
 				            types { }
 				            default_type "$ctype";
-				            alias $file;
-				            error_page 405 =200 \$uri;
+				            root "$(dirname "$file")";
+				            try_files "/$(basename "$file")" =404;
+				            error_page 405 =200 $prefix;
 				        }
 			EOF
 		done
@@ -675,6 +687,17 @@ lab_nginx_static() {
 		echo "}"
 	} >"$pfx/nginx.conf"
 	lab_nginx_start "$pfx" "$port"
+}
+
+# lab_route_serves METHOD URL FILE: a GET or a POST to URL answers 200 with
+# exactly FILE's bytes (a POST sends FILE as its body, which nginx ignores);
+# checks that a lab_nginx_static route serves its file whatever the path.
+lab_route_serves() {
+	local method=$1 url=$2 file=$3 body=()
+	[ "$method" = POST ] && body=(-H "Content-Type: application/ocsp-request"
+		--data-binary "@$file")
+	curl -sf --max-time 10 -X "$method" "${body[@]}" -o "$LAB/route.body" "$url" &&
+		cmp "$LAB/route.body" "$file"
 }
 
 # lab_nginx_tls PORT CERT KEY STAPLE_FILE: nginx TLS server on
