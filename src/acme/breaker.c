@@ -116,12 +116,11 @@ int breaker_load_buffer(const unsigned char *data, size_t len, struct breaker *l
 	return 0;
 }
 
-int breaker_save(const char *path, const struct breaker *list, size_t count, time_t now)
+char *breaker_format(const struct breaker *list, size_t count, time_t now)
 {
 	json_t *root = json_object();
 	char *text = NULL, t[32];
 	size_t i;
-	int rc = -1;
 
 	for (i = 0; root != NULL && i < count; i++) {
 		json_object_set_new(
@@ -134,9 +133,17 @@ int breaker_save(const char *path, const struct breaker *list, size_t count, tim
 		              "last_error", list[i].last_error[0] ? list[i].last_error : NULL));
 	}
 	text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(root);
+	return text;
+}
+
+int breaker_save(const char *path, const struct breaker *list, size_t count, time_t now)
+{
+	char *text = breaker_format(list, count, now);
+	int rc = -1;
+
 	if (text != NULL)
 		rc = store_write_atomic(path, text, strlen(text), 0644);
 	free(text);
-	json_decref(root);
 	return rc;
 }

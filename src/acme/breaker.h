@@ -7,7 +7,8 @@
  * skipped and the next endpoint is used at once.  When the backoff has
  * passed the breaker is half-open: exactly one caller may probe it; success
  * closes it (the endpoint is preferred again), failure doubles the backoff.
- * The state survives restarts in STORE/state/endpoints.json.
+ * The state survives restarts in the store (STORE_STATE_ENDPOINTS; the issuer
+ * loads and saves it with breaker_load_buffer() and breaker_format()).
  */
 #ifndef HOLDFAST_BREAKER_H
 #define HOLDFAST_BREAKER_H
@@ -41,10 +42,13 @@ void breaker_success(struct breaker *b);
  * yet taken; taking it sets probing). */
 int breaker_acquire(struct breaker *b, time_t now);
 
-/* Load/save an array of breakers as JSON at path (missing file: all up). */
+/* Load/save an array of breakers as JSON in a file at path (missing file:
+ * all up).  0 or -1. */
 int breaker_load(const char *path, struct breaker *list, size_t count);
-/* The same from a buffer (pure, for tests and fuzzing). */
-int breaker_load_buffer(const unsigned char *data, size_t len, struct breaker *list, size_t count);
 int breaker_save(const char *path, const struct breaker *list, size_t count, time_t now);
+
+/* The same from a buffer and to a new JSON text (free()), or NULL; pure. */
+int breaker_load_buffer(const unsigned char *data, size_t len, struct breaker *list, size_t count);
+char *breaker_format(const struct breaker *list, size_t count, time_t now);
 
 #endif

@@ -36,15 +36,15 @@
 #include "acme/challenge.h"
 #include "acme/jws.h"
 #include "acme/protocol.h"
-#include "store/certstore.h"
-#include "util/fs.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/result.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"
 
-#define ISSUE_BACKOFF_BASE 60L
-#define PLACEHOLDER_DAYS   7
+#define ISSUE_BACKOFF_BASE  60L
+#define PLACEHOLDER_DAYS    7
+#define ENDPOINTS_STATE_MAX (1024 * 1024)
 
 struct ca_account {
 	pthread_mutex_t lock;
@@ -59,7 +59,7 @@ struct issuer {
 	pthread_mutex_t lock; /* breakers */
 	struct breaker *breakers;
 	struct ca_account *accounts;
-	char breaker_path[PATH_MAX];
+	struct store *st; /* borrowed */
 };
 
 static void job_message(struct issue_job *job, const char *fmt, ...)
@@ -117,8 +117,8 @@ static enum acme_error worker_session(struct issuer_worker *w, size_t i, struct 
 	 * the same moment. */
 	pthread_mutex_lock(&acct->lock);
 	if (!acct->loaded) {
-		if (certstore_account_load(run->conf->store, ca->name, ca->directory, &acct->key,
-		                           acct->kid, sizeof(acct->kid)) != 0) {
+		if (store_account_load(run->st, ca->name, ca->directory, &acct->key, acct->kid,
+		                       sizeof(acct->kid)) != 0) {
 			pthread_mutex_unlock(&acct->lock);
 			s->error = ACME_ERR_LOCAL;
 			snprintf(s->detail, sizeof(s->detail),
@@ -136,7 +136,7 @@ static enum acme_error worker_session(struct issuer_worker *w, size_t i, struct 
 			return e;
 		}
 		snprintf(acct->kid, sizeof(acct->kid), "%s", s->kid);
-		certstore_account_save_kid(run->conf->store, ca->name, ca->directory, acct->kid);
+		store_account_save_kid(run->st, ca->name, ca->directory, acct->kid);
 		log_info("acme_account_ready", "ca=%s kid=\"%s\"", ca->name, acct->kid);
 	} else if (s->kid[0] == '\0') {
 		snprintf(s->kid, sizeof(s->kid), "%s", acct->kid);
@@ -168,33 +168,20 @@ static void record_attempt(struct issue_job *job, const char *ca, const struct a
 	         log_safe(safe, sizeof(safe), s->detail));
 }
 
-static json_t *meta_new(const struct conf_cert *cert, int placeholder)
+/* The meta of a new set of cert: name, placeholder, names and key type.
+ * New (cert_meta_free), or NULL. */
+static struct cert_meta *meta_new(const struct conf_cert *cert, int placeholder)
 {
-	json_t *names = json_array();
-	size_t i;
+	struct cert_meta *m = cert_meta_new();
 
-	for (i = 0; i < cert->names.count; i++)
-		json_array_append_new(names, json_string(cert->names.items[i]));
-	return json_pack("{s:s, s:b, s:o, s:s}", "name", cert->name, "placeholder", placeholder,
-	                 "names", names, "key", conf_key_type_name(cert->key));
-}
-
-static void meta_set_time(json_t *meta, const char *key, time_t t)
-{
-	char buf[32];
-
-	json_object_set_new(meta, key,
-	                    t ? json_string(time_format(buf, sizeof(buf), t)) : json_null());
-}
-
-static time_t meta_get_time(json_t *meta, const char *key)
-{
-	const char *s = json_string_value(json_object_get(meta, key));
-	time_t t = 0;
-
-	if (s == NULL || time_parse(s, &t) != 0)
-		return 0;
-	return t;
+	if (m == NULL || cert_meta_set(&m->name, cert->name) != 0 ||
+	    cert_meta_set(&m->key, conf_key_type_name(cert->key)) != 0 ||
+	    cert_meta_set_names(m, cert->names.items, cert->names.count) != 0) {
+		cert_meta_free(m);
+		return NULL;
+	}
+	m->placeholder = placeholder;
+	return m;
 }
 
 /* Install a self-signed placeholder for a certificate never issued. */
@@ -202,26 +189,26 @@ static int install_placeholder(struct issuer *run, struct issue_job *job)
 {
 	const struct conf_cert *cert = job->cert;
 	EVP_PKEY *key = key_generate(cert->key);
-	char *pem = key ? certstore_placeholder_pem_new(key, cert->names.items, cert->names.count,
-	                                                PLACEHOLDER_DAYS)
+	char *pem = key ? cert_placeholder_pem_new(key, cert->names.items, cert->names.count,
+	                                           PLACEHOLDER_DAYS)
 	                : NULL;
-	json_t *meta = meta_new(cert, 1);
+	struct cert_meta *meta = meta_new(cert, 1);
 	time_t now = time(NULL);
 	int rc = -1;
 
 	if (pem != NULL && meta != NULL) {
-		meta_set_time(meta, "not_before", now - 300);
-		meta_set_time(meta, "not_after", now + PLACEHOLDER_DAYS * 86400L);
-		meta_set_time(meta, "renew_at", now);
-		json_object_set_new(meta, "ca", json_null());
-		rc = certstore_install(run->conf->store, cert->name, key, pem, meta);
+		meta->not_before = now - 300;
+		meta->not_after = now + PLACEHOLDER_DAYS * 86400L;
+		meta->renew_at = now;
+		meta->present |= CERT_META_CA; /* null: no CA issued it */
+		rc = store_cert_install(run->st, cert->name, key, pem, meta);
 	}
 	if (rc == 0) {
 		char t[32];
 		log_warn("placeholder_installed", "cert=%s not_after=%s", cert->name,
 		         time_format(t, sizeof(t), now + PLACEHOLDER_DAYS * 86400L));
 	}
-	json_decref(meta);
+	cert_meta_free(meta);
 	free(pem);
 	EVP_PKEY_free(key);
 	return rc;
@@ -230,7 +217,7 @@ static int install_placeholder(struct issuer *run, struct issue_job *job)
 /* Renewal time for a fresh certificate from CA session s: inside the ARI
  * window when the CA has renewalInfo, else at two thirds of the lifetime. */
 static time_t choose_renew_at(struct acme_session *s, X509 *leaf, time_t nb, time_t na,
-                              json_t *meta, const char *cert_name)
+                              struct cert_meta *meta, const char *cert_name)
 {
 	time_t start, end, retry = 0, at;
 	char id[256], expl[256], t1[32], t2[32], t3[32];
@@ -239,43 +226,44 @@ static time_t choose_renew_at(struct acme_session *s, X509 *leaf, time_t nb, tim
 	    ari_cert_id(leaf, id, sizeof(id)) == 0 &&
 	    acme_renewal_info(s, id, &start, &end, &retry, expl, sizeof(expl)) == ACME_OK) {
 		at = renew_at_window(start, end, (double)arc4random_uniform(1000000) / 1e6);
-		json_t *ari = json_object();
-		meta_set_time(ari, "start", start);
-		meta_set_time(ari, "end", end);
-		meta_set_time(ari, "retry_after", retry);
-		json_object_set_new(ari, "explanation_url",
-		                    expl[0] ? json_string(expl) : json_null());
-		json_object_set_new(ari, "cert_id", json_string(id));
-		json_object_set_new(meta, "ari", ari);
+		cert_meta_ari_clear(meta);
+		meta->present |= CERT_META_ARI;
+		meta->has_ari = 1;
+		meta->ari.start = start;
+		meta->ari.end = end;
+		meta->ari.retry_after = retry;
+		if (cert_meta_set(&meta->ari.explanation_url, expl[0] ? expl : NULL) != 0 ||
+		    cert_meta_set(&meta->ari.cert_id, id) != 0)
+			cert_meta_ari_clear(meta); /* out of memory: written as null */
 		log_info("ari_window", "cert=%s start=%s end=%s renew_at=%s", cert_name,
 		         time_format(t1, sizeof(t1), start), time_format(t2, sizeof(t2), end),
 		         time_format(t3, sizeof(t3), at));
 		return at;
 	}
-	json_object_set_new(meta, "ari", json_null());
+	cert_meta_ari_clear(meta);
+	meta->present |= CERT_META_ARI; /* null: the CA has no ARI */
 	return renew_at_lifetime(nb, na);
 }
 
 /* Ask the issuing CA for a fresh ARI window (renew mode); updates meta and
  * returns the renewal time, or stored_at when ARI is unavailable. */
-static time_t refresh_ari(struct issuer_worker *w, struct issue_job *job, struct cert_info *ci,
+static time_t refresh_ari(struct issuer_worker *w, struct issue_job *job, struct store_cert *ci,
                           time_t stored_at)
 {
-	const char *ca = json_string_value(json_object_get(ci->meta, "ca"));
+	const char *ca = ci->meta->ca;
 	size_t i = ca ? ca_index(w->run->conf, ca) : (size_t)-1;
-	json_t *ari = json_object_get(ci->meta, "ari");
 	struct acme_session *s;
 	time_t at;
 
-	if (i == (size_t)-1 || !json_is_object(ari))
+	if (i == (size_t)-1 || !ci->meta->has_ari)
 		return stored_at;
-	if (meta_get_time(ari, "retry_after") > time(NULL))
+	if (ci->meta->ari.retry_after > time(NULL))
 		return stored_at; /* the CA asked us not to ask again yet */
 	if (worker_session(w, i, &s) != ACME_OK)
 		return stored_at;
 	at = choose_renew_at(s, ci->cert, ci->not_before, ci->not_after, ci->meta, job->cert->name);
-	meta_set_time(ci->meta, "renew_at", at);
-	certstore_meta_write(w->run->conf->store, job->cert->name, ci->meta);
+	ci->meta->renew_at = at;
+	store_cert_meta_save(ci);
 	return at;
 }
 
@@ -284,7 +272,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 	struct issuer *run = w->run;
 	const struct conf *conf = run->conf;
 	const struct conf_cert *cert = job->cert;
-	struct cert_info ci;
+	struct store_cert *ci = NULL;
 	struct challenge_ctx chctx;
 	struct acme_challenge_ops ops;
 	char replaces[256] = "", t[32], t2[32];
@@ -295,44 +283,42 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 
 	job->result = RESULT_CRITICAL;
 	job->action = "failed";
-	if (certstore_load(conf->store, cert->name, &ci) == 0)
+	if ((ci = store_cert_load(run->st, cert->name)) != NULL)
 		have = 1;
 	else if (errno != ENOENT)
 		log_warn("certificate_reissue", "cert=%s reason=\"stored set unreadable\"",
 		         cert->name);
 
-	if (have && !ci.placeholder) {
-		time_t at = meta_get_time(ci.meta, "renew_at");
+	if (have && !ci->meta->placeholder) {
+		time_t at = ci->meta->renew_at;
 		if (at == 0)
-			at = renew_at_lifetime(ci.not_before, ci.not_after);
+			at = renew_at_lifetime(ci->not_before, ci->not_after);
 		if (job->mode == MODE_RENEW)
-			at = refresh_ari(w, job, &ci, at);
-		if (!job->force && now < at && now < ci.not_after &&
-		    !json_is_true(json_object_get(ci.meta, "revoked"))) {
+			at = refresh_ari(w, job, ci, at);
+		if (!job->force && now < at && now < ci->not_after && !ci->meta->revoked) {
 			job->result = RESULT_OK;
 			job->action = "skipped";
 			snprintf(job->ca_used, sizeof(job->ca_used), "%s",
-			         json_string_value(json_object_get(ci.meta, "ca"))
-			             ? json_string_value(json_object_get(ci.meta, "ca"))
-			             : "");
-			snprintf(job->serial, sizeof(job->serial), "%s", ci.serial);
-			job->not_after = ci.not_after;
+			         ci->meta->ca ? ci->meta->ca : "");
+			snprintf(job->serial, sizeof(job->serial), "%s", ci->serial);
+			job->not_after = ci->not_after;
 			job->renew_at = at;
 			job_message(job, "valid until %s, renewal due %s",
-			            time_format(t, sizeof(t), ci.not_after),
+			            time_format(t, sizeof(t), ci->not_after),
 			            time_format(t2, sizeof(t2), at));
-			cert_info_free(&ci);
+			store_cert_free(ci);
 			return;
 		}
-		if (json_is_object(json_object_get(ci.meta, "ari")))
-			ari_cert_id(ci.cert, replaces, sizeof(replaces));
+		if (ci->meta->has_ari)
+			ari_cert_id(ci->cert, replaces, sizeof(replaces));
 	}
 	if (!have) {
 		if (install_placeholder(run, job) != 0) {
 			job_message(job, "cannot install the placeholder certificate");
 			return;
 		}
-		have = certstore_load(conf->store, cert->name, &ci) == 0;
+		ci = store_cert_load(run->st, cert->name);
+		have = ci != NULL;
 	}
 
 	challenge_ops_for(&chctx, run->reg, cert, &ops);
@@ -412,7 +398,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 				    (unsigned char *)chain, strlen(chain), err, sizeof(err));
 				X509 *leaf = sk ? sk_X509_value(sk, 0) : NULL;
 				time_t nb = 0, na = 0, at;
-				json_t *meta = meta_new(cert, 0);
+				struct cert_meta *meta = meta_new(cert, 0);
 				if (leaf == NULL ||
 				    time_from_asn1(X509_get0_notBefore(leaf), &nb) != 0 ||
 				    time_from_asn1(X509_get0_notAfter(leaf), &na) != 0 ||
@@ -421,21 +407,20 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 				} else {
 					cert_serial_hex(leaf, job->serial, sizeof(job->serial));
 					at = choose_renew_at(s, leaf, nb, na, meta, cert->name);
-					json_object_set_new(meta, "ca", json_string(ca_name));
-					json_object_set_new(meta, "directory",
-					                    json_string(conf->cas[i].directory));
-					json_object_set_new(meta, "serial",
-					                    json_string(job->serial));
-					meta_set_time(meta, "not_before", nb);
-					meta_set_time(meta, "not_after", na);
-					meta_set_time(meta, "renew_at", at);
-					meta_set_time(meta, "last_attempt", time(NULL));
-					json_object_set_new(meta, "last_error", json_null());
-					json_object_set_new(meta, "replaced",
-					                    replaces[0] ? json_string(replaces)
-					                                : json_null());
-					if (certstore_install(conf->store, cert->name, key, chain,
-					                      meta) == 0) {
+					meta->not_before = nb;
+					meta->not_after = na;
+					meta->renew_at = at;
+					meta->last_attempt = time(NULL);
+					/* last_error and replaced: null when there is none */
+					meta->present |= CERT_META_LAST_ERROR | CERT_META_REPLACED;
+					if (cert_meta_set(&meta->ca, ca_name) == 0 &&
+					    cert_meta_set(&meta->directory,
+					                  conf->cas[i].directory) == 0 &&
+					    cert_meta_set(&meta->serial, job->serial) == 0 &&
+					    cert_meta_set(&meta->replaced,
+					                  replaces[0] ? replaces : NULL) == 0 &&
+					    store_cert_install(run->st, cert->name, key, chain,
+					                       meta) == 0) {
 						job->result = k == 0 ? RESULT_OK : RESULT_WARNING;
 						job->action = "issued";
 						snprintf(job->ca_used, sizeof(job->ca_used), "%s",
@@ -454,7 +439,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 						    job, "cannot install the issued certificate");
 					}
 				}
-				json_decref(meta);
+				cert_meta_free(meta);
 				sk_X509_pop_free(sk, X509_free);
 			}
 			free(chain);
@@ -471,29 +456,31 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 			snprintf(err, sizeof(err), "%s: %s",
 			         last ? acme_error_name(last->error) : "no CA tried",
 			         last ? last->detail : "");
-			meta_set_time(ci.meta, "last_attempt", time(NULL));
-			json_object_set_new(ci.meta, "last_error", json_string(err));
-			certstore_meta_write(conf->store, cert->name, ci.meta);
-			job->not_after = ci.not_after;
-			snprintf(job->serial, sizeof(job->serial), "%s", ci.serial);
+			ci->meta->last_attempt = time(NULL);
+			if (cert_meta_set(&ci->meta->last_error, err) == 0)
+				store_cert_meta_save(ci);
+			job->not_after = ci->not_after;
+			snprintf(job->serial, sizeof(job->serial), "%s", ci->serial);
 		}
 		if (job->message[0] == '\0')
 			job_message(job, "issuance failed on every CA (%zu tried); %s kept", tried,
-			            have && ci.placeholder ? "placeholder" : "current certificate");
+			            have && ci->meta->placeholder ? "placeholder"
+			                                          : "current certificate");
 	}
-	if (have)
-		cert_info_free(&ci);
+	store_cert_free(ci);
 }
 
-struct issuer *issuer_new(const struct conf *conf, char *err, size_t errlen)
+struct issuer *issuer_new(const struct conf *conf, struct store *st, char *err, size_t errlen)
 {
 	struct issuer *iss = calloc(1, sizeof(*iss));
-	char state[PATH_MAX];
-	size_t i;
+	unsigned char *data = NULL;
+	char where[PATH_MAX];
+	size_t i, len = 0;
 
 	if (iss == NULL)
 		goto nomem;
 	iss->conf = conf;
+	iss->st = st;
 	iss->breakers = calloc(conf->ca_count + 1, sizeof(*iss->breakers));
 	iss->accounts = calloc(conf->ca_count + 1, sizeof(*iss->accounts));
 	iss->reg = challenge_registry_new();
@@ -505,15 +492,11 @@ struct issuer *issuer_new(const struct conf *conf, char *err, size_t errlen)
 		         conf->cas[i].name);
 		pthread_mutex_init(&iss->accounts[i].lock, NULL);
 	}
-	if (snprintf(state, sizeof(state), "%s/state", conf->store) >= (int)sizeof(state) ||
-	    mkdir_p(state, 0755) != 0 ||
-	    snprintf(iss->breaker_path, sizeof(iss->breaker_path), "%s/endpoints.json", state) >=
-	        (int)sizeof(iss->breaker_path)) {
-		snprintf(err, errlen, "cannot create %s/state", conf->store);
-		issuer_free(iss);
-		return NULL;
-	}
-	breaker_load(iss->breaker_path, iss->breakers, conf->ca_count);
+	if (store_state_load(st, STORE_STATE_ENDPOINTS, ENDPOINTS_STATE_MAX, &data, &len) == 0 &&
+	    breaker_load_buffer(data, len, iss->breakers, conf->ca_count) != 0)
+		log_warn("state_ignored", "file=%s reason=\"not a JSON object\"",
+		         store_state_where(st, STORE_STATE_ENDPOINTS, where, sizeof(where)));
+	free(data);
 	return iss;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -530,9 +513,14 @@ int issuer_listen(struct issuer *iss, const struct conf_cert *cert)
 
 void issuer_save_state(struct issuer *iss)
 {
+	char *text;
+
 	pthread_mutex_lock(&iss->lock);
-	breaker_save(iss->breaker_path, iss->breakers, iss->conf->ca_count, time(NULL));
+	text = breaker_format(iss->breakers, iss->conf->ca_count, time(NULL));
 	pthread_mutex_unlock(&iss->lock);
+	if (text != NULL)
+		store_state_save(iss->st, STORE_STATE_ENDPOINTS, text, strlen(text));
+	free(text);
 }
 
 int issuer_endpoint_up(struct issuer *iss, const char *ca_name, time_t now)

@@ -11,6 +11,7 @@
 
 #include "acme/protocol.h"
 #include "conf/conf.h"
+#include "store/store.h"
 #include "util/result.h"
 
 #define ISSUE_ATTEMPTS_MAX 32
@@ -43,13 +44,14 @@ struct issue_job {
 struct issuer;
 struct issuer_worker;
 
-/* New engine for conf (borrowed; must outlive it).  NULL with err set. */
-struct issuer *issuer_new(const struct conf *conf, char *err, size_t errlen);
+/* New engine for conf, keeping certificates, accounts and the breakers in st
+ * (both borrowed; they must outlive it).  NULL with err set. */
+struct issuer *issuer_new(const struct conf *conf, struct store *st, char *err, size_t errlen);
 
 /* Start the built-in http-01 responder cert needs, if any.  0 or -1. */
 int issuer_listen(struct issuer *iss, const struct conf_cert *cert);
 
-/* Persist the endpoints' circuit breakers (STORE/state/endpoints.json). */
+/* Persist the endpoints' circuit breakers (the store's STORE_STATE_ENDPOINTS). */
 void issuer_save_state(struct issuer *iss);
 
 /* 1 unless the endpoint's breaker is open at now. */

@@ -20,7 +20,7 @@
 #include "acme/protocol.h"
 #include "cli/cli.h"
 #include "conf/conf.h"
-#include "store/certstore.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -57,14 +57,6 @@ static void *worker_main(void *arg)
 	}
 	issuer_worker_free(w);
 	return NULL;
-}
-
-static void meta_set_time(json_t *meta, const char *key, time_t t)
-{
-	char buf[32];
-
-	json_object_set_new(meta, key,
-	                    t ? json_string(time_format(buf, sizeof(buf), t)) : json_null());
 }
 
 static void job_print(const struct issue_job *job, int as_json)
@@ -154,6 +146,7 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 	int force = 0;
 	pthread_t *threads = NULL;
 	struct conf *conf = NULL;
+	struct store *st = NULL;
 	long parallel = ISSUE_PARALLEL_DEFAULT;
 	int as_json = 0, verbose = 0, ch, worst = EXIT_OK;
 	size_t i, nthreads = 0, started = 0;
@@ -240,7 +233,8 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 			goto out;
 		}
 	}
-	q.iss = issuer_new(conf, err, sizeof(err));
+	st = store_open(conf, STORE_CREATE, err, sizeof(err));
+	q.iss = st ? issuer_new(conf, st, err, sizeof(err)) : NULL;
 	if (q.iss == NULL) {
 		fprintf(stderr, "holdfast %s: %s\n", cmd, err);
 		worst = EXIT_UNKNOWN;
@@ -281,6 +275,7 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 out:
 	free(threads);
 	issuer_free(q.iss);
+	store_free(st);
 	if (q.jobs != NULL)
 		pthread_mutex_destroy(&q.lock);
 	free(q.jobs);
@@ -311,13 +306,14 @@ int cmd_revoke(int argc, char **argv)
 	const char *conf_path = CONF_DEFAULT_PATH, *ca_name;
 	char err[CONF_ERROR_MAX];
 	struct conf *conf = NULL;
+	struct store *st = NULL;
 	const struct conf_cert *cert;
 	const struct conf_ca *ca;
-	struct cert_info ci;
+	struct store_cert *ci = NULL;
 	struct acme_session s;
 	EVP_PKEY *key = NULL;
 	unsigned char *der = NULL;
-	int ch, reason = 0, verbose = 0, n, rc = EXIT_UNKNOWN, have = 0, session = 0;
+	int ch, reason = 0, verbose = 0, n, rc = EXIT_UNKNOWN, session = 0;
 	char *end;
 	long v;
 
@@ -364,28 +360,32 @@ int cmd_revoke(int argc, char **argv)
 		        conf_path);
 		goto out;
 	}
-	if (certstore_load(conf->store, cert->name, &ci) != 0) {
+	st = store_open(conf, STORE_CREATE, err, sizeof(err));
+	if (st == NULL) {
+		fprintf(stderr, "holdfast revoke: %s\n", err);
+		goto out;
+	}
+	ci = store_cert_load(st, cert->name);
+	if (ci == NULL) {
 		fprintf(stderr, "holdfast revoke: no certificate stored for %s\n", cert->name);
 		goto out;
 	}
-	have = 1;
-	ca_name = json_string_value(json_object_get(ci.meta, "ca"));
+	ca_name = ci->meta->ca;
 	ca = ca_name ? conf_ca_find(conf, ca_name) : NULL;
-	if (ci.placeholder || ca == NULL) {
+	if (ci->meta->placeholder || ca == NULL) {
 		fprintf(stderr, "holdfast revoke: %s is %s\n", cert->name,
-		        ci.placeholder ? "a placeholder, not issued by a CA"
-		                       : "from a CA no longer configured");
+		        ci->meta->placeholder ? "a placeholder, not issued by a CA"
+		                              : "from a CA no longer configured");
 		goto out;
 	}
 	rc = EXIT_CRITICAL;
 	if (acme_session_init(&s, ca, conf->acme_connect_timeout, conf->acme_timeout) != 0)
 		goto out;
 	session = 1;
-	if (certstore_account_load(conf->store, ca->name, ca->directory, &key, s.kid,
-	                           sizeof(s.kid)) != 0)
+	if (store_account_load(st, ca->name, ca->directory, &key, s.kid, sizeof(s.kid)) != 0)
 		goto out;
 	s.account_key = key;
-	n = i2d_X509(ci.cert, &der);
+	n = i2d_X509(ci->cert, &der);
 	if (n <= 0 || acme_directory_load(&s) != ACME_OK ||
 	    acme_account_ensure(&s, ca->eab_kid, ca->eab_hmac_key) != ACME_OK ||
 	    acme_revoke(&s, der, (size_t)n, reason) != ACME_OK) {
@@ -393,20 +393,20 @@ int cmd_revoke(int argc, char **argv)
 		       acme_error_name(s.error), s.detail);
 		goto out;
 	}
-	json_object_set_new(ci.meta, "revoked", json_true());
-	meta_set_time(ci.meta, "revoked_at", time(NULL));
-	certstore_meta_write(conf->store, cert->name, ci.meta);
+	ci->meta->revoked = 1;
+	ci->meta->revoked_at = time(NULL);
+	store_cert_meta_save(ci);
 	log_info("certificate_revoked", "cert=%s ca=%s serial=%s reason=%d", cert->name, ca->name,
-	         ci.serial, reason);
-	printf("OK %s: serial %s revoked at %s\n", cert->name, ci.serial, ca->name);
+	         ci->serial, reason);
+	printf("OK %s: serial %s revoked at %s\n", cert->name, ci->serial, ca->name);
 	rc = EXIT_OK;
 out:
 	OPENSSL_free(der);
 	if (session)
 		acme_session_cleanup(&s);
 	EVP_PKEY_free(key);
-	if (have)
-		cert_info_free(&ci);
+	store_cert_free(ci);
+	store_free(st);
 	conf_free(conf);
 	return rc;
 }

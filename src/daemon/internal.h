@@ -17,6 +17,7 @@
 #include "acme/issuer.h"
 #include "conf/conf.h"
 #include "ocsp/check.h"
+#include "store/store.h"
 #include "util/buf.h"
 #include "util/http.h"
 #include "x509/cert.h"
@@ -29,8 +30,6 @@
 #define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
 #define ISSUE_RETRY_MAX     3600L
 #define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
-#define PEM_FILE_MAX        (1024 * 1024)
-#define KEY_FILE_MAX        (64 * 1024)
 #define STAPLE_ERROR_MAX    256
 #define ISSUE_ERROR_MAX     512
 #define DEPLOY_RETRY        5 /* seconds between attempts after a failed deploy */
@@ -66,9 +65,9 @@ struct site {
 	/* the certificate in the store, as loaded */
 	int have;
 	int placeholder;
-	unsigned generation; /* counts loads: a fetch for an older one is dropped */
-	char *dir;           /* its version directory, under STORE/certificates */
-	unsigned char *leaf; /* DER */
+	unsigned generation;           /* counts loads: a fetch for an older one is dropped */
+	struct store_version *version; /* the set it was loaded from */
+	unsigned char *leaf;           /* DER */
 	size_t leaf_len;
 	X509 *issuer_cert; /* borrowed from d->cacerts; NULL: cannot staple */
 	time_t not_after;
@@ -107,6 +106,7 @@ struct site {
 struct daemon {
 	const char *conf_path;
 	struct conf *conf;
+	struct store *store;
 	struct issuer *iss;
 	struct http_client *http;
 	struct cacerts *cacerts; /* the issuers of the sites' leaves */
@@ -190,9 +190,5 @@ void daemon_metrics_render(struct daemon *d, time_t now);
  * tree first (that tree cost ~3 KB per certificate at its peak).
  */
 void daemon_state_write(struct daemon *d, time_t now);
-
-/* STORE/certificates/DIR/file, DIR being the version s was loaded from. */
-int site_path(const struct daemon *d, const struct site *s, const char *file, char *dst,
-              size_t len);
 
 #endif

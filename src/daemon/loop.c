@@ -35,7 +35,6 @@
 #include "daemon/metrics.h"
 #include "deploy/privsep.h"
 #include "ocsp/responder.h"
-#include "util/fs.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
@@ -120,17 +119,17 @@ static int by_name_cmp(const void *a, const void *b, void *sites)
 /* Build sites for conf, load the store and deploy what is valid (no network). */
 static int daemon_setup(struct daemon *d, struct conf *conf)
 {
-	char err[CONF_ERROR_MAX], path[PATH_MAX];
+	char err[CONF_ERROR_MAX];
 	time_t now = time(NULL);
 	size_t i;
 
 	d->conf = conf;
-	if (snprintf(path, sizeof(path), "%s/state", conf->store) >= (int)sizeof(path) ||
-	    mkdir_p(path, 0755) != 0) {
+	d->store = store_open(conf, STORE_CREATE, err, sizeof(err));
+	if (d->store == NULL) {
 		log_error("store_unusable", "store=%s reason=\"%s\"", conf->store, strerror(errno));
 		return -1;
 	}
-	d->iss = issuer_new(conf, err, sizeof(err));
+	d->iss = issuer_new(conf, d->store, err, sizeof(err));
 	if (d->iss == NULL) {
 		log_error("issuer_failed", "reason=\"%s\"", err);
 		return -1;
@@ -198,6 +197,8 @@ static void daemon_teardown(struct daemon *d)
 	d->cacerts = NULL;
 	issuer_free(d->iss);
 	d->iss = NULL;
+	store_free(d->store); /* after the sites and the issuer, which use it */
+	d->store = NULL;
 	metrics_stop(d->metrics);
 	d->metrics = NULL;
 	ocspd_free(d->ocspd);

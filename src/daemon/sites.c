@@ -1,16 +1,16 @@
 /*
  * daemon/sites: loading a certificate from the store (no network), deploying it and
- * checking the deploy on the wire.
+ * checking the deploy on the wire.  A site pins the store version it loaded
+ * (store_version_open), so the leaf it checked at load and the files it
+ * deploys later come from one issuance.
  */
 #include "daemon/internal.h"
 
 #include <errno.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <limits.h>
 #include "deploy/deploy.h"
 #include "ocsp/responder.h"
-#include "store/certstore.h"
-#include "util/atomic.h"
+#include "store/store.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
@@ -64,9 +64,9 @@ void site_unload(struct site *s)
 	s->have = 0;
 	s->placeholder = 0;
 	s->generation++;
-	free(s->dir);
+	store_version_free(s->version);
 	free(s->leaf);
-	s->dir = NULL;
+	s->version = NULL;
 	s->leaf = NULL;
 	s->leaf_len = 0;
 	s->issuer_cert = NULL;
@@ -80,59 +80,6 @@ void site_unload(struct site *s)
 	s->staple_ok = 0;
 }
 
-/* STORE/certificates/DIR/file, DIR being the version s was loaded from. */
-int site_path(const struct daemon *d, const struct site *s, const char *file, char *dst, size_t len)
-{
-	int n = s->dir[0] == '/'
-	            ? snprintf(dst, len, "%s/%s", s->dir, file)
-	            : snprintf(dst, len, "%s/certificates/%s/%s", d->conf->store, s->dir, file);
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
-}
-
-/* The version directory STORE/certificates/NAME points to, newly allocated
- * (NAME itself when it is a directory, not a link), or NULL with errno.
- * Reading every file of a load and a deploy from it means they all belong to
- * one issuance, even when the link switches meanwhile. */
-static char *version_dir_new(const struct daemon *d, const char *name)
-{
-	char link[PATH_MAX], target[PATH_MAX];
-	ssize_t n;
-	int w = snprintf(link, sizeof(link), "%s/certificates/%s", d->conf->store, name);
-
-	if (w < 0 || (size_t)w >= sizeof(link)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return errno == EINVAL ? strdup(name) : NULL;
-	target[n] = '\0';
-	return strdup(target);
-}
-
-/* The start's check of privkey.pem: a regular file of a sane size.  Its
- * content is read only when deploying (see key_pem_ok()); a reboot leaves
- * the store on disk, and at start every file read is a disk read.  0, or -1
- * with the reason in why.  Warns when others than the owner may read it. */
-static int key_file_check(const char *path, const char *name, char *why, size_t whylen)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0) {
-		snprintf(why, whylen, "privkey.pem: %s", strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > KEY_FILE_MAX) {
-		snprintf(why, whylen, "privkey.pem: not a regular file of 1 to %d bytes",
-		         KEY_FILE_MAX);
-		return -1;
-	}
-	if ((st.st_mode & 077) != 0)
-		log_warn("key_permissions", "cert=%s file=%s mode=%04o", name, path,
-		         (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
 /* 1 when pem (len bytes) holds an unencrypted PEM private key. */
 static int key_pem_ok(const char *pem, size_t len)
 {
@@ -144,25 +91,6 @@ static int key_pem_ok(const char *pem, size_t len)
 	for (i = 0; i < sizeof(begin) / sizeof(begin[0]); i++)
 		if (memmem(pem, len, begin[i], strlen(begin[i])) != NULL)
 			return 1;
-	return 0;
-}
-
-/* renew_at and placeholder of meta.json; 0, or -1 with the reason in why. */
-static int meta_read(const char *path, time_t *renew_at, int *placeholder, char *why, size_t whylen)
-{
-	json_t *meta = certstore_json_load(path, CERTSTORE_META_MAX);
-	const char *r;
-
-	if (meta == NULL) {
-		snprintf(why, whylen, "meta.json: %s",
-		         errno == EBADMSG ? "not a JSON object" : strerror(errno));
-		return -1;
-	}
-	r = json_string_value(json_object_get(meta, "renew_at"));
-	if (r == NULL || time_parse(r, renew_at) != 0)
-		*renew_at = 0;
-	*placeholder = json_is_true(json_object_get(meta, "placeholder"));
-	json_decref(meta);
 	return 0;
 }
 
@@ -203,46 +131,44 @@ static void site_responders_set(struct site *s, const struct cert_leaf *leaf, st
  */
 void site_load(struct daemon *d, struct site *s, time_t now)
 {
-	char path[PATH_MAX], why[200] = "";
-	unsigned char *pem = NULL, *issuer_der = NULL, *data = NULL;
-	size_t pem_len = 0, issuer_len = 0, len = 0, old_count = s->responder_count;
+	char why[200] = "";
+	unsigned char *data = NULL;
+	size_t len = 0, old_count = s->responder_count;
 	struct responder *old = s->responders;
 	struct cert_leaf *leaf = NULL;
+	struct store_start start;
 	struct ocsp_verdict v;
 	time_t not_before;
 
+	memset(&start, 0, sizeof(start));
 	s->responders = NULL; /* kept for their counters */
 	s->responder_count = 0;
 	site_unload(s);
-	s->dir = version_dir_new(d, s->cert->name);
-	if (s->dir == NULL) {
+	s->version = store_version_open(d->store, s->cert->name);
+	if (s->version == NULL) {
 		if (errno != ENOENT)
 			snprintf(why, sizeof(why), "%s", strerror(errno));
 		goto out;
 	}
-	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, PEM_FILE_MAX, &pem, &pem_len) != 0) {
-		if (errno != ENOENT)
-			snprintf(why, sizeof(why), "fullchain.pem: %s", strerror(errno));
+	/* One read (the version's bundle) when the store wrote it. */
+	if (store_version_start_load(s->version, &start, why, sizeof(why)) != 0)
 		goto out;
-	}
-	if (cert_pem_leaf_issuer_der((const char *)pem, pem_len, &s->leaf, &s->leaf_len,
-	                             &issuer_der, &issuer_len) != 0 ||
-	    (leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL ||
+	s->leaf = start.leaf;
+	s->leaf_len = start.leaf_len;
+	start.leaf = NULL;
+	s->renew_at = start.renew_at;
+	s->placeholder = start.placeholder;
+	if ((leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL ||
 	    cert_leaf_validity(leaf, &not_before, &s->not_after) != 0) {
-		snprintf(why, sizeof(why), "fullchain.pem: no valid certificate");
+		snprintf(why, sizeof(why), "%s: no valid certificate",
+		         store_aspect_name(STORE_FULLCHAIN_PEM));
 		goto out;
 	}
-	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
-	    key_file_check(path, s->cert->name, why, sizeof(why)) != 0)
-		goto out;
-	if (site_path(d, s, "meta.json", path, sizeof(path)) != 0 ||
-	    meta_read(path, &s->renew_at, &s->placeholder, why, sizeof(why)) != 0)
-		goto out;
-	if (issuer_der != NULL) {
-		s->issuer_cert = cacerts_get(d->cacerts, issuer_der, issuer_len);
+	if (start.issuer != NULL) {
+		s->issuer_cert = cacerts_get(d->cacerts, start.issuer, start.issuer_len);
 		if (s->issuer_cert == NULL) {
-			snprintf(why, sizeof(why), "fullchain.pem: the issuer does not decode");
+			snprintf(why, sizeof(why), "%s: the issuer does not decode",
+			         store_aspect_name(STORE_FULLCHAIN_PEM));
 			goto out;
 		}
 	}
@@ -251,14 +177,13 @@ void site_load(struct daemon *d, struct site *s, time_t now)
 		goto out; /* nothing to staple */
 	if (!cert_leaf_verify(leaf, s->issuer_cert, why, sizeof(why))) {
 		log_error("certificate_invalid", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
-		          s->dir, why);
+		          store_version_id(s->version), why);
 		why[0] = '\0';
 		s->have = 0;
 		goto out;
 	}
 	site_responders_set(s, leaf, old, old_count);
-	if (s->responder_count > 0 && site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
-	    store_read_file(path, OCSP_RESPONSE_MAX, &data, &len) == 0) {
+	if (s->responder_count > 0 && store_version_staple_load(s->version, &data, &len) == 0) {
 		if (ocsp_response_check_serial(data, len, cert_leaf_issuer_name(leaf),
 		                               cert_leaf_serial(leaf), s->issuer_cert, now,
 		                               &v) == STAPLE_OK &&
@@ -279,13 +204,12 @@ void site_load(struct daemon *d, struct site *s, time_t now)
 out:
 	if (why[0] != '\0')
 		log_warn("certificate_unreadable", "cert=%s dir=%s reason=\"%s\"", s->cert->name,
-		         s->dir ? s->dir : "-", why);
+		         s->version ? store_version_id(s->version) : "-", why);
 	if (!s->have)
 		site_unload(s);
 	responders_free(old, old_count);
 	cert_leaf_free(leaf);
-	free(pem);
-	free(issuer_der);
+	store_start_clear(&start);
 }
 
 /* fullchain.pem and privkey.pem of the version s was loaded from, newly
@@ -293,19 +217,19 @@ out:
  * is gone or its chain does not start with the loaded leaf (the store holds
  * another one now); -1 (logged) when a file is unreadable or privkey.pem
  * holds no PEM private key. */
-static int site_files_read(const struct daemon *d, const struct site *s, char **chain,
-                           size_t *chain_len, char **key, size_t *key_len)
+static int site_files_read(const struct site *s, char **chain, size_t *chain_len, char **key,
+                           size_t *key_len)
 {
-	char path[PATH_MAX] = "";
+	char where[PATH_MAX];
 	unsigned char *leaf = NULL, *issuer = NULL;
 	size_t leaf_len = 0, issuer_len = 0;
+	enum store_aspect file = STORE_FULLCHAIN_PEM;
 	const char *why = NULL;
 	int rc = -1;
 
 	*chain = *key = NULL;
 	*chain_len = *key_len = 0;
-	if (site_path(d, s, "fullchain.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, PEM_FILE_MAX, (unsigned char **)chain, chain_len) != 0) {
+	if (store_version_fullchain_load(s->version, chain, chain_len) != 0) {
 		rc = errno == ENOENT ? -2 : -1;
 		goto fail;
 	}
@@ -316,8 +240,8 @@ static int site_files_read(const struct daemon *d, const struct site *s, char **
 		rc = -2;
 		goto fail;
 	}
-	if (site_path(d, s, "privkey.pem", path, sizeof(path)) != 0 ||
-	    store_read_file(path, KEY_FILE_MAX, (unsigned char **)key, key_len) != 0) {
+	file = STORE_PRIVKEY_PEM;
+	if (store_version_key_pem_load(s->version, key, key_len) != 0) {
 		rc = errno == ENOENT ? -2 : -1;
 		goto fail;
 	}
@@ -329,8 +253,10 @@ static int site_files_read(const struct daemon *d, const struct site *s, char **
 	free(issuer);
 	return 0;
 fail:
-	log_warn("certificate_unreadable", "cert=%s file=%s reason=\"%s\"", s->cert->name, path,
-	         why ? why : strerror(errno));
+	if (why == NULL)
+		why = strerror(errno);
+	log_warn("certificate_unreadable", "cert=%s file=%s reason=\"%s\"", s->cert->name,
+	         store_version_where(s->version, file, where, sizeof(where)), why);
 	free(leaf);
 	free(issuer);
 	free(*chain);
@@ -379,7 +305,7 @@ void site_deploy(struct daemon *d, struct site *s, const char *event)
 			         s->cert->name);
 			return;
 		}
-		rc = site_files_read(d, s, &chain, &chain_len, &key, &key_len);
+		rc = site_files_read(s, &chain, &chain_len, &key, &key_len);
 		if (rc == 0)
 			break;
 		if (rc == -1 || attempt == 1) {

@@ -129,7 +129,7 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 	struct site *s = req->user;
 	const char *url;
 	struct ocsp_verdict v;
-	char path[PATH_MAX], t[32], safe[200];
+	char t[32], safe[200];
 	time_t now = time(NULL);
 
 	if (s->fetch->generation != s->generation) {
@@ -156,8 +156,8 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: older-than-stored", url);
 	else {
 		unsigned char *copy = malloc(req->body.len);
-		if (copy != NULL && site_path(d, s, "staple.ocsp", path, sizeof(path)) == 0 &&
-		    store_write_atomic(path, req->body.data, req->body.len, 0644) == 0) {
+		if (copy != NULL &&
+		    store_version_staple_save(s->version, req->body.data, req->body.len) == 0) {
 			memcpy(copy, req->body.data, req->body.len);
 			free(s->staple);
 			s->staple = copy;

@@ -11,6 +11,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
 #include "util/atomic.h"
@@ -310,4 +311,64 @@ size_t cert_leaf_ocsp_urls(const struct cert_leaf *leaf, char **urls, size_t cou
 const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t dstlen)
 {
 	return serial_hex(leaf->cert->tbs->serial, dst, dstlen);
+}
+
+char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days)
+{
+	X509 *x = X509_new();
+	X509_NAME *subject;
+	X509_EXTENSION *ext = NULL;
+	BIO *bio = NULL;
+	char *san = NULL, *out = NULL, *data;
+	unsigned char serial[16];
+	BIGNUM *bn = NULL;
+	size_t cap = 1, i;
+	long len;
+	int n = 0;
+
+	if (x == NULL || count == 0 || RAND_bytes(serial, sizeof(serial)) != 1)
+		goto out;
+	serial[0] &= 0x7f;
+	bn = BN_bin2bn(serial, sizeof(serial), NULL);
+	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
+	    X509_set_version(x, 2) != 1 || X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) == NULL)
+		goto out;
+	subject = X509_get_subject_name(x);
+	if (X509_NAME_add_entry_by_txt(
+	        subject, "O", MBSTRING_ASC,
+	        (const unsigned char *)"holdfast TEMPORARY placeholder - not issued by a CA", -1,
+	        -1, 0) != 1 ||
+	    (strlen(names[0]) <= 64 &&
+	     X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+	                                (const unsigned char *)names[0], -1, -1, 0) != 1) ||
+	    X509_set_issuer_name(x, subject) != 1 || X509_set_pubkey(x, key) != 1)
+		goto out;
+	for (i = 0; i < count; i++)
+		cap += strlen(names[i]) + 5;
+	san = malloc(cap);
+	if (san == NULL)
+		goto out;
+	for (i = 0; i < count; i++) {
+		int w = snprintf(san + n, cap - (size_t)n, "%sDNS:%s", i ? "," : "", names[i]);
+		if (w < 0 || (size_t)w >= cap - (size_t)n)
+			goto out;
+		n += w;
+	}
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	if (ext == NULL || X509_add_ext(x, ext, -1) != 1 || X509_sign(x, key, EVP_sha256()) <= 0)
+		goto out;
+	bio = BIO_new(BIO_s_mem());
+	if (bio == NULL || PEM_write_bio_X509(bio, x) != 1)
+		goto out;
+	len = BIO_get_mem_data(bio, &data);
+	if (len > 0)
+		out = strndup(data, (size_t)len);
+out:
+	BIO_free(bio);
+	X509_EXTENSION_free(ext);
+	BN_free(bn);
+	free(san);
+	X509_free(x);
+	return out;
 }
