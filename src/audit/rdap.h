@@ -29,6 +29,10 @@
  *
  * Domain names are handled as lower-case A-labels (IDNs converted by the
  * caller); RDAP servers answer for the A-label form.
+ *
+ * Files: rdap_parse.c (statuses, the domain object, outcomes: pure),
+ * rdap_bootstrap.c (dns.json and the lookup: pure), rdap_bootstrap_load.c
+ * (the file, the URL and its cached copy), rdap_client.c (the lookups).
  */
 #ifndef HOLDFAST_RDAP_H
 #define HOLDFAST_RDAP_H

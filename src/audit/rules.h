@@ -1,27 +1,24 @@
 /*
- * audit: the rules of `holdfast audit`, as pure functions.
+ * rules: the severities of the domain audit, as pure functions.
  *
- * The command (src/cli/audit.c) gathers facts — RDAP answers, what each
- * resolver says, what the parent zone's servers and the child's servers say
- * — and hands them here; these functions turn facts into findings with a
- * severity, exactly as issue 4's tables say, and nothing here does I/O, so
- * every rule is unit-tested (tests/unit/test_audit.c).
+ * The engine (engine.c and the files it drives) gathers facts — RDAP
+ * answers, what each resolver says, what the parent zone's servers and the
+ * child's servers say — and hands them here; these functions turn facts into
+ * findings with a severity, exactly as issue 4's tables say, and nothing here
+ * does I/O, so every rule is unit-tested (tests/unit/test_audit.c).
  *
- * Severities are ordered by how urgently a human must act:
- * OK < INFO < WARNING < UNKNOWN < CRITICAL.  A CRITICAL finding is never
- * hidden behind an UNKNOWN one (the exit code of a run with both is 2), and
- * an UNKNOWN (a check that could not be made) outranks a WARNING, so a
- * failed lookup is never mistaken for "no problem".  Exit codes follow the
- * monitoring-plugin convention: OK and INFO 0, WARNING 1, CRITICAL 2,
- * UNKNOWN 3.
+ * Severities are ordered by how urgently a human must act (report.h).  A
+ * CRITICAL finding is never hidden behind an UNKNOWN one (the result of a run
+ * with both is CRITICAL), and an UNKNOWN (a check that could not be made)
+ * outranks a WARNING, so a failed lookup is never mistaken for "no problem".
  *
  * Registrable domains come from the Public Suffix List (libpsl).  A name
  * under a TLD the list does not know (the lab's .test, a new gTLD newer than
  * the installed list) falls under the list's implicit "*" rule, so its
  * registrable domain is its last two labels.
  */
-#ifndef HOLDFAST_AUDIT_H
-#define HOLDFAST_AUDIT_H
+#ifndef HOLDFAST_AUDIT_RULES_H
+#define HOLDFAST_AUDIT_RULES_H
 
 #include <stddef.h>
 #include <time.h>
@@ -31,75 +28,10 @@
 
 #include "audit/dns.h"
 #include "audit/rdap.h"
+#include "audit/report.h"
 
 #define AUDIT_EXPIRY_CRITICAL_DAYS 7
 #define AUDIT_EXPIRY_WARNING_DAYS  30
-#define AUDIT_EVIDENCE_MAX         1024
-
-enum audit_severity {
-	AUDIT_OK,
-	AUDIT_INFO,
-	AUDIT_WARNING,
-	AUDIT_UNKNOWN,
-	AUDIT_CRITICAL,
-	AUDIT_SEVERITY_COUNT
-};
-
-const char *audit_severity_name(enum audit_severity s);
-int audit_severity_exit(enum audit_severity s);
-
-enum audit_check {
-	AUDIT_CHECK_RDAP,   /* the lookup itself */
-	AUDIT_CHECK_STATUS, /* hold, redemption, pending delete, ... */
-	AUDIT_CHECK_EXPIRY,
-	AUDIT_CHECK_REGISTRAR_LOCK,   /* client * prohibited */
-	AUDIT_CHECK_REGISTRY_LOCK,    /* server * prohibited */
-	AUDIT_CHECK_PENDING,          /* pending transfer / update */
-	AUDIT_CHECK_CHANGED,          /* since the last audit */
-	AUDIT_CHECK_RESOLVE,          /* A/AAAA per resolver */
-	AUDIT_CHECK_DELEGATION,       /* asked the parent's servers */
-	AUDIT_CHECK_NS_COUNT,         /* fewer than 2 */
-	AUDIT_CHECK_NS_DIVERSITY,     /* RFC 2182 */
-	AUDIT_CHECK_NS_DOMAIN_STATUS, /* an NS host's own domain on hold */
-	AUDIT_CHECK_NS_CONSISTENCY,   /* parent vs child NS set */
-	AUDIT_CHECK_REDUNDANCY,       /* across a certificate's CAs / backups */
-	AUDIT_CHECK_COUNT
-};
-
-const char *audit_check_name(enum audit_check c);
-
-struct audit_finding {
-	char *domain; /* the registrable domain, or "certificate NAME" */
-	enum audit_check check;
-	enum audit_severity severity;
-	char *evidence;
-	char *source; /* RDAP URL, resolver or server list; "" when none */
-};
-
-struct audit_report {
-	struct audit_finding *items;
-	size_t count, cap;
-	int failed; /* an allocation failed: the report is incomplete */
-};
-
-/* Append a finding (everything copied).  0, or -1 when out of memory (and
- * r->failed set). */
-int audit_report_add(struct audit_report *r, const char *domain, enum audit_check check,
-                     enum audit_severity severity, const char *source, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-void audit_report_free(struct audit_report *r);
-
-/* The worst severity in r (AUDIT_OK when empty). */
-enum audit_severity audit_report_worst(const struct audit_report *r);
-
-/* The worst severity of domain's findings. */
-enum audit_severity audit_report_domain_worst(const struct audit_report *r, const char *domain);
-
-/* Order for printing: grouped by domain, the domain with the worst finding
- * first (ties by name), and inside a group the worst finding first (ties in
- * check order). */
-void audit_report_sort(struct audit_report *r);
 
 /* ---------------------------------------------------------------- names */
 

@@ -68,35 +68,44 @@ STACK_OF(X509) * cert_chain_load(const char *path, char *err, size_t errlen)
 	return chain;
 }
 
-/* The http(s) OCSP URLs of the AIA extension among exts; see cert_ocsp_urls(). */
-static size_t ocsp_urls_from_extensions(const STACK_OF(X509_EXTENSION) * exts, char **urls,
-                                        size_t count, size_t max)
+/* Append uri to urls unless it is empty, a duplicate, or (http_only) not an
+ * http(s) URL; returns the new count. */
+static size_t url_append(const ASN1_IA5STRING *uri, int http_only, char **urls, size_t count)
+{
+	char *u;
+	size_t j;
+	int dup = 0;
+
+	if (uri == NULL || uri->length <= 0)
+		return count;
+	u = strndup((const char *)uri->data, (size_t)uri->length);
+	if (u == NULL)
+		return count;
+	for (j = 0; j < count; j++)
+		dup |= strcmp(urls[j], u) == 0;
+	if (dup || (http_only && strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)) {
+		free(u);
+		return count;
+	}
+	urls[count++] = u;
+	return count;
+}
+
+/* The URIs of the AIA entries with access method nid (NID_ad_OCSP,
+ * NID_ad_ca_issuers) among exts; see cert_ocsp_urls(). */
+static size_t aia_urls_from_extensions(const STACK_OF(X509_EXTENSION) * exts, int nid,
+                                       int http_only, char **urls, size_t count, size_t max)
 {
 	AUTHORITY_INFO_ACCESS *aia = X509V3_get_d2i(exts, NID_info_access, NULL, NULL);
 	int i;
 
 	for (i = 0; aia != NULL && i < sk_ACCESS_DESCRIPTION_num(aia) && count < max; i++) {
 		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
-		const ASN1_IA5STRING *uri;
-		char *u;
-		size_t j;
-		int dup = 0;
 
-		if (OBJ_obj2nid(ad->method) != NID_ad_OCSP || ad->location->type != GEN_URI)
+		if (OBJ_obj2nid(ad->method) != nid || ad->location->type != GEN_URI)
 			continue;
-		uri = ad->location->d.uniformResourceIdentifier;
-		if (uri == NULL || uri->length <= 0)
-			continue;
-		u = strndup((const char *)uri->data, (size_t)uri->length);
-		if (u == NULL)
-			continue;
-		for (j = 0; j < count; j++)
-			dup |= strcmp(urls[j], u) == 0;
-		if (dup || (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)) {
-			free(u);
-			continue;
-		}
-		urls[count++] = u;
+		count =
+		    url_append(ad->location->d.uniformResourceIdentifier, http_only, urls, count);
 	}
 	AUTHORITY_INFO_ACCESS_free(aia);
 	ERR_clear_error();
@@ -105,7 +114,39 @@ static size_t ocsp_urls_from_extensions(const STACK_OF(X509_EXTENSION) * exts, c
 
 size_t cert_ocsp_urls(X509 *cert, char **urls, size_t count, size_t max)
 {
-	return ocsp_urls_from_extensions(X509_get0_extensions(cert), urls, count, max);
+	return aia_urls_from_extensions(X509_get0_extensions(cert), NID_ad_OCSP, 1, urls, count,
+	                                max);
+}
+
+size_t cert_ca_issuers_urls(X509 *cert, char **urls, size_t count, size_t max)
+{
+	return aia_urls_from_extensions(X509_get0_extensions(cert), NID_ad_ca_issuers, 0, urls,
+	                                count, max);
+}
+
+size_t cert_crl_urls(X509 *cert, char **urls, size_t count, size_t max)
+{
+	CRL_DIST_POINTS *cdp = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	int i, j;
+
+	for (i = 0; cdp != NULL && i < sk_DIST_POINT_num(cdp) && count < max; i++) {
+		const DIST_POINT *dp = sk_DIST_POINT_value(cdp, i);
+		const GENERAL_NAMES *names;
+
+		/* Only a fullName locates the CRL; a name relative to the
+		 * issuer (type 1) names no host. */
+		if (dp->distpoint == NULL || dp->distpoint->type != 0)
+			continue;
+		names = dp->distpoint->name.fullname;
+		for (j = 0; j < sk_GENERAL_NAME_num(names) && count < max; j++) {
+			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, j);
+			if (gn->type == GEN_URI)
+				count = url_append(gn->d.uniformResourceIdentifier, 0, urls, count);
+		}
+	}
+	CRL_DIST_POINTS_free(cdp);
+	ERR_clear_error();
+	return count;
 }
 
 static const char *serial_hex(const ASN1_INTEGER *serial, char *dst, size_t dstlen)
@@ -305,7 +346,8 @@ int cert_leaf_validity(const struct cert_leaf *leaf, time_t *not_before, time_t 
 
 size_t cert_leaf_ocsp_urls(const struct cert_leaf *leaf, char **urls, size_t count, size_t max)
 {
-	return ocsp_urls_from_extensions(leaf->cert->tbs->extensions, urls, count, max);
+	return aia_urls_from_extensions(leaf->cert->tbs->extensions, NID_ad_OCSP, 1, urls, count,
+	                                max);
 }
 
 const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t dstlen)

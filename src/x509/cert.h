@@ -1,7 +1,8 @@
 /*
  * cert: loading certificates from PEM files and reading what holdfast needs
- * from them (OCSP URLs from the AIA extension, the serial as hex).  Files are
- * read with a size bound; nothing here touches the network.
+ * from them (OCSP and CA-issuers URLs from the AIA extension, CRL
+ * distribution points, the serial as hex).  Files are read with a size bound;
+ * nothing here touches the network.
  *
  * struct cert_leaf is a certificate decoded without its public key, for the
  * daemon, which checks every stored leaf at start.  OpenSSL 3.0 decodes each
@@ -36,6 +37,14 @@ STACK_OF(X509) *
  * free()), skipping duplicates, up to max entries in total.  Returns the new
  * count. */
 size_t cert_ocsp_urls(X509 *cert, char **urls, size_t count, size_t max);
+
+/* Append the URIs of cert's AIA caIssuers entries (any scheme: the caller
+ * decides what it can use) to urls, as cert_ocsp_urls() does. */
+size_t cert_ca_issuers_urls(X509 *cert, char **urls, size_t count, size_t max);
+
+/* Append the URIs of cert's CRL distribution points (RFC 5280 section
+ * 4.2.1.13, fullName only; any scheme) to urls, as cert_ocsp_urls() does. */
+size_t cert_crl_urls(X509 *cert, char **urls, size_t count, size_t max);
 
 /* Hex serial (upper case, no separators) into dst; "" on failure. */
 const char *cert_serial_hex(X509 *cert, char *dst, size_t dstlen);
