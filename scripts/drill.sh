@@ -156,13 +156,24 @@ mkdir -p "$D" "$DEPLOY" "$NGX/tmp" "$NGX/sites"
 : >"$D/hook.log"
 : >"$D/probes.jsonl"
 : >"$D/sites"
-PY=$(lab_python_crypto 2>/dev/null)
-for module in cryptography:python3-cryptography OpenSSL:python3-openssl; do
-	if ! "$PY" -c "import ${module%%:*}" 2>/dev/null; then
-		echo "drill: the prober's python3 ($PY) has no ${module%%:*} module: apt-get install ${module#*:}" >&2
-		exit 3
+# The prober's python3 needs cryptography and OpenSSL (pyOpenSSL). The first
+# python3 on PATH may be a separate install without them; Debian's has them
+# through python3-cryptography and python3-openssl.
+PY=
+for py in python3 /usr/bin/python3; do
+	if "$py" -c 'import cryptography, OpenSSL' 2>/dev/null; then
+		PY=$py
+		break
 	fi
 done
+if [ -z "$PY" ]; then
+	packages=
+	for module in cryptography:python3-cryptography OpenSSL:python3-openssl; do
+		/usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || packages="$packages ${module#*:}"
+	done
+	echo "drill: no python3 has the prober's modules (cryptography, OpenSSL): apt-get install${packages:- python3-cryptography python3-openssl}" >&2
+	exit 3
+fi
 if ! "$PY" "$DRILL_ROOT/tests/lab/drill_probe.py" --help >/dev/null 2>&1; then
 	echo "drill: the prober $DRILL_ROOT/tests/lab/drill_probe.py does not run:" >&2
 	"$PY" "$DRILL_ROOT/tests/lab/drill_probe.py" --help 2>&1 | tail -n 3 >&2

@@ -188,12 +188,9 @@ check "install: the manual, holdfast(1), names the installed drill" man_page
 check "install: the example configuration /usr/share/doc/holdfast/holdfast.conf.example" \
 	cmp /usr/share/doc/holdfast/holdfast.conf.example "$ROOT/doc/holdfast.conf.example"
 
-UNIT=
-for d in /lib/systemd/system /usr/lib/systemd/system; do
-	[ -f "$d/holdfast.service" ] && UNIT=$d/holdfast.service
-done
+UNIT=$(dpkg -L holdfast | grep -E '^(/usr)?/lib/systemd/system/holdfast\.service$')
 unit_ok() {
-	[ -n "$UNIT" ] || { echo "no holdfast.service in /lib/systemd/system or /usr/lib/systemd/system"; return 1; }
+	[ -f "$UNIT" ] || { echo "the package has no holdfast.service in /lib/systemd/system"; return 1; }
 	grep -qx 'ExecStart=/usr/bin/holdfast run -c /etc/holdfast/holdfast.conf' "$UNIT" || {
 		grep '^Exec' "$UNIT"
 		return 1
@@ -247,8 +244,8 @@ mkdir -p "$LAB/path"
 for tool in id ip ss dnsmasq nginx openssl python3 curl ps; do
 	p=$(command -v "$tool") && ln -s "$p" "$LAB/path/$tool"
 done
-(cd "$ELSEWHERE" && env -u HOLDFAST_DRILL -u HOLDFAST PATH="$LAB/path" \
-	timeout 60 /usr/bin/holdfast drill --short) >"$LAB/missing.out" 2>&1
+(cd "$ELSEWHERE" && timeout 60 env -u HOLDFAST_DRILL -u HOLDFAST PATH="$LAB/path" \
+	/usr/bin/holdfast drill --short) >"$LAB/missing.out" 2>&1
 rc=$?
 if [ "$rc" -eq 3 ] && grep -q 'drill: pebble is missing: apt-get install pebble' "$LAB/missing.out"; then
 	ok "drill: without pebble it says so and names the package (exit 3)"
