@@ -5,6 +5,10 @@
 #
 #     scripts/drill.sh [--short]        (as root; HOLDFAST=PATH, default build/holdfast)
 #
+# It sources its lab from ../tests/lab/ beside its own directory: in a source
+# tree, or where `meson install` and the Debian package put both
+# (/usr/share/holdfast/drill/{scripts,tests/lab}/).
+#
 # Everything runs inside a network namespace of its own (only 127.0.0.1):
 #   - dnsmasq, the lab DNS server that holdfast, Pebble and the probes use;
 #   - two Pebble CAs, "primary" at https://acme.primary.test:14000/dir and
@@ -94,9 +98,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "drill: needs root (it creates a network namespace)" >&2
 	exit 3
 fi
-for tool in ip pebble dnsmasq nginx openssl python3 curl ss; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "drill: $tool is missing (scripts/install-deps.sh installs everything)" >&2
+# Each program the drill runs, and the Debian package that has it (the ones
+# debian/control suggests): with the package installed but not these, the
+# drill says which is missing and where to get it.
+for tool in ip:iproute2 ss:iproute2 pebble:pebble dnsmasq:dnsmasq-base nginx:nginx-light \
+	openssl:openssl python3:python3 curl:curl ps:procps; do
+	if ! command -v "${tool%%:*}" >/dev/null; then
+		echo "drill: ${tool%%:*} is missing: apt-get install ${tool#*:}" \
+			"(in a source tree scripts/install-deps.sh installs everything)" >&2
 		exit 3
 	fi
 done
@@ -147,9 +156,27 @@ mkdir -p "$D" "$DEPLOY" "$NGX/tmp" "$NGX/sites"
 : >"$D/hook.log"
 : >"$D/probes.jsonl"
 : >"$D/sites"
-PY=$(lab_python_crypto)
+# The prober's python3 needs cryptography and OpenSSL (pyOpenSSL). The first
+# python3 on PATH may be a separate install without them; Debian's has them
+# through python3-cryptography and python3-openssl.
+PY=
+for py in python3 /usr/bin/python3; do
+	if "$py" -c 'import cryptography, OpenSSL' 2>/dev/null; then
+		PY=$py
+		break
+	fi
+done
+if [ -z "$PY" ]; then
+	packages=
+	for module in cryptography:python3-cryptography OpenSSL:python3-openssl; do
+		/usr/bin/python3 -c "import ${module%%:*}" 2>/dev/null || packages="$packages ${module#*:}"
+	done
+	echo "drill: no python3 has the prober's modules (cryptography, OpenSSL): apt-get install${packages:- python3-cryptography python3-openssl}" >&2
+	exit 3
+fi
 if ! "$PY" "$DRILL_ROOT/tests/lab/drill_probe.py" --help >/dev/null 2>&1; then
-	echo "drill: the prober needs python3-openssl and python3-cryptography (scripts/install-deps.sh)" >&2
+	echo "drill: the prober $DRILL_ROOT/tests/lab/drill_probe.py does not run:" >&2
+	"$PY" "$DRILL_ROOT/tests/lab/drill_probe.py" --help 2>&1 | tail -n 3 >&2
 	exit 3
 fi
 T0=$(date +%s.%N)

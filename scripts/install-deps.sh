@@ -23,6 +23,10 @@ PACKAGES=(
 	# audit: c-ares (DNS), libpsl + the list, libidn2 (IDNs); the lab's
 	# authoritative servers (knot), resolvers (unbound) and kdig
 	libc-ares-dev libpsl-dev publicsuffix libidn2-dev knot knot-dnsutils unbound
+	# the Debian package (debian/, tests/integration/package_deb.sh): the
+	# tools that build and check it, and what it Depends on and Recommends,
+	# so that installing it pulls nothing else from the archive
+	dpkg-dev debhelper lintian adduser ca-certificates
 )
 
 missing=()

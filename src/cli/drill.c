@@ -6,8 +6,10 @@
  *
  * The drill orchestrates many programs (two Pebble instances, a DNS server,
  * OCSP responders, nginx, a prober, this daemon), which is a shell script's
- * job: this command finds scripts/drill.sh and replaces itself with it
- * (execv, no shell command line), telling it which holdfast binary to drill.
+ * job: this command finds scripts/drill.sh -- in the source tree, else the
+ * copy `meson install` and the Debian package put under
+ * DATADIR/holdfast/drill/ -- and replaces itself with it (execv, no shell
+ * command line), telling it which holdfast binary to drill.
  * The script exits with the monitoring convention every command uses:
  * 0 PASS, 2 FAIL (CRITICAL), 3 the lab could not be set up (UNKNOWN).
  */
@@ -23,9 +25,15 @@
 
 #define DRILL_USAGE "usage: holdfast drill [--short]\n"
 
+/* The installed drill (meson.build defines it from the prefix). */
+#ifndef HOLDFAST_DRILL_SCRIPT
+#define HOLDFAST_DRILL_SCRIPT "/usr/local/share/holdfast/drill/scripts/drill.sh"
+#endif
+
 /* Writes to dst the drill script to run: $HOLDFAST_DRILL, else
  * scripts/drill.sh of the source tree the binary exe was built in (any
- * build directory directly under it).  Returns 0, or -1 when there is none. */
+ * build directory directly under it), else the installed one,
+ * HOLDFAST_DRILL_SCRIPT.  Returns 0, or -1 when there is none. */
 static int drill_script_find(const char *exe, char *dst, size_t len)
 {
 	const char *env = getenv("HOLDFAST_DRILL");
@@ -36,9 +44,12 @@ static int drill_script_find(const char *exe, char *dst, size_t len)
 		n = snprintf(dst, len, "%s", env);
 		return n > 0 && (size_t)n < len && access(dst, R_OK) == 0 ? 0 : -1;
 	}
-	if (slash == NULL)
-		return -1;
-	n = snprintf(dst, len, "%.*s/../scripts/drill.sh", (int)(slash - exe), exe);
+	if (slash != NULL) {
+		n = snprintf(dst, len, "%.*s/../scripts/drill.sh", (int)(slash - exe), exe);
+		if (n > 0 && (size_t)n < len && access(dst, R_OK) == 0)
+			return 0;
+	}
+	n = snprintf(dst, len, "%s", HOLDFAST_DRILL_SCRIPT);
 	return n > 0 && (size_t)n < len && access(dst, R_OK) == 0 ? 0 : -1;
 }
 
@@ -87,9 +98,12 @@ int cmd_drill(int argc, char **argv)
 			    "  --short  responses valid 1 minute, not 5 (about 70 s, not 5 "
 			    "minutes)\n"
 			    "\n"
-			    "Needs root and the packages of scripts/install-deps.sh; runs\n"
-			    "scripts/drill.sh from the source tree (or $HOLDFAST_DRILL).\n"
-			    "Exit: 0 PASS, 2 FAIL, 3 the lab could not be set up.\n");
+			    "Needs root and the packages of scripts/install-deps.sh (those the\n"
+			    "Debian package suggests); runs scripts/drill.sh from the source "
+			    "tree,\n"
+			    "else %s (or $HOLDFAST_DRILL).\n"
+			    "Exit: 0 PASS, 2 FAIL, 3 the lab could not be set up.\n",
+			    HOLDFAST_DRILL_SCRIPT);
 			return EXIT_OK;
 		default:
 			fprintf(stderr, DRILL_USAGE);
@@ -112,9 +126,9 @@ int cmd_drill(int argc, char **argv)
 			fprintf(stderr, "holdfast drill: HOLDFAST_DRILL=%s cannot be read\n", env);
 		else
 			fprintf(stderr,
-			        "holdfast drill: no scripts/drill.sh in the source tree of %s "
-			        "(set HOLDFAST_DRILL=PATH)\n",
-			        exe);
+			        "holdfast drill: no scripts/drill.sh in the source tree of %s, "
+			        "and %s is not installed (set HOLDFAST_DRILL=PATH)\n",
+			        exe, HOLDFAST_DRILL_SCRIPT);
 		return EXIT_UNKNOWN;
 	}
 	if (setenv("HOLDFAST", exe, 1) != 0) {
