@@ -600,15 +600,8 @@ const char *rdap_outcome_name(enum rdap_outcome o)
  * HTML error page with status 200, say) is not an answer. */
 static int content_type_ok(const char *ct)
 {
-	size_t n;
-
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
-		ct++;
-	n = strcspn(ct, "; ");
-	return (n == 21 && strncasecmp(ct, "application/rdap+json", n) == 0) ||
-	       (n == 16 && strncasecmp(ct, "application/json", n) == 0);
+	return http_content_type_is(ct, "application/rdap+json") ||
+	       http_content_type_is(ct, "application/json");
 }
 
 enum rdap_outcome rdap_classify(enum http_outcome transport, long status, const char *content_type)

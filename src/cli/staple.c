@@ -3,20 +3,26 @@
  *
  * Reads top to bottom like OpenBSD's ocspcheck, but for many certificates at
  * once: load each certificate and its issuer, note what is already stored,
- * queue one request per certificate on a shared HTTP client (parallel,
- * keep-alive), and on each answer either accept it or move that certificate
- * on to its next responder URL.  When everything has finished, decide per
- * certificate what to write and what to report.
+ * start one fetch per certificate on a shared HTTP client (parallel,
+ * keep-alive; ocsp/fetch.c asks the responders in turn and decides what is
+ * accepted, exactly as for the daemon), and when everything has finished,
+ * decide per certificate what to write and what to report.
  *
  * What is written, and when (the rules operators rely on):
- * - a new response is written only after ocsp_response_check() accepted it
- *   and only when it is not older than a valid one already stored;
+ * - a new response is written only after the fetcher accepted it
+ *   (ocsp_response_check(), and not older than a valid one already stored);
  * - when no responder gives a valid answer but the stored staple is still
  *   valid, the file is not touched (WARNING);
  * - when no valid staple can be had at all, the file is replaced by the
  *   tryLater placeholder (CRITICAL), so nginx and HAProxy stop stapling the
  *   stale response instead of serving it (nginx would otherwise keep serving
  *   an expired ssl_stapling_file indefinitely).
+ *
+ * Cost per certificate (bench/staple): the leaf is decoded without its public
+ * key (cert_leaf), its issuer comes from one shared cacerts set (decoded once
+ * per distinct issuer), and a response signed by the issuer is checked
+ * without decoding the certificates it carries; what is left is mostly the
+ * two RSA signature checks (the leaf's, the response's) and the file writes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -34,40 +39,33 @@
 
 #include "cli/cli.h"
 #include "ocsp/check.h"
+#include "ocsp/fetch.h"
+#include "ocsp/policy.h"
 #include "util/atomic.h"
 #include "util/http.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "x509/cacerts.h"
 #include "x509/cert.h"
 
-#define STAPLE_URLS_MAX     (CERT_URLS_MAX + 8)
 #define STAPLE_PARALLEL_MAX 1024
 #define STAPLE_FILE_MODE    0644
 #define STAPLE_MESSAGE_MAX  512
-#define STAPLE_CONTENT_TYPE "application/ocsp-response"
 
-struct responder_error {
-	char *url;
-	enum staple_error error;
-	char detail[HTTP_DETAIL_MAX];
-};
+struct staple_run;
 
 /* One certificate.  Kept small: a run may hold many thousands of them, and
- * only the jobs in flight hold certificates, requests and HTTP state. */
+ * only the jobs in flight hold a leaf and a fetch. */
 struct staple_job {
+	struct staple_run *run;
 	const char *cert_path;
 	char *out_path; /* NULL when nothing is written */
 	char serial[48];
 
 	/* while in flight */
-	X509 *leaf;
-	X509 *issuer;
-	char *urls[STAPLE_URLS_MAX];
-	size_t url_count;
-	size_t url_next;
-	unsigned char *request;
-	size_t request_len;
-	struct http_request *http;
+	struct cert_leaf *leaf;
+	X509 *issuer; /* borrowed from run->cacerts */
+	struct ocsp_fetch *fetch;
 
 	/* what was on disk before we started */
 	int stored_present;
@@ -75,12 +73,12 @@ struct staple_job {
 	int stored_is_placeholder;
 	struct ocsp_verdict stored;
 
-	/* what the responders gave */
+	/* what the responders gave (taken from the fetch's result) */
 	unsigned char *fresh_der;
 	size_t fresh_len;
 	struct ocsp_verdict fresh;
 	char *responder; /* URL that gave fresh_der */
-	struct responder_error *errors;
+	struct ocsp_fetch_error *errors;
 	size_t error_count;
 
 	/* outcome */
@@ -90,15 +88,6 @@ struct staple_job {
 	char message[STAPLE_MESSAGE_MAX];
 };
 
-/* Issuers are the same for thousands of certificates: decode each distinct
- * one once (X.509 decoding dominates the CPU time otherwise). */
-#define ISSUER_CACHE_MAX 64
-struct issuer_cache_entry {
-	unsigned char *pem;
-	size_t len;
-	X509 *cert;
-};
-
 struct staple_run {
 	struct http_client *client;
 	time_t now;
@@ -106,12 +95,11 @@ struct staple_run {
 	size_t job_count;
 	size_t next_prepare;
 	size_t in_flight;
-	size_t window;         /* jobs prepared ahead of the HTTP client */
-	X509 *issuer_override; /* --issuer */
+	size_t window;           /* jobs prepared ahead of the HTTP client */
+	struct cacerts *cacerts; /* the issuers, each decoded once */
+	X509 *issuer_override;   /* --issuer, borrowed from cacerts */
 	char **backup_urls;
 	size_t backup_count;
-	struct issuer_cache_entry issuers[ISSUER_CACHE_MAX];
-	size_t issuer_count;
 };
 
 static void staple_usage(FILE *f)
@@ -171,22 +159,11 @@ static void job_fail(struct staple_job *job, int code, const char *fmt, ...)
 /* Free what only an in-flight job needs. */
 static void job_release(struct staple_job *job)
 {
-	size_t i;
-
-	for (i = 0; i < job->url_count; i++)
-		free(job->urls[i]);
-	job->url_count = 0;
-	if (job->http != NULL) {
-		http_request_cleanup(job->http);
-		free(job->http);
-		job->http = NULL;
-	}
-	X509_free(job->leaf);
-	X509_free(job->issuer);
+	ocsp_fetch_free(job->fetch);
+	job->fetch = NULL;
+	cert_leaf_free(job->leaf);
 	job->leaf = NULL;
 	job->issuer = NULL;
-	free(job->request);
-	job->request = NULL;
 }
 
 static void job_free(struct staple_job *job)
@@ -202,78 +179,39 @@ static void job_free(struct staple_job *job)
 	free(job->out_path);
 }
 
-/* The issuer in PEM text [pem, pem+len): from the cache, or decoded and
- * cached.  Returns a new reference, or NULL. */
-static X509 *issuer_lookup(struct staple_run *run, const unsigned char *pem, size_t len)
+/* The first certificate of the PEM file path, decoded into the shared set;
+ * NULL with the reason in err. */
+static X509 *issuer_load(struct cacerts *set, const char *path, char *err, size_t errlen)
 {
-	struct issuer_cache_entry *e;
-	STACK_OF(X509) * sk;
-	char err[64];
-	X509 *x;
-	size_t i;
+	unsigned char *data = NULL, *der = NULL, *second = NULL;
+	size_t len = 0, der_len = 0, second_len = 0;
+	X509 *x = NULL;
 
-	for (i = 0; i < run->issuer_count; i++) {
-		e = &run->issuers[i];
-		if (e->len == len && memcmp(e->pem, pem, len) == 0) {
-			X509_up_ref(e->cert);
-			return e->cert;
-		}
-	}
-	sk = cert_chain_from_pem(pem, len, err, sizeof(err));
-	if (sk == NULL)
+	if (store_read_file(path, CERT_FILE_MAX, &data, &len) != 0) {
+		snprintf(err, errlen, "%s", errno == EFBIG ? "file too large" : strerror(errno));
 		return NULL;
-	x = sk_X509_shift(sk);
-	sk_X509_pop_free(sk, X509_free);
-	if (run->issuer_count < ISSUER_CACHE_MAX) {
-		e = &run->issuers[run->issuer_count];
-		e->pem = malloc(len);
-		if (e->pem != NULL) {
-			memcpy(e->pem, pem, len);
-			e->len = len;
-			e->cert = x;
-			X509_up_ref(x);
-			run->issuer_count++;
-		}
 	}
+	if (cert_pem_leaf_issuer_der((const char *)data, len, &der, &der_len, &second,
+	                             &second_len) != 0)
+		snprintf(err, errlen, "no PEM certificate found");
+	else if ((x = cacerts_get(set, der, der_len)) == NULL)
+		snprintf(err, errlen, "not a certificate");
+	free(data);
+	free(der);
+	free(second);
 	return x;
 }
 
-/* Split a PEM file into the first certificate block and the second one (the
- * issuer), without decoding anything. */
-static void pem_split(const unsigned char *data, size_t len, size_t *first_end,
-                      const unsigned char **second, size_t *second_len)
-{
-	static const char end_marker[] = "-----END CERTIFICATE-----";
-	static const char begin_marker[] = "-----BEGIN CERTIFICATE-----";
-	const unsigned char *e1, *b2, *e2;
-
-	*first_end = len;
-	*second = NULL;
-	*second_len = 0;
-	e1 = memmem(data, len, end_marker, sizeof(end_marker) - 1);
-	if (e1 == NULL)
-		return;
-	*first_end = (size_t)(e1 - data) + sizeof(end_marker) - 1;
-	b2 = memmem(data + *first_end, len - *first_end, begin_marker, sizeof(begin_marker) - 1);
-	if (b2 == NULL)
-		return;
-	e2 = memmem(b2, len - (size_t)(b2 - data), end_marker, sizeof(end_marker) - 1);
-	if (e2 == NULL)
-		return;
-	*second = b2;
-	*second_len = (size_t)(e2 - b2) + sizeof(end_marker) - 1;
-}
-
-/* Load the certificate, its issuer, its responder URLs and the stored staple.
- * Returns 0 when the job can go to the network, -1 when it already has its
- * (UNKNOWN) outcome. */
+/* Load the certificate, its issuer, its responder URLs and the stored staple,
+ * and make its fetch.  Returns 0 when the job can go to the network, -1 when
+ * it already has its (UNKNOWN) outcome. */
 static int job_prepare(struct staple_run *run, struct staple_job *job)
 {
-	char err[256];
-	STACK_OF(X509) *leaf_sk = NULL;
-	unsigned char *data = NULL, *stored = NULL;
-	const unsigned char *second = NULL;
-	size_t len = 0, first_end = 0, second_len = 0, stored_len = 0, i;
+	char why[256];
+	unsigned char *data = NULL, *leaf_der = NULL, *issuer_der = NULL, *stored = NULL;
+	size_t len = 0, leaf_len = 0, issuer_len = 0, stored_len = 0, url_count;
+	char *urls[OCSP_FETCH_URLS_MAX];
+	struct ocsp_fetch_want want;
 	time_t now = run->now;
 
 	if (store_read_file(job->cert_path, CERT_FILE_MAX, &data, &len) != 0) {
@@ -281,58 +219,40 @@ static int job_prepare(struct staple_run *run, struct staple_job *job)
 		         errno == EFBIG ? "file too large" : strerror(errno));
 		return -1;
 	}
-	pem_split(data, len, &first_end, &second, &second_len);
-	leaf_sk = cert_chain_from_pem(data, first_end, err, sizeof(err));
-	if (leaf_sk == NULL) {
-		free(data);
-		job_fail(job, EXIT_UNKNOWN, "cannot load certificate: %s", err);
+	if (cert_pem_leaf_issuer_der((const char *)data, len, &leaf_der, &leaf_len, &issuer_der,
+	                             &issuer_len) == 0)
+		job->leaf = cert_leaf_new(leaf_der, leaf_len);
+	free(data);
+	free(leaf_der);
+	if (job->leaf == NULL) {
+		free(issuer_der);
+		job_fail(job, EXIT_UNKNOWN, "cannot load certificate: %s",
+		         "no PEM certificate found");
 		return -1;
 	}
-	job->leaf = sk_X509_shift(leaf_sk);
-	sk_X509_pop_free(leaf_sk, X509_free);
-	if (run->issuer_override != NULL) {
+	if (run->issuer_override != NULL)
 		job->issuer = run->issuer_override;
-		X509_up_ref(job->issuer);
-	} else if (second != NULL) {
-		job->issuer = issuer_lookup(run, second, second_len);
-	}
-	free(data);
+	else if (issuer_der != NULL)
+		job->issuer = cacerts_get(run->cacerts, issuer_der, issuer_len);
+	free(issuer_der);
 	if (job->issuer == NULL) {
 		job_fail(job, EXIT_UNKNOWN, "%s",
 		         "no issuer: append the chain to the certificate file or give --issuer");
 		return -1;
 	}
-	if (X509_check_issued(job->issuer, job->leaf) != X509_V_OK ||
-	    X509_verify(job->leaf, X509_get0_pubkey(job->issuer)) != 1) {
-		job_fail(job, EXIT_UNKNOWN, "%s",
-		         "the issuer certificate did not issue this certificate");
+	if (!cert_leaf_verify(job->leaf, job->issuer, why, sizeof(why))) {
+		job_fail(job, EXIT_UNKNOWN,
+		         "the issuer certificate did not issue this certificate: %s", why);
 		return -1;
 	}
-	cert_serial_hex(job->leaf, job->serial, sizeof(job->serial));
+	cert_leaf_serial_hex(job->leaf, job->serial, sizeof(job->serial));
 
-	job->url_count = cert_ocsp_urls(job->leaf, job->urls, 0, CERT_URLS_MAX);
-	for (i = 0; i < run->backup_count && job->url_count < STAPLE_URLS_MAX; i++) {
-		size_t j;
-		int dup = 0;
-		for (j = 0; j < job->url_count; j++)
-			dup |= strcmp(job->urls[j], run->backup_urls[i]) == 0;
-		if (!dup && (job->urls[job->url_count] = strdup(run->backup_urls[i])) != NULL)
-			job->url_count++;
-	}
-	if (job->url_count == 0) {
+	url_count = ocsp_responder_urls(job->leaf, run->backup_urls, run->backup_count, urls,
+	                                OCSP_FETCH_URLS_MAX);
+	if (url_count == 0) {
 		job_fail(job, EXIT_UNKNOWN, "%s",
 		         "no OCSP responder: the certificate has no AIA OCSP URL and no --url was "
 		         "given");
-		return -1;
-	}
-	job->errors = calloc(job->url_count, sizeof(*job->errors));
-	job->http = calloc(1, sizeof(*job->http));
-	if (job->errors == NULL || job->http == NULL) {
-		job_fail(job, EXIT_UNKNOWN, "%s", "out of memory");
-		return -1;
-	}
-	if (ocsp_request_der_new(job->leaf, job->issuer, &job->request, &job->request_len) != 0) {
-		job_fail(job, EXIT_UNKNOWN, "%s", "cannot build the OCSP request");
 		return -1;
 	}
 
@@ -340,8 +260,9 @@ static int job_prepare(struct staple_run *run, struct staple_job *job)
 		if (store_read_file(job->out_path, OCSP_RESPONSE_MAX, &stored, &stored_len) == 0) {
 			job->stored_present = 1;
 			job->stored_is_placeholder = staple_is_placeholder(stored, stored_len);
-			ocsp_response_check(stored, stored_len, job->leaf, job->issuer, now,
-			                    &job->stored);
+			ocsp_response_check_serial(
+			    stored, stored_len, cert_leaf_issuer_name(job->leaf),
+			    cert_leaf_serial(job->leaf), job->issuer, now, &job->stored);
 			job->stored_valid = staple_servable(&job->stored, now);
 			free(stored);
 		} else if (errno == EFBIG) {
@@ -349,105 +270,67 @@ static int job_prepare(struct staple_run *run, struct staple_job *job)
 		} else if (errno != ENOENT) {
 			job_fail(job, EXIT_UNKNOWN, "cannot read %s: %s", job->out_path,
 			         strerror(errno));
+			ocsp_responder_urls_free(urls, url_count);
 			return -1;
 		}
+	}
+
+	memset(&want, 0, sizeof(want));
+	want.leaf = job->leaf;
+	want.issuer = job->issuer;
+	want.held = job->stored_valid ? &job->stored : NULL;
+	job->fetch = ocsp_fetch_new(&want, urls, url_count);
+	ocsp_responder_urls_free(urls, url_count);
+	if (job->fetch == NULL) {
+		job_fail(job, EXIT_UNKNOWN, "%s", "cannot build the OCSP request");
+		return -1;
 	}
 	return 0;
 }
 
-static enum staple_error staple_error_from_http(enum http_outcome o)
+/* Take what the fetch ended with into the job, and log it. */
+static void job_take_result(struct staple_job *job)
 {
-	switch (o) {
-	case HTTP_OUTCOME_OK:
-		return STAPLE_OK;
-	case HTTP_OUTCOME_RESOLVE:
-		return STAPLE_ERR_RESOLVE;
-	case HTTP_OUTCOME_CONNECT:
-		return STAPLE_ERR_CONNECT;
-	case HTTP_OUTCOME_TIMEOUT:
-		return STAPLE_ERR_TIMEOUT;
-	case HTTP_OUTCOME_TOO_LARGE:
-		return STAPLE_ERR_TOO_LARGE;
-	case HTTP_OUTCOME_REDIRECTS:
-		return STAPLE_ERR_TOO_MANY_REDIRECTS;
-	case HTTP_OUTCOME_TLS:
-		return STAPLE_ERR_TLS;
-	default:
-		return STAPLE_ERR_TRANSPORT;
-	}
-}
-
-/* 1 when the Content-Type header names application/ocsp-response (any
- * parameters after ';' are ignored, case-insensitively as RFC 9110 says). */
-static int content_type_is_ocsp(const char *ct)
-{
-	size_t n = strlen(STAPLE_CONTENT_TYPE);
-
-	while (*ct == ' ')
-		ct++;
-	if (strncasecmp(ct, STAPLE_CONTENT_TYPE, n) != 0)
-		return 0;
-	ct += n;
-	while (*ct == ' ')
-		ct++;
-	return *ct == '\0' || *ct == ';';
-}
-
-static void job_record_error(struct staple_job *job, const char *url, enum staple_error err,
-                             const char *detail)
-{
-	struct responder_error *e = &job->errors[job->error_count++];
+	struct ocsp_fetch_result *r = ocsp_fetch_result(job->fetch);
 	char safe_url[512], safe_detail[HTTP_DETAIL_MAX];
+	size_t i;
 
-	e->url = strdup(url);
-	e->error = err;
-	snprintf(e->detail, sizeof(e->detail), "%s", detail);
-	log_warn("ocsp_fetch_failed", "cert=%s serial=%s url=\"%s\" error=%s detail=\"%s\"",
-	         job->cert_path, job->serial, log_safe(safe_url, sizeof(safe_url), url),
-	         staple_error_name(err), log_safe(safe_detail, sizeof(safe_detail), detail));
+	for (i = 0; i < r->error_count; i++)
+		log_warn("ocsp_fetch_failed", "cert=%s serial=%s url=\"%s\" error=%s detail=\"%s\"",
+		         job->cert_path, job->serial,
+		         log_safe(safe_url, sizeof(safe_url), r->errors[i].url),
+		         staple_error_name(r->errors[i].error),
+		         log_safe(safe_detail, sizeof(safe_detail), r->errors[i].detail));
+	job->errors = r->errors;
+	job->error_count = r->error_count;
+	r->errors = NULL;
+	r->error_count = 0;
+	if (r->der == NULL)
+		return;
+	log_info("ocsp_fetched", "cert=%s serial=%s url=\"%s\" status=%s", job->cert_path,
+	         job->serial, log_safe(safe_url, sizeof(safe_url), r->responder),
+	         staple_cert_status_name(r->verdict.status));
+	job->fresh_der = r->der;
+	job->fresh_len = r->der_len;
+	job->fresh = r->verdict;
+	job->responder = r->responder;
+	r->der = NULL;
+	r->responder = NULL;
 }
 
-/* Queue the request for the job's next URL; returns 0 when one was queued,
- * -1 when the job has no URL left. */
-static int job_submit_next(struct staple_run *run, struct staple_job *job)
-{
-	while (job->url_next < job->url_count) {
-		const char *url = job->urls[job->url_next++];
-		char get_url[sizeof(job->http->url)];
-		int get;
+static void staple_on_fetched(struct ocsp_fetch *f, void *user);
 
-		http_request_cleanup(job->http);
-		get = ocsp_request_get_url(url, job->request, job->request_len, get_url,
-		                           sizeof(get_url));
-		if (get == 1) {
-			if (http_request_init(job->http, get_url) != 0)
-				get = -1;
-		} else if (get == 0 && http_request_init(job->http, url) == 0) {
-			job->http->post_body = job->request;
-			job->http->post_len = job->request_len;
-			job->http->post_content_type = "application/ocsp-request";
-		} else {
-			get = -1;
-		}
-		if (get < 0) {
-			job_record_error(job, url, STAPLE_ERR_TRANSPORT, "URL too long");
-			continue;
-		}
-		job->http->user = job;
-		http_client_submit(run->client, job->http);
-		return 0;
-	}
-	return -1;
-}
-
-/* Prepare and submit jobs while the window has room. */
+/* Prepare and start jobs while the window has room. */
 static void staple_pump(struct staple_run *run)
 {
 	while (run->in_flight < run->window && run->next_prepare < run->job_count) {
 		struct staple_job *job = &run->jobs[run->next_prepare++];
-		if (job->exit_code != EXIT_OK || job_prepare(run, job) != 0 ||
-		    job_submit_next(run, job) != 0) {
-			job->url_next = job->url_count; /* nothing to fetch: decided later */
+		if (job->exit_code != EXIT_OK || job_prepare(run, job) != 0) {
+			job_release(job);
+			continue;
+		}
+		if (ocsp_fetch_start(job->fetch, run->client, staple_on_fetched, job) != 0) {
+			job_take_result(job); /* no responder was usable: decided later */
 			job_release(job);
 			continue;
 		}
@@ -455,64 +338,17 @@ static void staple_pump(struct staple_run *run)
 	}
 }
 
-/* A job has its answer (or ran out of URLs): free its heavy state, start
- * the next. */
-static void job_done(struct staple_run *run, struct staple_job *job)
+/* A fetch ended: keep its outcome, free its heavy state, start the next. */
+static void staple_on_fetched(struct ocsp_fetch *f, void *user)
 {
+	struct staple_job *job = user;
+	struct staple_run *run = job->run;
+
+	(void)f;
+	job_take_result(job);
 	job_release(job);
 	run->in_flight--;
 	staple_pump(run);
-}
-
-/* Completion callback: judge one responder's answer. */
-static void staple_on_response(struct http_request *req, void *ctx)
-{
-	struct staple_run *run = ctx;
-	struct staple_job *job = req->user;
-	struct ocsp_verdict v;
-	char detail[HTTP_DETAIL_MAX];
-	const char *url = job->urls[job->url_next - 1];
-	enum staple_error err;
-
-	err = staple_error_from_http(req->outcome);
-	if (err != STAPLE_OK) {
-		job_record_error(job, url, err, req->detail);
-	} else if (req->status != 200) {
-		snprintf(detail, sizeof(detail), "HTTP status %ld", req->status);
-		job_record_error(job, url, STAPLE_ERR_HTTP_STATUS, detail);
-	} else if (!content_type_is_ocsp(req->content_type)) {
-		char safe[HTTP_CONTENT_TYPE_MAX];
-		snprintf(detail, sizeof(detail), "Content-Type \"%s\"",
-		         log_safe(safe, sizeof(safe),
-		                  req->content_type[0] ? req->content_type : "(none)"));
-		job_record_error(job, url, STAPLE_ERR_CONTENT_TYPE, detail);
-	} else if (ocsp_response_check(req->body.data, req->body.len, job->leaf, job->issuer,
-	                               run->now, &v) != STAPLE_OK) {
-		job_record_error(job, url, v.error, v.detail);
-	} else if (job->stored_valid && staple_older(&v, &job->stored)) {
-		job_record_error(job, url, STAPLE_ERR_OLDER_THAN_STORED,
-		                 "response is older than the stored staple");
-	} else {
-		job->fresh = v;
-		job->fresh_der = malloc(req->body.len);
-		job->responder = strdup(url);
-		if (job->fresh_der != NULL && job->responder != NULL) {
-			memcpy(job->fresh_der, req->body.data, req->body.len);
-			job->fresh_len = req->body.len;
-			log_info("ocsp_fetched", "cert=%s serial=%s url=\"%s\" status=%s",
-			         job->cert_path, job->serial, url,
-			         staple_cert_status_name(v.status));
-			job_done(run, job);
-			return;
-		}
-		free(job->fresh_der);
-		free(job->responder);
-		job->fresh_der = NULL;
-		job->responder = NULL;
-		job_record_error(job, url, STAPLE_ERR_TRANSPORT, "out of memory");
-	}
-	if (job_submit_next(run, job) != 0)
-		job_done(run, job);
 }
 
 /* Phase 1 after the fetches: stage what must be written (a fresh response,
@@ -724,7 +560,7 @@ int cmd_staple(int argc, char **argv)
 	struct staple_run run;
 	struct staple_job *jobs = NULL;
 	struct store_batch *batch = NULL;
-	char *backup_urls[STAPLE_URLS_MAX];
+	char *backup_urls[CERT_URLS_MAX];
 	size_t backup_count = 0, njobs, i;
 	const char *issuer = NULL, *out = NULL, *out_dir = NULL;
 	int as_json = 0, verbose = 0, ch, worst = EXIT_OK;
@@ -823,24 +659,23 @@ int cmd_staple(int argc, char **argv)
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 
 	jobs = calloc(njobs, sizeof(*jobs));
-	run.client = http_client_new(&hopt, staple_on_response, &run);
+	run.client = http_client_new(&hopt, NULL, NULL); /* each fetch has its callback */
+	run.cacerts = cacerts_new();
 	batch = store_batch_new();
-	if (jobs == NULL || run.client == NULL || batch == NULL) {
+	if (jobs == NULL || run.client == NULL || run.cacerts == NULL || batch == NULL) {
 		fprintf(stderr, "holdfast staple: out of memory\n");
 		worst = EXIT_UNKNOWN;
 		goto out;
 	}
 	if (issuer != NULL) {
 		char err[256];
-		STACK_OF(X509) *sk = cert_chain_load(issuer, err, sizeof(err));
-		if (sk == NULL) {
+		run.issuer_override = issuer_load(run.cacerts, issuer, err, sizeof(err));
+		if (run.issuer_override == NULL) {
 			fprintf(stderr, "holdfast staple: cannot load issuer %s: %s\n", issuer,
 			        err);
 			worst = EXIT_UNKNOWN;
 			goto out;
 		}
-		run.issuer_override = sk_X509_shift(sk);
-		sk_X509_pop_free(sk, X509_free);
 	}
 	run.now = time(NULL);
 	run.jobs = jobs;
@@ -849,6 +684,7 @@ int cmd_staple(int argc, char **argv)
 	run.backup_urls = backup_urls;
 	run.backup_count = backup_count;
 	for (i = 0; i < njobs; i++) {
+		jobs[i].run = &run;
 		jobs[i].cert_path = argv[optind + (int)i];
 		jobs[i].batch_index = -1;
 		if (job_out_path(&jobs[i], out, out_dir) != 0)
@@ -874,13 +710,9 @@ int cmd_staple(int argc, char **argv)
 out:
 	for (i = 0; jobs != NULL && i < njobs; i++)
 		job_free(&jobs[i]);
-	for (i = 0; i < run.issuer_count; i++) {
-		free(run.issuers[i].pem);
-		X509_free(run.issuers[i].cert);
-	}
-	X509_free(run.issuer_override);
 	store_batch_free(batch);
 	free(jobs);
 	http_client_free(run.client);
+	cacerts_free(run.cacerts); /* after the jobs, which borrow from it */
 	return worst;
 }

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "ocsp/check.h"
+#include "ocsp/policy.h"
 #include "store/certstore.h"
 #include "util/atomic.h"
 #include "util/timeutil.h"

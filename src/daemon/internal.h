@@ -17,6 +17,7 @@
 #include "acme/issuer.h"
 #include "conf/conf.h"
 #include "ocsp/check.h"
+#include "ocsp/policy.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/http.h"

@@ -12,8 +12,9 @@
  *   CertID), thisUpdate is not more than OCSP_CLOCK_SKEW in the future,
  *   nextUpdate is present and in the future, and the status is good or
  *   revoked.  Exactly one SingleResponse, because HAProxy refuses more.
- * - Scheduling: staple_refresh_at() says when a daemon refreshes a staple
- *   (half the validity window, minus up to 5 % jitter), pure and unit-tested.
+ *   A response's embedded certificates are decoded only when it is not
+ *   signed by the issuer itself (see check.c).
+ * - When to refresh, retry, withdraw and which response to keep: policy.h.
  *
  * Every rejection has an enum staple_error value with a stable name; the same
  * enum carries transport failures so a per-responder error list has one type.
@@ -30,7 +31,6 @@
 #define OCSP_CLOCK_SKEW      300         /* seconds thisUpdate may be ahead */
 #define OCSP_GET_MAX_ENCODED 254         /* RFC 5019: GET when < 255 bytes */
 #define OCSP_RESPONSE_MAX    (64 * 1024) /* no real response comes near this */
-#define OCSP_REFRESH_JITTER  0.05        /* fraction of the validity window */
 
 enum staple_error {
 	STAPLE_OK = 0,
@@ -57,6 +57,7 @@ enum staple_error {
 	STAPLE_ERR_NO_NEXT_UPDATE,
 	STAPLE_ERR_CERT_STATUS_UNKNOWN,
 	STAPLE_ERR_OLDER_THAN_STORED,
+	STAPLE_ERR_EXPIRES_TOO_SOON, /* a daemon would withdraw it at once */
 	STAPLE_ERR_COUNT
 };
 
@@ -105,24 +106,6 @@ int ocsp_request_der_new_serial(const X509_NAME *issuer_name, const ASN1_INTEGER
  * is too long (use POST to base_url), -1 when dst is too small. */
 int ocsp_request_get_url(const char *base_url, const unsigned char *der, size_t len, char *dst,
                          size_t dstlen);
-
-/* When to refresh a staple valid from this_update to next_update: halfway
- * through the window, minus jitter * OCSP_REFRESH_JITTER * window, where
- * jitter is in [0, 1).  A window of zero or less gives this_update. */
-time_t staple_refresh_at(time_t this_update, time_t next_update, double jitter);
-
-/* When a daemon stops serving a staple valid until next_update: a margin
- * before it (a twentieth of the window, at least 1 s, at most
- * OCSP_WITHDRAW_MARGIN_MAX), so that a web server's reload has finished and
- * no client sees the staple at or after next_update. */
-#define OCSP_WITHDRAW_MARGIN_MAX 120
-time_t staple_withdraw_at(time_t this_update, time_t next_update);
-
-/* 1 when a stored response with verdict v may still be served at now. */
-int staple_servable(const struct ocsp_verdict *v, time_t now);
-
-/* 1 when candidate is strictly older than stored (so must not replace it). */
-int staple_older(const struct ocsp_verdict *candidate, const struct ocsp_verdict *stored);
 
 /* The 5-byte DER OCSPResponse {responseStatus tryLater} that replaces a stale
  * staple: servers load it, and it asserts nothing about the certificate. */

@@ -62,6 +62,27 @@ void http_options_default(struct http_options *opt)
 	opt->ca_file = NULL;
 }
 
+static int http_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int http_content_type_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (ct == NULL)
+		return 0;
+	while (http_is_space(*ct))
+		ct++;
+	if (n == 0 || strncasecmp(ct, type, n) != 0)
+		return 0;
+	ct += n;
+	while (http_is_space(*ct))
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 int http_request_init(struct http_request *req, const char *url)
 {
 	size_t n = strlen(url);
@@ -283,6 +304,8 @@ static void http_complete(struct http_client *client, struct http_request *req)
 	if (req->performing) {
 		req->performing = 0;
 		req->performed = 1;
+	} else if (req->done != NULL) {
+		req->done(req, req->user);
 	} else if (client->done != NULL) {
 		client->done(req, client->ctx);
 	}

@@ -63,6 +63,9 @@ struct http_request {
 	const char *post_content_type;
 	int head; /* HEAD instead of GET (ignored for POST) */
 	void *user;
+	/* When set, called on completion instead of the client's callback, with
+	 * user as its context: lets several modules share one client. */
+	void (*done)(struct http_request *req, void *user);
 
 	/* results, valid in the completion callback */
 	enum http_outcome outcome;
@@ -85,6 +88,12 @@ struct http_request {
 struct http_client;
 typedef void (*http_done_fn)(struct http_request *req, void *ctx);
 
+/* 1 when the Content-Type value ct names the media type type: the type
+ * compared case-insensitively (RFC 9110 8.3.1), optional whitespace around
+ * it, optional parameters after ';' (not checked).  0 otherwise, and for a
+ * NULL or empty ct. */
+int http_content_type_is(const char *ct, const char *type);
+
 /* Prepare req for url; returns 0, or -1 when url does not fit. */
 int http_request_init(struct http_request *req, const char *url);
 
@@ -100,8 +109,8 @@ int http_header_get(const struct http_request *req, const char *name, char *dst,
 int http_perform(struct http_client *client, struct http_request *req);
 
 /* New client; NULL on failure.  done (may be NULL when only http_perform is
- * used) is called once per submitted request when it finishes, and may
- * submit further requests. */
+ * used, or every request sets its own) is called once per submitted request
+ * when it finishes, and may submit further requests. */
 struct http_client *http_client_new(const struct http_options *opt, http_done_fn done, void *ctx);
 void http_client_free(struct http_client *client);
 

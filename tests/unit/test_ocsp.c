@@ -19,6 +19,7 @@
 #include <openssl/ocsp.h>
 
 #include "ocsp/check.h"
+#include "ocsp/policy.h"
 #include "tap.h"
 #include "testca.c"
 
@@ -703,6 +704,7 @@ static const struct {
     {STAPLE_ERR_NO_NEXT_UPDATE, "no-next-update"},
     {STAPLE_ERR_CERT_STATUS_UNKNOWN, "cert-status-unknown"},
     {STAPLE_ERR_OLDER_THAN_STORED, "older-than-stored"},
+    {STAPLE_ERR_EXPIRES_TOO_SOON, "expires-too-soon"},
 };
 
 static void test_error_names(void)
