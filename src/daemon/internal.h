@@ -30,7 +30,6 @@
 #define STATE_WRITE_EVERY   2  /* seconds: at most this often, when something changed */
 #define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
 #define ISSUE_RETRY_MAX     3600L
-#define STAPLE_MARGIN_MAX   300L /* stop relying on a staple this long before it expires */
 #define STAPLE_ERROR_MAX    256
 #define ISSUE_ERROR_MAX     512
 #define DEPLOY_RETRY        5 /* seconds between attempts after a failed deploy */
@@ -160,8 +159,6 @@ void message_set(char **dst, size_t max, const char *fmt, ...)
 void message_clear(char **dst);
 
 double jitter(void);
-
-long staple_margin(const struct staple_held *v);
 
 void responders_free(struct responder *r, size_t count);
 

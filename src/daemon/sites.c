@@ -15,14 +15,6 @@
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
 
-long staple_margin(const struct staple_held *v)
-{
-	long window = (long)(v->next_update - v->this_update);
-	long m = window / 10;
-
-	return m < STAPLE_MARGIN_MAX ? m : STAPLE_MARGIN_MAX;
-}
-
 double jitter(void)
 {
 	return (double)arc4random_uniform(1000000) / 1e6;

@@ -46,18 +46,13 @@ static void staple_submit_next(struct daemon *d, struct site *s)
 	{
 		time_t now = time(NULL), next;
 		char t[32];
-		long b = s->staple_backoff ? s->staple_backoff * 2 : d->conf->staple_retry_min;
-		if (b > d->conf->staple_retry_max)
-			b = d->conf->staple_retry_max;
-		s->staple_backoff = b;
+		s->staple_backoff = staple_retry_backoff(
+		    s->staple_backoff, d->conf->staple_retry_min, d->conf->staple_retry_max);
 		s->staple_failures++;
 		s->staple_failed_total++;
-		next = now + b;
-		/* Never wait past the point where the staple we serve stops being safe. */
-		if (s->staple_ok && next > s->sv.next_update - staple_margin(&s->sv))
-			next = s->sv.next_update - staple_margin(&s->sv);
-		if (next <= now)
-			next = now + 1;
+		/* Never later than the policy's last retry before the withdrawal. */
+		next = staple_retry_at(now, s->staple_backoff, s->staple_ok, s->sv.this_update,
+		                       s->sv.next_update);
 		s->staple_next = next;
 		log_warn("staple_refresh_failed",
 		         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"",
@@ -86,12 +81,6 @@ void daemon_staple_start(struct daemon *d, struct site *s)
 	s->fetch = f;
 	d->fetches++;
 	staple_submit_next(d, s);
-}
-
-static int content_type_ok(const char *ct)
-{
-	return strncasecmp(ct, "application/ocsp-response", 25) == 0 &&
-	       (ct[25] == '\0' || ct[25] == ';' || ct[25] == ' ');
 }
 
 /* Check a fetched response for s's leaf; fills v, returns v->error. */
@@ -145,7 +134,7 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 	else if (req->status != 200)
 		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: HTTP status %ld", url,
 		            req->status);
-	else if (!content_type_ok(req->content_type))
+	else if (!http_content_type_is(req->content_type, "application/ocsp-response"))
 		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: content-type", url);
 	else if (staple_check(s, req->body.data, req->body.len, now, &v) != STAPLE_OK)
 		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", url,
