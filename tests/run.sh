@@ -96,7 +96,7 @@ suite_tests() { # suite_tests SUITE BUILD_DIR
 
 suite_lint() {
 	local hits
-	# STYLE.md rule 15: banned calls.
+	# doc/HACKING.md rule 6: banned calls.
 	hits=$(grep -nE '\b(sprintf|strcpy|strcat|strncpy|strtok|gets|system|popen|gmtime|localtime)[[:space:]]*\(' \
 		src/*.[ch] src/*/*.[ch] fuzz/*.c tests/unit/*.[ch] 2>/dev/null | grep -vE '\b(snprintf|vsnprintf)\(' )
 	if [ -z "$hits" ]; then result lint ok "no banned functions"; else result lint fail "banned functions" "$hits"; fi
@@ -109,6 +109,11 @@ suite_lint() {
 		result lint ok "layers: each src/ folder includes only lower layers"
 	else
 		result lint fail "layers" "$(head -5 "$LOGDIR/layers.log")"
+	fi
+	if tests/lint/store_paths.sh >"$LOGDIR/store_paths.log" 2>&1; then
+		result lint ok "store layout: no path into the store built outside src/store/"
+	else
+		result lint fail "store layout" "$(head -5 "$LOGDIR/store_paths.log")"
 	fi
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 		--inline-suppr -I src src >"$LOGDIR/cppcheck.log" 2>&1; then

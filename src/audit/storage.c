@@ -1,136 +1,145 @@
 /*
- * storage: every access of the audit to the store, in one place, each
- * function marked with the part of the store it touches, so that the store
- * interface (src/store/store.h) can take their place.  The audit reads
- * STORE/certificates/NAME/cert.pem, reads and replaces STORE/audit/state.json
- * and hands STORE/rdap/dns.json to the RDAP bootstrap as its cache.
+ * storage: every access of the audit to the store, in one place and all
+ * through the store interface (src/store/store.h): the stored certificates'
+ * leaves (for their AIA and CRL hosts), the state of the last audit (read
+ * and replaced), and the RDAP bootstrap cache handed to rdap_bootstrap_load.
+ * The audit may run with only --store DIR and no configuration, so each
+ * call opens the store at that directory.
  *
  * Guarantees: nothing here fails the audit.  What cannot be read is absent
  * (logged where absence is not expected); the state is replaced atomically
  * (util/atomic.h) or not at all, logged.
  */
 
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "audit/internal.h"
-#include "util/atomic.h"
+#include "store/store.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "x509/cert.h"
 
-#define AUDIT_STATE_MAX  (16 * 1024 * 1024)
-#define AUDIT_STATE_MODE 0644
-#define AUDIT_DIR_MODE   0755
+#define AUDIT_STATE_MAX (16 * 1024 * 1024)
 
-/* snprintf a path into dst; 0, or -1 when it does not fit. */
-static int path_format(char *dst, size_t dstlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int path_format(char *dst, size_t dstlen, const char *fmt, ...)
+/* The store at dir for reading, or NULL (logged at debug: a missing store is
+ * an audit of domains only). */
+static struct store *storage_open(const char *dir)
 {
-	va_list ap;
-	int w;
+	char err[256];
+	struct store *st = store_open_dir(dir, 0, err, sizeof(err));
 
-	va_start(ap, fmt);
-	w = vsnprintf(dst, dstlen, fmt, ap);
-	va_end(ap);
-	return (w < 0 || (size_t)w >= dstlen) ? -1 : 0;
+	if (st == NULL)
+		log_debug("audit_store_missing", "path=\"%s\" reason=\"%s\"", dir, err);
+	return st;
 }
 
 void audit_store_certificates_each(const char *store, void (*fn)(const char *name, void *arg),
                                    void *arg)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *dir;
+	struct store *st = storage_open(store);
+	char **names = NULL;
+	size_t count = 0, i;
 
-	/* store: STORE/certificates, one entry per stored certificate */
-	if (path_format(path, sizeof(path), "%s/certificates", store) != 0 ||
-	    (dir = opendir(path)) == NULL)
+	if (st == NULL || store_cert_names(st, &names, &count) != 0) {
+		store_free(st);
 		return;
-	while ((de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		fn(de->d_name, arg);
 	}
-	closedir(dir);
+	for (i = 0; i < count; i++)
+		fn(names[i], arg);
+	store_names_free(names, count);
+	store_free(st);
 }
 
 STACK_OF(X509) * audit_store_certificate_load(const char *store, const char *name)
 {
-	char path[PATH_MAX], err[256];
-	STACK_OF(X509) * chain;
+	struct store *st = storage_open(store);
+	struct store_version *v = st ? store_version_open(st, name) : NULL;
+	unsigned char *leaf = NULL, *issuer = NULL;
+	size_t leaf_len = 0, issuer_len = 0, pem_len = 0;
+	const unsigned char *p;
+	STACK_OF(X509) *chain = NULL;
+	char *pem = NULL;
+	X509 *x = NULL;
 
-	/* store: STORE/certificates/NAME/cert.pem, the certificate served */
-	if (path_format(path, sizeof(path), "%s/certificates/%s/cert.pem", store, name) != 0)
-		return NULL;
-	chain = cert_chain_load(path, err, sizeof(err));
-	if (chain == NULL)
-		log_debug("audit_no_stored_certificate", "path=\"%s\" reason=\"%s\"", path, err);
+	/* The certificate served: the leaf of the current version. */
+	if (v == NULL || store_version_cert_load(v, &pem, &pem_len) != 0 ||
+	    cert_pem_leaf_issuer_der(pem, pem_len, &leaf, &leaf_len, &issuer, &issuer_len) != 0) {
+		log_debug("audit_no_stored_certificate", "cert=%s", name);
+		goto out;
+	}
+	p = leaf;
+	if ((x = d2i_X509(NULL, &p, (long)leaf_len)) == NULL ||
+	    (chain = sk_X509_new_null()) == NULL || sk_X509_push(chain, x) == 0) {
+		X509_free(x);
+		sk_X509_free(chain);
+		chain = NULL;
+	}
+out:
+	free(pem);
+	free(leaf);
+	free(issuer);
+	store_version_free(v);
+	store_free(st);
 	return chain;
 }
 
 json_t *audit_store_state_load(const char *store)
 {
-	char path[PATH_MAX];
+	struct store *st = storage_open(store);
 	unsigned char *data = NULL;
 	json_error_t jerr;
 	json_t *root = NULL;
+	char where[512];
 	size_t len = 0;
 
-	/* store: STORE/audit/state.json, the state of the last audit */
-	if (path_format(path, sizeof(path), "%s/audit/state.json", store) != 0)
+	if (st == NULL)
 		return NULL;
-	if (store_read_file(path, AUDIT_STATE_MAX, &data, &len) != 0) {
+	store_state_where(st, STORE_STATE_AUDIT, where, sizeof(where));
+	if (store_state_load(st, STORE_STATE_AUDIT, AUDIT_STATE_MAX, &data, &len) != 0) {
 		if (errno != ENOENT)
-			log_warn("audit_state_unreadable", "path=\"%s\" reason=\"%s\"", path,
+			log_warn("audit_state_unreadable", "path=\"%s\" reason=\"%s\"", where,
 			         strerror(errno));
+		store_free(st);
 		return NULL;
 	}
 	root = json_loadb((const char *)data, len, 0, &jerr);
 	free(data);
 	if (root == NULL || !json_is_object(json_object_get(root, "domains"))) {
 		log_warn("audit_state_unreadable", "path=\"%s\" reason=\"not an audit state file\"",
-		         path);
+		         where);
 		json_decref(root);
-		return NULL;
+		root = NULL;
 	}
+	store_free(st);
 	return root;
 }
 
 void audit_store_state_save(const char *store, const char *text, size_t len)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	/* The store makes STORE/audit if need be (logged when it cannot). */
+	struct store *st = storage_open(store);
 
-	/* store: STORE/audit/state.json, in STORE/audit (both made if need be) */
-	if (path_format(dir, sizeof(dir), "%s/audit", store) != 0 ||
-	    path_format(path, sizeof(path), "%s/state.json", dir) != 0)
-		return;
-	if (mkdir(store, AUDIT_DIR_MODE) != 0 && errno != EEXIST)
-		log_warn("audit_state_not_saved", "path=\"%s\" reason=\"%s\"", store,
-		         strerror(errno));
-	else if (mkdir(dir, AUDIT_DIR_MODE) != 0 && errno != EEXIST)
-		log_warn("audit_state_not_saved", "path=\"%s\" reason=\"%s\"", dir,
-		         strerror(errno));
-	else
-		(void)store_write_atomic(path, text, len, AUDIT_STATE_MODE);
+	if (st != NULL)
+		(void)store_state_save(st, STORE_STATE_AUDIT, text, len);
+	store_free(st);
 }
 
 int audit_store_bootstrap_cache(const char *store, char *dst, size_t dstlen)
 {
-	/* store: STORE/rdap/dns.json (and dns.json.source), the cached RDAP
-	 * bootstrap; rdap_bootstrap_load() makes STORE/rdap */
-	if (path_format(dst, dstlen, "%s/rdap/dns.json", store) != 0)
-		return -1;
-	if (mkdir(store, AUDIT_DIR_MODE) != 0 && errno != EEXIST)
+	struct store *st;
+	int rc;
+
+	/* rdap_bootstrap_load() makes STORE/rdap, not STORE itself. */
+	if (mkdir_p(store, 0755) != 0)
 		log_debug("audit_store_missing", "path=\"%s\"", store);
-	return 0;
+	st = storage_open(store);
+	rc = st ? store_state_path(st, STORE_STATE_RDAP_BOOTSTRAP, dst, dstlen) : -1;
+
+	store_free(st);
+	return rc;
 }

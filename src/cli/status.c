@@ -21,7 +21,8 @@
 #include "conf/conf.h"
 #include "ocsp/check.h"
 #include "ocsp/policy.h"
-#include "store/certstore.h"
+#include "store/meta.h"
+#include "store/store.h"
 #include "util/atomic.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"
@@ -42,8 +43,9 @@ int cmd_status(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = CONF_DEFAULT_PATH;
-	char err[CONF_ERROR_MAX], path[PATH_MAX], t1[32], t2[32];
+	char err[CONF_ERROR_MAX], t1[32], t2[32];
 	struct conf *conf;
+	struct store *store;
 	json_t *daemon_state, *endpoints;
 	int ch, as_json = 0, worst = EXIT_OK;
 	time_t now = time(NULL);
@@ -73,17 +75,18 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "holdfast status: %s\n", err);
 		return EXIT_UNKNOWN;
 	}
-	snprintf(path, sizeof(path), "%s/state/daemon.json", conf->store);
-	daemon_state = certstore_json_load(path, STATE_FILE_MAX);
-	snprintf(path, sizeof(path), "%s/state/endpoints.json", conf->store);
-	endpoints = certstore_json_load(path, STATE_FILE_MAX);
+	store = store_open(conf, 0, err, sizeof(err));
+	daemon_state =
+	    store ? store_state_json_load(store, STORE_STATE_DAEMON, STATE_FILE_MAX) : NULL;
+	endpoints =
+	    store ? store_state_json_load(store, STORE_STATE_ENDPOINTS, STATE_FILE_MAX) : NULL;
 
 	for (i = 0; i < conf->cert_count; i++) {
 		const struct conf_cert *c = &conf->certs[i];
 		json_t *ds =
 		    json_object_get(json_object_get(daemon_state, "certificates"), c->name);
 		json_t *o = json_object();
-		struct cert_info ci;
+		struct store_cert *ci = NULL;
 		struct ocsp_verdict v;
 		const char *ca = NULL, *msg = "ok";
 		int state = EXIT_OK, have, staple_ok = 0;
@@ -91,33 +94,29 @@ int cmd_status(int argc, char **argv)
 		unsigned char *staple = NULL;
 		size_t staple_len = 0;
 
-		have = certstore_load(conf->store, c->name, &ci) == 0;
+		have = store != NULL && (ci = store_cert_load(store, c->name)) != NULL;
 		memset(&v, 0, sizeof(v));
 		if (!have) {
 			state = EXIT_CRITICAL;
 			msg = "no certificate in the store";
 		} else {
-			const char *r = json_string_value(json_object_get(ci.meta, "renew_at"));
-			ca = json_string_value(json_object_get(ci.meta, "ca"));
-			if (r != NULL)
-				time_parse(r, &renew_at);
-			snprintf(path, sizeof(path), "%s/certificates/%s/staple.ocsp", conf->store,
-			         c->name);
-			if (!ci.placeholder && sk_X509_num(ci.chain) > 0 &&
-			    store_read_file(path, OCSP_RESPONSE_MAX, &staple, &staple_len) == 0)
+			renew_at = ci->meta->renew_at;
+			ca = ci->meta->ca;
+			if (!ci->meta->placeholder && sk_X509_num(ci->chain) > 0 &&
+			    store_version_staple_load(ci->version, &staple, &staple_len) == 0)
 				/* Past staple_withdraw_at() the daemon no longer serves it. */
-				staple_ok = ocsp_response_check(staple, staple_len, ci.cert,
-				                                sk_X509_value(ci.chain, 0), now,
+				staple_ok = ocsp_response_check(staple, staple_len, ci->cert,
+				                                sk_X509_value(ci->chain, 0), now,
 				                                &v) == STAPLE_OK &&
 				            now < staple_withdraw_at(v.this_update, v.next_update);
 			free(staple);
-			if (ci.placeholder) {
+			if (ci->meta->placeholder) {
 				state = EXIT_CRITICAL;
 				msg = "only the temporary placeholder is in place";
-			} else if (now >= ci.not_after) {
+			} else if (now >= ci->not_after) {
 				state = EXIT_CRITICAL;
 				msg = "certificate expired";
-			} else if (json_is_true(json_object_get(ci.meta, "revoked")) ||
+			} else if (ci->meta->revoked ||
 			           (staple_ok && v.status == STAPLE_STATUS_REVOKED)) {
 				state = EXIT_CRITICAL;
 				msg = "certificate revoked";
@@ -129,7 +128,7 @@ int cmd_status(int argc, char **argv)
 			           !json_is_null(json_object_get(ds, "next_staple_refresh"))) {
 				state = EXIT_WARNING;
 				msg = "no valid OCSP staple";
-			} else if (json_is_string(json_object_get(ci.meta, "last_error"))) {
+			} else if (ci->meta->last_error != NULL) {
 				state = EXIT_WARNING;
 				msg = "last issuance attempt failed";
 			}
@@ -142,16 +141,17 @@ int cmd_status(int argc, char **argv)
 			json_object_set_new(o, "message", json_string(msg));
 			json_object_set_new(o, "ca", ca ? json_string(ca) : json_null());
 			json_object_set_new(o, "serial",
-			                    have ? json_string(ci.serial) : json_null());
+			                    have ? json_string(ci->serial) : json_null());
 			json_object_set_new(
 			    o, "not_after",
-			    have ? json_string(time_format(t1, sizeof(t1), ci.not_after))
+			    have ? json_string(time_format(t1, sizeof(t1), ci->not_after))
 			         : json_null());
 			json_object_set_new(o, "renew_at",
 			                    renew_at
 			                        ? json_string(time_format(t2, sizeof(t2), renew_at))
 			                        : json_null());
-			json_object_set_new(o, "placeholder", json_boolean(have && ci.placeholder));
+			json_object_set_new(o, "placeholder",
+			                    json_boolean(have && ci->meta->placeholder));
 			json_object_set_new(
 			    o, "staple",
 			    json_string(staple_ok ? staple_cert_status_name(v.status) : "none"));
@@ -163,10 +163,10 @@ int cmd_status(int argc, char **argv)
 			    o, "staple_next_update",
 			    staple_ok ? json_string(time_format(t2, sizeof(t2), v.next_update))
 			              : json_null());
-			json_object_set_new(
-			    o, "last_error",
-			    have ? json_incref(json_object_get(ci.meta, "last_error"))
-			         : json_null());
+			json_object_set_new(o, "last_error",
+			                    have && ci->meta->last_error
+			                        ? json_string(ci->meta->last_error)
+			                        : json_null());
 			if (json_object_get(o, "last_error") == NULL)
 				json_object_set_new(o, "last_error", json_null());
 			json_object_set_new(o, "daemon", ds ? json_incref(ds) : json_null());
@@ -177,7 +177,7 @@ int cmd_status(int argc, char **argv)
 		} else {
 			printf("%s %s: %s; ca=%s not_after=%s renew_at=%s staple=%s",
 			       exit_code_name(state), c->name, msg, ca ? ca : "-",
-			       have ? time_format(t1, sizeof(t1), ci.not_after) : "-",
+			       have ? time_format(t1, sizeof(t1), ci->not_after) : "-",
 			       renew_at ? time_format(t2, sizeof(t2), renew_at) : "-",
 			       staple_ok ? staple_cert_status_name(v.status) : "none");
 			if (staple_ok)
@@ -186,8 +186,7 @@ int cmd_status(int argc, char **argv)
 			printf("\n");
 		}
 		json_decref(o);
-		if (have)
-			cert_info_free(&ci);
+		store_cert_free(ci);
 	}
 	{
 		/* The daemon's last domain audit: its CRITICAL and WARNING
@@ -235,6 +234,7 @@ int cmd_status(int argc, char **argv)
 	}
 	json_decref(daemon_state);
 	json_decref(endpoints);
+	store_free(store);
 	conf_free(conf);
 	return worst;
 }

@@ -47,7 +47,7 @@ void daemon_audit_start(struct daemon *d)
 /* Drain the audit's output; when it has exited, count its findings. */
 void daemon_audit_poll(struct daemon *d)
 {
-	char chunk[65536], path[PATH_MAX];
+	char chunk[65536];
 	const char *p, *end;
 	int status;
 	ssize_t n;
@@ -75,10 +75,8 @@ void daemon_audit_poll(struct daemon *d)
 		p = eol ? eol + 1 : end;
 	}
 	d->audit_done = 1;
-	if (snprintf(path, sizeof(path), "%s/state/audit.jsonl", d->conf->store) <
-	        (int)sizeof(path) &&
-	    d->audit_out.data != NULL)
-		store_write_atomic(path, d->audit_out.data, d->audit_out.len, 0644);
+	if (d->audit_out.data != NULL)
+		store_state_save(d->store, STORE_STATE_AUDIT_LOG, d->audit_out.data, d->audit_out.len);
 	buf_free(&d->audit_out);
 	if (d->audit_counts[4] > 0)
 		log_error("audit_done", "critical=%lu unknown=%lu warning=%lu exit=%d",

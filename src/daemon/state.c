@@ -77,17 +77,14 @@ static void state_put_site(FILE *f, const struct site *s)
  */
 void daemon_state_write(struct daemon *d, time_t now)
 {
-	struct store_stream *out;
-	char path[PATH_MAX];
+	struct store_state_stream *out;
 	FILE *f;
 	size_t i;
 
 	d->state_written = now; /* also after a failure (logged): retried in 2 s */
-	if (snprintf(path, sizeof(path), "%s/state/daemon.json", d->conf->store) >=
-	        (int)sizeof(path) ||
-	    (out = store_stream_open(path, 0644)) == NULL)
+	if ((out = store_state_stream_open(d->store, STORE_STATE_DAEMON)) == NULL)
 		return;
-	f = store_stream_file(out);
+	f = store_state_stream_file(out);
 	fputs("{\n", f);
 	if (d->audit_done) {
 		static const size_t sorted[5] = {4, 1, 0, 3, 2}; /* by name */
@@ -108,6 +105,6 @@ void daemon_state_write(struct daemon *d, time_t now)
 	fputs(",\n  \"updated\": ", f);
 	state_put_time(f, 1, now);
 	fputs("\n}", f);
-	if (store_stream_commit(out) == 0)
+	if (store_state_stream_commit(out) == 0)
 		d->dirty = 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/timeutil.h"
 
 #define STATE_INDEX_MAGIC   "holdfast-state-index 1 "
@@ -549,12 +550,27 @@ void state_record_json_write(FILE *f, const struct state_record *r)
 
 /* ---------------------------------------------------------------- reader */
 
-/* store: STORE/state/FILE. */
 int state_index_path(const char *store, const char *file, char *dst, size_t len)
 {
-	int n = snprintf(dst, len, "%s/state/%s", store, file);
+	static const struct {
+		const char *file;
+		enum store_state doc;
+	} docs[] = {{"daemon.idx", STORE_STATE_DAEMON_INDEX},
+	            {"daemon.idx.log", STORE_STATE_DAEMON_JOURNAL},
+	            {"daemon.json", STORE_STATE_DAEMON}};
+	char err[256];
+	struct store *st;
+	size_t i;
+	int rc = -1;
 
-	return n < 0 || (size_t)n >= len ? -1 : 0;
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]) && strcmp(docs[i].file, file) != 0; i++)
+		;
+	if (i == sizeof(docs) / sizeof(docs[0]) ||
+	    (st = store_open_dir(store, 0, err, sizeof(err))) == NULL)
+		return -1;
+	rc = store_state_path(st, docs[i].doc, dst, len);
+	store_free(st);
+	return rc;
 }
 
 /* A journal line: the record of name, the seq-th line of the journal. */

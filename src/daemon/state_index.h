@@ -118,8 +118,8 @@ json_t *state_record_json(const struct state_record *r);
  * JSON_SORT_KEYS would at depth 2, without a trailing comma or newline. */
 void state_record_json_write(FILE *f, const struct state_record *r);
 
-/* store: STORE/state/FILE (daemon.idx, daemon.idx.log, daemon.json), the one
- * place these paths are built.  0, or -1 when it does not fit. */
+/* The local file of FILE (daemon.idx, daemon.idx.log, daemon.json), as the
+ * store (store_state_path) keeps it.  0, or -1. */
 int state_index_path(const char *store, const char *file, char *dst, size_t len);
 
 struct state_index;

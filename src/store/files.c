@@ -56,6 +56,8 @@ static const struct {
     [STORE_STATE_AUDIT_LOG] = {DIR_STATE, "audit.jsonl", 0644},
     [STORE_STATE_AUDIT] = {"audit", "state.json", 0644},
     [STORE_STATE_RDAP_BOOTSTRAP] = {"rdap", "dns.json", 0644},
+    [STORE_STATE_DAEMON_INDEX] = {DIR_STATE, "daemon.idx", 0644},
+    [STORE_STATE_DAEMON_JOURNAL] = {DIR_STATE, "daemon.idx.log", 0644},
 };
 
 static const struct {

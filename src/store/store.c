@@ -272,6 +272,12 @@ int store_version_fullchain_load(struct store_version *v, char **pem, size_t *le
 	                                (unsigned char **)pem, len);
 }
 
+int store_version_cert_load(struct store_version *v, char **pem, size_t *len)
+{
+	return v->st->ops->version_read(v, STORE_CERT_PEM, STORE_PEM_MAX, (unsigned char **)pem,
+	                                len);
+}
+
 int store_version_key_pem_load(struct store_version *v, char **pem, size_t *len)
 {
 	return v->st->ops->version_read(v, STORE_PRIVKEY_PEM, STORE_KEY_MAX, (unsigned char **)pem,

@@ -184,6 +184,9 @@ void store_start_clear(struct store_start *s);
 int store_version_fullchain_load(struct store_version *v, char **pem, size_t *len);
 int store_version_key_pem_load(struct store_version *v, char **pem, size_t *len);
 
+/* cert.pem of v (the leaf alone), the same contract. */
+int store_version_cert_load(struct store_version *v, char **pem, size_t *len);
+
 /* meta.json of v.  New (cert_meta_free), or NULL with errno (EBADMSG: not a
  * meta document).  Does not log. */
 struct cert_meta *store_version_meta_load(struct store_version *v);
@@ -216,6 +219,8 @@ enum store_state {
 	STORE_STATE_AUDIT_LOG,      /* state/audit.jsonl: the daemon's last audit's findings */
 	STORE_STATE_AUDIT,          /* audit/state.json: what holdfast audit saw last */
 	STORE_STATE_RDAP_BOOTSTRAP, /* rdap/dns.json: the cached RDAP bootstrap */
+	STORE_STATE_DAEMON_INDEX,   /* state/daemon.idx: status's index (daemon/state_index.h) */
+	STORE_STATE_DAEMON_JOURNAL, /* state/daemon.idx.log: its append-only journal */
 	STORE_STATE_COUNT
 };
 
