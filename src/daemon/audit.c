@@ -76,7 +76,8 @@ void daemon_audit_poll(struct daemon *d)
 	}
 	d->audit_done = 1;
 	if (d->audit_out.data != NULL)
-		store_state_save(d->store, STORE_STATE_AUDIT_LOG, d->audit_out.data, d->audit_out.len);
+		store_state_save(d->store, STORE_STATE_AUDIT_LOG, d->audit_out.data,
+		                 d->audit_out.len);
 	buf_free(&d->audit_out);
 	if (d->audit_counts[4] > 0)
 		log_error("audit_done", "critical=%lu unknown=%lu warning=%lu exit=%d",
