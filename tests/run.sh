@@ -96,7 +96,7 @@ suite_tests() { # suite_tests SUITE BUILD_DIR
 
 suite_lint() {
 	local hits
-	# doc/HACKING.md rule 6: banned calls.
+	# doc/HACKING.md rule 11: banned calls.
 	hits=$(grep -nE '\b(sprintf|strcpy|strcat|strncpy|strtok|gets|system|popen|gmtime|localtime)[[:space:]]*\(' \
 		src/*.[ch] src/*/*.[ch] fuzz/*.c tests/unit/*.[ch] 2>/dev/null | grep -vE '\b(snprintf|vsnprintf)\(' )
 	if [ -z "$hits" ]; then result lint ok "no banned functions"; else result lint fail "banned functions" "$hits"; fi
