@@ -4,69 +4,34 @@
 #include "daemon/internal.h"
 
 #include <unistd.h>
+#include "daemon/state_index.h"
 #include "util/atomic.h"
 #include "util/timeutil.h"
-
-/* s as a JSON string, or null for NULL. */
-static void state_put_string(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	json_t *j;
-	char *text;
-
-	if (s == NULL) {
-		fputs("null", f);
-		return;
-	}
-	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-		p++;
-	if (*p == '\0') {
-		fprintf(f, "\"%s\"", s);
-		return;
-	}
-	/* Something to escape, or maybe not UTF-8: jansson decides. */
-	j = json_string(s);
-	text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	fputs(text ? text : "null", f);
-	free(text);
-	json_decref(j);
-}
-
-/* A time as a JSON string, or null when absent. */
-static void state_put_time(FILE *f, int present, time_t t)
-{
-	char buf[32];
-
-	if (present)
-		fprintf(f, "\"%s\"", time_format(buf, sizeof(buf), t));
-	else
-		fputs("null", f);
-}
 
 static void state_put_site(FILE *f, const struct site *s)
 {
 	fputs("    ", f);
-	state_put_string(f, s->cert->name);
+	state_json_put_string(f, s->cert->name);
 	fprintf(f, ": {\n      \"certificate\": %s,\n", s->have ? "true" : "false");
 	fprintf(f, "      \"deploy_failed\": %s,\n", s->deploy_failed ? "true" : "false");
 	fprintf(f, "      \"issuing\": %s,\n", s->issuing ? "true" : "false");
 	fputs("      \"last_issue_error\": ", f);
-	state_put_string(f, s->issue_error);
+	state_json_put_string(f, s->issue_error);
 	fputs(",\n      \"last_staple_error\": ", f);
-	state_put_string(f, s->staple_error);
+	state_json_put_string(f, s->staple_error);
 	fputs(",\n      \"next_issue_check\": ", f);
-	state_put_time(f, 1, s->issue_next);
+	state_json_put_time(f, 1, s->issue_next);
 	fputs(",\n      \"next_staple_refresh\": ", f);
-	state_put_time(f, s->responder_count > 0, s->staple_next);
+	state_json_put_time(f, s->responder_count > 0, s->staple_next);
 	fprintf(f, ",\n      \"placeholder\": %s,\n", s->have && s->placeholder ? "true" : "false");
 	fprintf(f, "      \"staple\": %s,\n", s->staple_ok ? "true" : "false");
 	fprintf(f, "      \"staple_failures\": %d,\n", s->staple_failures);
 	fputs("      \"staple_next_update\": ", f);
-	state_put_time(f, s->staple_ok, s->sv.next_update);
+	state_json_put_time(f, s->staple_ok, s->sv.next_update);
 	fprintf(f, ",\n      \"staple_status\": \"%s\",\n",
 	        staple_cert_status_name(s->staple_ok ? s->sv.status : STAPLE_STATUS_NONE));
 	fputs("      \"staple_this_update\": ", f);
-	state_put_time(f, s->staple_ok, s->sv.this_update);
+	state_json_put_time(f, s->staple_ok, s->sv.this_update);
 	fputs("\n    }", f);
 }
 
@@ -101,9 +66,9 @@ void daemon_state_write(struct daemon *d, time_t now)
 	}
 	fputs(d->site_count ? "\n  },\n" : "},\n", f);
 	fprintf(f, "  \"pid\": %d,\n  \"started\": ", (int)getpid());
-	state_put_time(f, 1, d->started);
+	state_json_put_time(f, 1, d->started);
 	fputs(",\n  \"updated\": ", f);
-	state_put_time(f, 1, now);
+	state_json_put_time(f, 1, now);
 	fputs("\n}", f);
 	if (store_state_stream_commit(out) == 0)
 		d->dirty = 0;

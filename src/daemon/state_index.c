@@ -481,8 +481,7 @@ json_t *state_record_json(const struct state_record *r)
 	return o;
 }
 
-/* s as a JSON string, or null for NULL (and for what is not UTF-8). */
-static void json_put_string(FILE *f, const char *s)
+void state_json_put_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	json_t *j;
@@ -506,7 +505,7 @@ static void json_put_string(FILE *f, const char *s)
 	json_decref(j);
 }
 
-static void json_put_time(FILE *f, int present, time_t t)
+void state_json_put_time(FILE *f, int present, time_t t)
 {
 	char buf[32];
 
@@ -524,27 +523,27 @@ static const char *json_bool(int v)
 void state_record_json_write(FILE *f, const struct state_record *r)
 {
 	fputs("    ", f);
-	json_put_string(f, r->name);
+	state_json_put_string(f, r->name);
 	fprintf(f, ": {\n      \"certificate\": %s,\n", json_bool(r->certificate));
 	fprintf(f, "      \"deploy_failed\": %s,\n", json_bool(r->deploy_failed));
 	fprintf(f, "      \"issuing\": %s,\n", json_bool(r->issuing));
 	fputs("      \"last_issue_error\": ", f);
-	json_put_string(f, r->has_issue_error ? r->issue_error : NULL);
+	state_json_put_string(f, r->has_issue_error ? r->issue_error : NULL);
 	fputs(",\n      \"last_staple_error\": ", f);
-	json_put_string(f, r->has_staple_error ? r->staple_error : NULL);
+	state_json_put_string(f, r->has_staple_error ? r->staple_error : NULL);
 	fputs(",\n      \"next_issue_check\": ", f);
-	json_put_time(f, 1, r->next_issue_check);
+	state_json_put_time(f, 1, r->next_issue_check);
 	fputs(",\n      \"next_staple_refresh\": ", f);
-	json_put_time(f, r->has_next_staple_refresh, r->next_staple_refresh);
+	state_json_put_time(f, r->has_next_staple_refresh, r->next_staple_refresh);
 	fprintf(f, ",\n      \"placeholder\": %s,\n", json_bool(r->placeholder));
 	fprintf(f, "      \"staple\": %s,\n", json_bool(r->staple));
 	fprintf(f, "      \"staple_failures\": %d,\n", r->staple_failures);
 	fputs("      \"staple_next_update\": ", f);
-	json_put_time(f, r->staple, r->staple_next_update);
+	state_json_put_time(f, r->staple, r->staple_next_update);
 	fprintf(f, ",\n      \"staple_status\": \"%s\",\n",
 	        staple_cert_status_name(r->staple_status));
 	fputs("      \"staple_this_update\": ", f);
-	json_put_time(f, r->staple, r->staple_this_update);
+	state_json_put_time(f, r->staple, r->staple_this_update);
 	fputs("\n    }", f);
 }
 

@@ -138,4 +138,13 @@ int state_index_audit(const struct state_index *x, unsigned long counts[STATE_AU
 /* NULL is a no-op. */
 void state_index_close(struct state_index *x);
 
+/* Write s as a JSON string to f: null for NULL (and for what is not UTF-8);
+ * plain ASCII without quotes or backslashes as it is, the rest through
+ * jansson.  Shared by daemon.json and the index's JSON output. */
+void state_json_put_string(FILE *f, const char *s);
+
+/* Write t as a JSON time string ("2026-12-03T10:00:00Z"), or null when not
+ * present. */
+void state_json_put_time(FILE *f, int present, time_t t);
+
 #endif
