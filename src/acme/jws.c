@@ -18,6 +18,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "x509/cert.h"
+
 char *b64url_new(const unsigned char *data, size_t len)
 {
 	size_t cap = 4 * ((len + 2) / 3) + 1, i, n;
@@ -329,9 +331,7 @@ int csr_der_new(EVP_PKEY *key, char *const *names, size_t count, int must_staple
 	X509_NAME *subject = NULL;
 	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
 	X509_EXTENSION *ext = NULL;
-	char *san = NULL;
 	unsigned char *p = NULL;
-	size_t i, cap = 1;
 	int n, rc = -1;
 
 	*der = NULL;
@@ -343,19 +343,7 @@ int csr_der_new(EVP_PKEY *key, char *const *names, size_t count, int must_staple
 	    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)names[0],
 	                               -1, -1, 0) != 1)
 		goto out;
-	for (i = 0; i < count; i++)
-		cap += strlen(names[i]) + 5;
-	san = malloc(cap);
-	if (san == NULL)
-		goto out;
-	san[0] = '\0';
-	for (i = 0, n = 0; i < count; i++) {
-		int w = snprintf(san + n, cap - (size_t)n, "%sDNS:%s", i ? "," : "", names[i]);
-		if (w < 0 || (size_t)w >= cap - (size_t)n)
-			goto out;
-		n += w;
-	}
-	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	ext = cert_san_extension_new(names, count);
 	if (ext == NULL || sk_X509_EXTENSION_push(exts, ext) <= 0)
 		goto out;
 	ext = NULL;
@@ -380,7 +368,6 @@ int csr_der_new(EVP_PKEY *key, char *const *names, size_t count, int must_staple
 	rc = 0;
 out:
 	OPENSSL_free(p);
-	free(san);
 	X509_EXTENSION_free(ext);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(req);

@@ -9,8 +9,6 @@
  * URL serves nothing.
  */
 
-#include "audit/rdap.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +16,9 @@
 
 #include <jansson.h>
 
+#include "audit/rdap.h"
 #include "audit/rdap_internal.h"
+
 /* ---------------------------------------------------------------- bootstrap */
 
 struct rdap_bootstrap_entry {

@@ -8,8 +8,6 @@
  * through an outage of IANA's server.
  */
 
-#include "audit/rdap.h"
-
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,9 +17,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "audit/rdap.h"
 #include "audit/rdap_internal.h"
 #include "util/atomic.h"
 #include "util/log.h"
+
 /* Whether the cached copy at path came from source and is fresh enough. */
 static int bootstrap_cache_fresh(const char *cache_path, const char *source, int any_age)
 {

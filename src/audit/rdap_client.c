@@ -10,14 +10,13 @@
  * (reported beside it, never instead of it).
  */
 
-#include "audit/rdap.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "audit/rdap.h"
 #include "audit/rdap_internal.h"
 #include "util/log.h"
 #include "util/url.h"

@@ -13,8 +13,6 @@
  * nothing a server sends can break a log line or the report.
  */
 
-#include "audit/rdap.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -25,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "audit/rdap.h"
 #include "audit/rdap_internal.h"
 #include "util/timeutil.h"
 

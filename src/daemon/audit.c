@@ -1,11 +1,12 @@
 /*
  * daemon/audit: the periodic domain audit, run as a child process.
  */
-#include "daemon/internal.h"
 
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+
+#include "daemon/internal.h"
 #include "util/atomic.h"
 #include "util/log.h"
 

@@ -3,7 +3,6 @@
  * the protocol); the loop joins a finished job and reloads the certificate.
  */
 #include "daemon/internal.h"
-
 #include "util/log.h"
 #include "util/timeutil.h"
 

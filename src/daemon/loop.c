@@ -28,10 +28,11 @@
  * key/certificate match is left to issuance, which made the pair, and to
  * holdfast status, which decodes both.
  */
-#include "daemon/internal.h"
 
 #include <errno.h>
 #include <sys/wait.h>
+
+#include "daemon/internal.h"
 #include "daemon/metrics.h"
 #include "deploy/privsep.h"
 #include "ocsp/responder.h"

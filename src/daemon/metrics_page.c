@@ -2,7 +2,6 @@
  * daemon/metrics_page: the Prometheus page rendered from the daemon's state.
  */
 #include "daemon/internal.h"
-
 #include "daemon/metrics.h"
 #include "ocsp/responder.h"
 

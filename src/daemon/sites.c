@@ -4,10 +4,11 @@
  * (store_version_open), so the leaf it checked at load and the files it
  * deploys later come from one issuance.
  */
-#include "daemon/internal.h"
 
 #include <errno.h>
 #include <limits.h>
+
+#include "daemon/internal.h"
 #include "deploy/deploy.h"
 #include "ocsp/responder.h"
 #include "store/store.h"

@@ -3,7 +3,6 @@
  * turn, check, store, deploy; retry with backoff.
  */
 #include "daemon/internal.h"
-
 #include "util/atomic.h"
 #include "util/log.h"
 #include "util/timeutil.h"

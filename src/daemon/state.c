@@ -1,9 +1,10 @@
 /*
  * daemon/state: STORE/state/daemon.json, what holdfast status reads.
  */
-#include "daemon/internal.h"
 
 #include <unistd.h>
+
+#include "daemon/internal.h"
 #include "daemon/state_index.h"
 #include "util/atomic.h"
 #include "util/timeutil.h"

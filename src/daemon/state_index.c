@@ -2,6 +2,7 @@
  * daemon/state_index: the record format and the reader; see state_index.h.
  * The daemon's writer is in state.c.
  */
+
 #include "daemon/state_index.h"
 
 #include <errno.h>

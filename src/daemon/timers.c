@@ -1,6 +1,7 @@
 /*
  * daemon/timers: a binary min-heap with a position index; see timers.h.
  */
+
 #include "daemon/timers.h"
 
 #include <stdint.h>

@@ -10,6 +10,7 @@
  * differs; the pending marker outlives a crash between writing a file and
  * the server's confirmation.
  */
+
 #include "deploy/deploy.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /*
  * bundle: bundle.bin's encoding; see bundle.h for the format.
  */
+
 #include "store/bundle.h"
 
 #include <stdlib.h>

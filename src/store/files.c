@@ -9,7 +9,6 @@
  * do not log.  Nothing here is shared between threads but the store's
  * directory name, so every operation is thread-safe.
  */
-#include "store/backend.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +21,7 @@
 
 #include <openssl/rand.h>
 
+#include "store/backend.h"
 #include "store/bundle.h"
 #include "util/atomic.h"
 #include "util/fs.h"

@@ -1,6 +1,7 @@
 /*
  * meta: struct cert_meta <-> meta.json; see meta.h for the schema.
  */
+
 #include "store/meta.h"
 
 #include <errno.h>

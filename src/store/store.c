@@ -5,7 +5,6 @@
  * meta.json through struct cert_meta, the checks of a loaded set, accounts'
  * JSON.  The backend (backend.h) only moves bytes.
  */
-#include "store/backend.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 
 #include <openssl/pem.h>
 
+#include "store/backend.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"

@@ -355,18 +355,41 @@ const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t
 	return serial_hex(leaf->cert->tbs->serial, dst, dstlen);
 }
 
+X509_EXTENSION *cert_san_extension_new(char *const *names, size_t count)
+{
+	X509_EXTENSION *ext = NULL;
+	size_t cap = 1, i;
+	char *san;
+	int n = 0;
+
+	for (i = 0; i < count; i++)
+		cap += strlen(names[i]) + 5;
+	san = malloc(cap);
+	if (san == NULL)
+		return NULL;
+	san[0] = '\0';
+	for (i = 0; i < count; i++) {
+		int w = snprintf(san + n, cap - (size_t)n, "%sDNS:%s", i ? "," : "", names[i]);
+		if (w < 0 || (size_t)w >= cap - (size_t)n)
+			goto out;
+		n += w;
+	}
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+out:
+	free(san);
+	return ext;
+}
+
 char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days)
 {
 	X509 *x = X509_new();
 	X509_NAME *subject;
 	X509_EXTENSION *ext = NULL;
 	BIO *bio = NULL;
-	char *san = NULL, *out = NULL, *data;
+	char *out = NULL, *data;
 	unsigned char serial[16];
 	BIGNUM *bn = NULL;
-	size_t cap = 1, i;
 	long len;
-	int n = 0;
 
 	if (x == NULL || count == 0 || RAND_bytes(serial, sizeof(serial)) != 1)
 		goto out;
@@ -386,18 +409,7 @@ char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, 
 	                                (const unsigned char *)names[0], -1, -1, 0) != 1) ||
 	    X509_set_issuer_name(x, subject) != 1 || X509_set_pubkey(x, key) != 1)
 		goto out;
-	for (i = 0; i < count; i++)
-		cap += strlen(names[i]) + 5;
-	san = malloc(cap);
-	if (san == NULL)
-		goto out;
-	for (i = 0; i < count; i++) {
-		int w = snprintf(san + n, cap - (size_t)n, "%sDNS:%s", i ? "," : "", names[i]);
-		if (w < 0 || (size_t)w >= cap - (size_t)n)
-			goto out;
-		n += w;
-	}
-	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	ext = cert_san_extension_new(names, count);
 	if (ext == NULL || X509_add_ext(x, ext, -1) != 1 || X509_sign(x, key, EVP_sha256()) <= 0)
 		goto out;
 	bio = BIO_new(BIO_s_mem());
@@ -410,7 +422,6 @@ out:
 	BIO_free(bio);
 	X509_EXTENSION_free(ext);
 	BN_free(bn);
-	free(san);
 	X509_free(x);
 	return out;
 }

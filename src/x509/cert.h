@@ -86,4 +86,8 @@ const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t
  * (free()), or NULL. */
 char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days);
 
+/* A subjectAltName extension listing names (count >= 1) as DNS names, for the
+ * CSR and the placeholder.  New (X509_EXTENSION_free), or NULL. */
+X509_EXTENSION *cert_san_extension_new(char *const *names, size_t count);
+
 #endif
