@@ -51,10 +51,11 @@
  * the `holdfast audit` that used to run here; SIGPIPE stays ignored), the
  * descriptors (listening sockets, connections and files are closed, so a
  * reload can bind its ports again and a peer sees its connection end when
- * the daemon closes it; syslog's socket is closed first so that the child
- * opens its own), and the log threshold (warnings, as `holdfast audit`
- * without -v).  It ends with _exit(): no atexit handler of the daemon's
- * libraries runs, no stdio buffer of the parent's is flushed a second time.
+ * the daemon closes it; syslog's socket is closed first and the child opens
+ * its own), and the log threshold (warnings, as `holdfast audit` without
+ * -v).  Its log lines go where the daemon's go (stderr, or syslog with
+ * `log = syslog`, where the exec'd command wrote them to stderr).  It ends with _exit(): no atexit
+ * handler of the daemon's libraries runs, no stdio buffer of the parent's is flushed a second time.
  */
 #include "daemon/internal.h"
 
@@ -136,6 +137,8 @@ static void __attribute__((noreturn)) audit_child(const struct daemon *d, int ou
 	}
 	closelog();
 	close_from_3();
+	if (d->conf->log_syslog)
+		log_use_syslog(); /* a socket of its own, the daemon's ident */
 	log_set_level(LOG_LEVEL_WARN);
 
 	audit_options_default(&opt);
