@@ -1,9 +1,10 @@
 /*
- * Unit tests for audit.c (issue 4's severity tables, row by row) and url.c:
- * RDAP statuses, expiry thresholds, registrar and registry locks, lookup
- * failures; resolution across resolvers; delegation; NS count, diversity
- * and parent/child comparison; changes since the last audit; redundancy
- * across CAs; report ordering; names (registrable domain, IDN, URL host).
+ * Unit tests for rules.c and report.c (issue 4's severity tables, row by
+ * row) and url.c: RDAP statuses, expiry thresholds, registrar and registry
+ * locks, lookup failures; resolution across resolvers; delegation; NS count,
+ * diversity and parent/child comparison; changes since the last audit;
+ * redundancy across CAs; report ordering; names (registrable domain, IDN,
+ * URL host).
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,10 +1,11 @@
 /*
- * Unit tests for rdap.c: the status table (RDAP and EPP spellings), the
- * domain parser over every fixture of tests/fixtures/rdap/ (rendered the way
- * the lab server renders them) and over hostile input (bad JSON, wrong
- * object, wrong types, too deep, too many items, NUL bytes, oversized), the
- * referral merge, the bootstrap (longest suffix, https preferred, unusable
- * services, malformed files), the HTTP classification and Retry-After.
+ * Unit tests for rdap_parse.c and rdap_bootstrap.c: the status table (RDAP
+ * and EPP spellings), the domain parser over every fixture of
+ * tests/fixtures/rdap/ (rendered the way the lab server renders them) and
+ * over hostile input (bad JSON, wrong object, wrong types, too deep, too many
+ * items, NUL bytes, oversized), the referral merge, the bootstrap (longest
+ * suffix, https preferred, unusable services, malformed files), the HTTP
+ * classification and Retry-After.
  */
 #include <stdio.h>
 #include <stdlib.h>
