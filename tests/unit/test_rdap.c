@@ -212,40 +212,53 @@ static void test_hostile(void)
 
 	CHECK(parse_text("[]", &d, err, sizeof(err)) == -1, "array root refused");
 	CHECK(parse_text("", &d, err, sizeof(err)) == -1, "empty body refused");
-	CHECK(parse_text("{\"objectClassName\":\"domain\"}", &d, err, sizeof(err)) == -1 &&
-	          strstr(err, "ldhName") != NULL,
-	      "no ldhName refused");
+	/* Issue 14: a missing or unusable ldhName is that part's problem, not
+	 * a refusal of the whole answer. */
+	CHECK(parse_text("{\"objectClassName\":\"domain\"}", &d, err, sizeof(err)) == 0 &&
+	          d.ldh_name[0] == '\0' && (d.problems & RDAP_PART_BIT(RDAP_PART_OBJECT)) &&
+	          strstr(d.problem[RDAP_PART_OBJECT], "ldhName") != NULL,
+	      "no ldhName: the object part's problem");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"a b.test\"}", &d, err,
-	                 sizeof(err)) == -1,
-	      "ldhName with a space refused");
+	                 sizeof(err)) == 0 &&
+	          d.ldh_name[0] == '\0' && strstr(d.problem[RDAP_PART_OBJECT], "a b.test") != NULL,
+	      "ldhName with a space: the object part's problem, naming it");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"a\\u0000b.test\"}", &d, err,
 	                 sizeof(err)) == -1,
 	      "ldhName with a NUL byte refused");
+	/* Issue 14: a bare status string is that one value. */
 	CHECK(
 	    parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"status\":\"client "
 	               "hold\"}",
-	               &d, err, sizeof(err)) == -1 &&
-	        strstr(err, "status") != NULL,
-	    "status not an array refused");
+	               &d, err, sizeof(err)) == 0 &&
+	        d.has_status && d.status == RDAP_BIT(RDAP_ST_CLIENT_HOLD) && d.problems == 0,
+	    "status as a string: read as that value");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"status\":[1]}",
-	                 &d, err, sizeof(err)) == -1,
-	      "non-string status refused");
+	                 &d, err, sizeof(err)) == 0 &&
+	          d.has_status && d.status == 0 && (d.problems & RDAP_PART_BIT(RDAP_PART_STATUS)) &&
+	          strstr(d.problem[RDAP_PART_STATUS], "a number") != NULL,
+	      "non-string status: the status part's problem");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"ldhName\":\"y."
 	                 "test\"}",
 	                 &d, err, sizeof(err)) == -1,
 	      "duplicate keys refused");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"events\":[{"
 	                 "\"eventAction\":\"expiration\",\"eventDate\":\"soon\"}]}",
-	                 &d, err, sizeof(err)) == -1,
-	      "expiration with a bad date refused");
+	                 &d, err, sizeof(err)) == 0 &&
+	          !d.has_expiry && (d.problems == RDAP_PART_BIT(RDAP_PART_EVENTS)) &&
+	          strstr(d.problem[RDAP_PART_EVENTS], "\"soon\"") != NULL,
+	      "expiration with a bad date: the events part's problem, naming the date");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"nameservers\":[{"
 	                 "\"ldhName\":\"ns1.\\nevil\"}]}",
-	                 &d, err, sizeof(err)) == -1,
-	      "nameserver with a newline refused");
+	                 &d, err, sizeof(err)) == 0 &&
+	          d.ns_count == 0 && (d.problems == RDAP_PART_BIT(RDAP_PART_NAMESERVERS)) &&
+	          strchr(d.problem[RDAP_PART_NAMESERVERS], '\n') == NULL &&
+	          strstr(d.problem[RDAP_PART_NAMESERVERS], "ns1.<U+000A>evil") != NULL,
+	      "nameserver with a newline: not kept; the problem shows it escaped");
 	CHECK(parse_text("{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"secureDNS\":{"
 	                 "\"delegationSigned\":\"yes\"}}",
-	                 &d, err, sizeof(err)) == -1,
-	      "delegationSigned not a boolean refused");
+	                 &d, err, sizeof(err)) == 0 &&
+	          d.dnssec == -1 && (d.problems == RDAP_PART_BIT(RDAP_PART_SECURE_DNS)),
+	      "delegationSigned \"yes\": the secureDNS part's problem");
 	rc = parse_text(
 	    "{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"status\":[\"client "
 	    "hold\",\"weird\\u0007status\"],\"entities\":[{\"roles\":[\"registrar\"],"
@@ -265,9 +278,22 @@ static void test_hostile(void)
 	for (i = 0; i < 300; i++)
 		put(&b, i ? ",\"active\"" : "\"active\"");
 	put(&b, "]}");
-	CHECK(parse_text((char *)b.data, &d, err, sizeof(err)) == -1 &&
-	          strstr(err, "too many") != NULL,
-	      "too many statuses refused");
+	/* Issue 14: 300 values are read, every one. */
+	CHECK(parse_text((char *)b.data, &d, err, sizeof(err)) == 0 && d.has_status &&
+	          d.status == RDAP_BIT(RDAP_ST_ACTIVE) && d.problems == 0,
+	      "300 statuses: all read");
+	buf_free(&b);
+
+	/* Past RDAP_STATUS_VALUES_MAX: the first ones read, the rest a problem. */
+	buf_init(&b, 1 << 20);
+	put(&b, "{\"objectClassName\":\"domain\",\"ldhName\":\"x.test\",\"status\":[");
+	for (i = 0; i < RDAP_STATUS_VALUES_MAX + 5; i++)
+		put(&b, i ? ",\"active\"" : "\"client hold\"");
+	put(&b, "]}");
+	CHECK(parse_text((char *)b.data, &d, err, sizeof(err)) == 0 &&
+	          (d.status & RDAP_BIT(RDAP_ST_CLIENT_HOLD)) &&
+	          strstr(d.problem[RDAP_PART_STATUS], "more than") != NULL,
+	      "more statuses than read: the hold kept, the rest a problem");
 	buf_free(&b);
 
 	/* 40 levels of nesting in an ignored member. */
