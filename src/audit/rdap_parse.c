@@ -683,10 +683,9 @@ static void parse_events(const json_t *root, struct rdap_domain *d)
 		}
 		if (string_of(date, 65) == NULL ||
 		    rdap_date_parse(json_string_value(date), &t) != 0) {
-			part_problem(
-			    d, RDAP_PART_EVENTS,
-			    "the \"%s\" event's eventDate \"%s\" is not a date that exists", act,
-			    excerpt(shown, sizeof(shown), date));
+			part_problem(d, RDAP_PART_EVENTS,
+			             "the \"%s\" event's eventDate \"%s\" is not a valid date", act,
+			             excerpt(shown, sizeof(shown), date));
 			continue;
 		}
 		if (!d->has_expiry || t < d->expires) {
