@@ -617,6 +617,16 @@ static void test_report(void)
 	          r.items[3].severity == AUDIT_WARNING && r.items[4].severity == AUDIT_OK,
 	      "then UNKNOWN, then WARNING; grouped");
 	CHECK(strcmp(r.items[4].source, "") == 0, "NULL source stored as empty");
+	{
+		char name[1201];
+		size_t i;
+		for (i = 0; i + 2 < sizeof(name); i += 2)
+			memcpy(name + i, "\xc3\xa9", 2); /* U+00E9, two bytes each */
+		name[i] = '\0';
+		audit_report_add(&r, "d.test", AUDIT_CHECK_RDAP, AUDIT_OK, "", "%s", name);
+		CHECK(strlen(r.items[5].evidence) == AUDIT_EVIDENCE_MAX - 2,
+		      "evidence cut between UTF-8 characters, not inside one");
+	}
 	audit_report_free(&r);
 	audit_report_free(&r);
 }
