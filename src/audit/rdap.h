@@ -171,8 +171,8 @@ int rdap_domain_parse(const char *json, size_t len, struct rdap_domain *out, cha
  * exist (no 2027-02-30, no 2027-1-1, years 1900 to 9999).  0 or -1.  Pure. */
 int rdap_date_parse(const char *s, time_t *out);
 
-/* 1 when d lacks data the audit needs (status, expiry, registrar or
- * nameservers, or has such a part it could not read), so the registrar's
+/* 1 when d lacks data the audit needs (status, expiry, registrar name or
+ * nameservers) or read its status list only in part, so the registrar's
  * answer should be asked. */
 int rdap_domain_incomplete(const struct rdap_domain *d);
 

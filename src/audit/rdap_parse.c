@@ -485,10 +485,13 @@ int rdap_date_parse(const char *s, time_t *out)
 		sign = *p++ == '+' ? 1 : -1;
 		if ((oh = digits(&p, 2)) < 0)
 			return -1;
-		if (*p == ':')
+		if (*p == ':') {
 			p++;
-		if (isdigit((unsigned char)*p) && (om = digits(&p, 2)) < 0)
+			if ((om = digits(&p, 2)) < 0)
+				return -1;
+		} else if (isdigit((unsigned char)*p) && (om = digits(&p, 2)) < 0) {
 			return -1;
+		}
 		if (oh > 23 || om > 59)
 			return -1;
 	}
@@ -509,6 +512,8 @@ static void list_add(char *dst, size_t dstlen, size_t *used, const char *item)
 	const char *p;
 	int w;
 
+	if (n == 0)
+		return;
 	for (p = dst; (p = strstr(p, item)) != NULL; p += n) {
 		at = (size_t)(p - dst);
 		if ((at == 0 || (at >= 2 && dst[at - 2] == ',')) && (p[n] == '\0' || p[n] == ','))
@@ -902,9 +907,15 @@ static void registrar_iana_id(const json_t *e, struct rdap_domain *d)
 			d->registrar_iana_id = v;
 			return;
 		}
-		part_problem(d, RDAP_PART_ENTITIES,
-		             "the registrar's IANA Registrar ID \"%s\" is not a positive number",
-		             excerpt(shown, sizeof(shown), ident));
+		if (json_is_string(ident))
+			part_problem(d, RDAP_PART_ENTITIES,
+			             "the registrar's IANA Registrar ID \"%s\" is not a number",
+			             excerpt(shown, sizeof(shown), ident));
+		else
+			part_problem(
+			    d, RDAP_PART_ENTITIES,
+			    "the registrar's IANA Registrar ID is %s, not a positive number",
+			    ident == NULL ? "absent" : json_kind(ident));
 		return;
 	}
 }
@@ -950,13 +961,22 @@ static void parse_nameservers(const json_t *root, struct rdap_domain *d)
 			continue;
 		}
 		name = json_object_get(ns, "ldhName");
+		if (name == NULL) {
+			part_problem(d, RDAP_PART_NAMESERVERS, "nameserver %zu has no ldhName",
+			             i + 1);
+			continue;
+		}
+		if (!json_is_string(name)) {
+			part_problem(d, RDAP_PART_NAMESERVERS,
+			             "nameserver %zu: ldhName is %s, not a string", i + 1,
+			             json_kind(name));
+			continue;
+		}
 		if (string_of(name, RDAP_NAME_MAX) == NULL ||
 		    rdap_copy_ldh(tmp, sizeof(tmp), json_string_value(name)) != 0) {
 			part_problem(d, RDAP_PART_NAMESERVERS,
-			             "nameserver %zu: ldhName %s%s%s is not a host name", i + 1,
-			             json_is_string(name) ? "\"" : "",
-			             name == NULL ? "absent" : excerpt(shown, sizeof(shown), name),
-			             json_is_string(name) ? "\"" : "");
+			             "nameserver %zu: ldhName \"%s\" is not a host name", i + 1,
+			             excerpt(shown, sizeof(shown), name));
 			continue;
 		}
 		dup = 0;
@@ -1015,10 +1035,12 @@ static void parse_secure_dns(const json_t *root, struct rdap_domain *d)
 		d->dnssec = 1;
 		return;
 	}
-	if (ds != NULL)
-		part_problem(d, RDAP_PART_SECURE_DNS, "delegationSigned %s%s%s is not a boolean",
-		             json_is_string(ds) ? "\"" : "", excerpt(shown, sizeof(shown), ds),
-		             json_is_string(ds) ? "\"" : "");
+	if (json_is_string(ds))
+		part_problem(d, RDAP_PART_SECURE_DNS, "delegationSigned \"%s\" is not a boolean",
+		             excerpt(shown, sizeof(shown), ds));
+	else if (ds != NULL)
+		part_problem(d, RDAP_PART_SECURE_DNS, "delegationSigned is %s, not a boolean",
+		             json_kind(ds));
 	else if (json_object_get(sd, "dsData") != NULL &&
 	         !json_is_array(json_object_get(sd, "dsData")))
 		part_problem(d, RDAP_PART_SECURE_DNS, "dsData is %s, not an array",
@@ -1161,12 +1183,13 @@ static int parse_object(const json_t *root, struct rdap_domain *d, char *err, si
 	if (name == NULL)
 		part_problem(d, RDAP_PART_OBJECT,
 		             "no ldhName: the answer cannot be matched to the domain asked");
+	else if (!json_is_string(name))
+		part_problem(d, RDAP_PART_OBJECT, "ldhName is %s, not a string", json_kind(name));
 	else if (string_of(name, RDAP_NAME_MAX) == NULL ||
 	         rdap_copy_ldh(d->ldh_name, sizeof(d->ldh_name), json_string_value(name)) != 0) {
 		d->ldh_name[0] = '\0';
-		part_problem(d, RDAP_PART_OBJECT, "ldhName %s%s%s is not a domain name",
-		             json_is_string(name) ? "\"" : "", excerpt(shown, sizeof(shown), name),
-		             json_is_string(name) ? "\"" : "");
+		part_problem(d, RDAP_PART_OBJECT, "ldhName \"%s\" is not a domain name",
+		             excerpt(shown, sizeof(shown), name));
 	}
 	return 0;
 }

@@ -613,6 +613,8 @@ static void test_date_parse(void)
 	CHECK(rdap_date_parse("2027-01-01T00:00:00Zjunk", &t) == -1 &&
 	          rdap_date_parse("2027-01-01T00:00:00+1", &t) == -1 &&
 	          rdap_date_parse("2027-01-01T00:00:00+25:00", &t) == -1 &&
+	          rdap_date_parse("2027-01-01T00:00:00+01:", &t) == -1 &&
+	          rdap_date_parse("2027-01-01T00:00:00+013", &t) == -1 &&
 	          rdap_date_parse("2027-01-01T", &t) == -1 && rdap_date_parse("", &t) == -1 &&
 	          rdap_date_parse(NULL, &t) == -1,
 	      "trailing garbage, bad offsets, a cut time, empty, NULL refused");
