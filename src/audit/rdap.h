@@ -11,20 +11,23 @@
  *
  * - Parsing (RFC 9083, statuses RFC 8056 section 2 / RFC 9083 section
  *   10.2.2): rdap_domain_parse() turns a domain object into a fixed-size
- *   struct: the EPP statuses as a bit set, the expiration event, the
- *   registrar (entity with role "registrar": vCard fn and publicIds "IANA
- *   Registrar ID"), the nameservers, secureDNS.delegationSigned and the
- *   registrar's own RDAP URL (links rel "related", type
- *   application/rdap+json).  The input is capped in size, nesting, array
- *   lengths and string lengths; anything not an RDAP domain object is
- *   refused with a reason, never half-read into "no problem".
+ *   struct, each part on its own (enum rdap_part): the EPP statuses as a bit
+ *   set, the soonest expiration event, the registrar (entity with role
+ *   "registrar": vCard fn, else org; publicIds "IANA Registrar ID"), the
+ *   nameservers, DNSSEC (secureDNS.delegationSigned, else dsData/keyData)
+ *   and the registrar's own RDAP URL (links rel "related").  A part that
+ *   cannot be read is recorded with its reason and the rest is kept; only an
+ *   answer that is no domain object at all is refused.  The input is capped
+ *   in size, nesting, array lengths and string lengths.
  *
  * - Querying (RFC 9082 "/domain/NAME"): an rdap_client runs many lookups at
  *   once on the shared HTTP client, at most RDAP_PER_SERVER_DEFAULT at a time
  *   per server, and honours 429 Retry-After by holding back every query to
  *   that server.  A registry answer that lacks data (status, expiry,
- *   registrar or nameservers) is completed from the registrar's RDAP server
- *   when the answer links to it.  Every way a lookup can fail is an
+ *   registrar or nameservers, or a status list read only in part) is
+ *   completed from the registrar's RDAP server when the answer links to it.
+ *   Requests ask for application/rdap+json (RFC 7480 section 4.2) and take
+ *   application/json answers too.  Every way a lookup can fail is an
  *   rdap_outcome with a stable name.
  *
  * Domain names are handled as lower-case A-labels (IDNs converted by the
@@ -51,12 +54,17 @@
 #define RDAP_REGISTRAR_MAX       160
 #define RDAP_NS_MAX              16
 #define RDAP_DETAIL_MAX          256
-#define RDAP_DEPTH_MAX           8   /* entities within entities, links, ... */
-#define RDAP_ARRAY_MAX           256 /* any array we walk */
+#define RDAP_PROBLEM_MAX         200  /* the reason one part could not be read */
+#define RDAP_STATUS_VALUES_MAX   1024 /* status values read (the body cap bounds them too) */
+#define RDAP_DEPTH_MAX           8    /* entities within entities, links, ... */
+#define RDAP_ARRAY_MAX           256  /* any array we walk */
 #define RDAP_PER_SERVER_DEFAULT  4
 #define RDAP_RETRIES_429         3  /* further attempts after a 429 */
 #define RDAP_RETRY_AFTER_MAX     30 /* seconds; a longer wait is reported, not waited */
 #define RDAP_RETRY_AFTER_DEFAULT 2  /* seconds, when a 429 names no Retry-After */
+/* RFC 7480 section 4.2: the RDAP type first, plain JSON (which many servers
+ * label their answers) accepted. */
+#define RDAP_ACCEPT "application/rdap+json, application/json;q=0.9"
 
 /* EPP statuses (RFC 8056 section 2 mapping to RDAP values) as bits. */
 enum rdap_status {
@@ -104,33 +112,75 @@ int rdap_status_from_string(const char *s);
  * returns dst ("" when empty; cut short when dst is too small). */
 const char *rdap_status_list(unsigned long set, char *dst, size_t dstlen);
 
+/* The parts of a domain object, each read on its own by rdap_domain_parse():
+ * a part that cannot be read (or only in part) is recorded with its reason,
+ * and the other parts still count, so a hold in "status" is reported even
+ * when "events" holds a date that does not exist. */
+enum rdap_part {
+	RDAP_PART_OBJECT,      /* objectClassName and ldhName: which domain */
+	RDAP_PART_STATUS,      /* "status" */
+	RDAP_PART_EVENTS,      /* "events": the expiration */
+	RDAP_PART_ENTITIES,    /* "entities": the registrar (vCard, publicIds) */
+	RDAP_PART_NAMESERVERS, /* "nameservers" */
+	RDAP_PART_SECURE_DNS,  /* "secureDNS" */
+	RDAP_PART_LINKS,       /* "links": the registrar's RDAP URL */
+	RDAP_PART_COUNT
+};
+
+#define RDAP_PART_BIT(p) (1u << (p))
+
+/* The JSON member a part is read from ("events"), or "invalid". */
+const char *rdap_part_name(enum rdap_part p);
+
 struct rdap_domain {
-	char ldh_name[RDAP_NAME_MAX];
+	char ldh_name[RDAP_NAME_MAX];         /* "" only with an RDAP_PART_OBJECT problem */
 	unsigned long status;                 /* RDAP_BIT(enum rdap_status) set */
-	int has_status;                       /* the answer carried a status array */
-	char unknown_status[RDAP_DETAIL_MAX]; /* values not in the table, for evidence */
-	time_t expires;
+	int has_status;                       /* a status list (or a lone string) was read */
+	char unknown_status[RDAP_DETAIL_MAX]; /* values not in the table, cleaned, for evidence */
+	time_t expires;                       /* the soonest expiration event */
 	int has_expiry;
-	char registrar[RDAP_REGISTRAR_MAX];           /* "" when absent */
+	char registrar[RDAP_REGISTRAR_MAX];           /* vCard fn, else org; "" when absent */
 	long registrar_iana_id;                       /* 0 when absent */
 	char nameservers[RDAP_NS_MAX][RDAP_NAME_MAX]; /* lower case, no trailing dot */
 	size_t ns_count;
 	int has_nameservers;
-	int dnssec;                       /* secureDNS.delegationSigned: 1, 0, or -1 when absent */
-	char registrar_url[RDAP_URL_MAX]; /* related rdap+json link, "" when none */
+	int dnssec;                       /* 1 signed, 0 unsigned, -1 not said */
+	char registrar_url[RDAP_URL_MAX]; /* the registrar's RDAP URL (links), "" when none */
+	/* Parts that could not be read, whole or in part (RDAP_PART_BIT set),
+	 * and of those the ones whose data the registrar's answer supplied
+	 * (rdap_domain_merge); a part is in one set at most.  problem[] holds
+	 * the reason of each, cleaned text, "" for a part without one. */
+	unsigned int problems;
+	unsigned int filled;
+	char problem[RDAP_PART_COUNT][RDAP_PROBLEM_MAX];
 };
 
-/* Parse an RDAP domain object (len bytes of JSON) into out.  Returns 0, or
- * -1 with the reason in err (malformed JSON, not a domain object, a field of
- * the wrong type, too deep, too many items).  Pure. */
+/* Parse an RDAP domain object (len bytes of JSON) into out.  Each part is
+ * read on its own: what is readable is kept, what is not is recorded in
+ * out->problems with its reason, and the parse still succeeds.  Returns -1
+ * with the reason in err only for an answer that is no domain object at all:
+ * larger than RDAP_BODY_MAX, not JSON, not an object, nested deeper than the
+ * limit, an objectClassName naming something else, an RDAP error object, or
+ * an object without any member of a domain object.  Pure. */
 int rdap_domain_parse(const char *json, size_t len, struct rdap_domain *out, char *err,
                       size_t errlen);
 
-/* 1 when d lacks data the audit needs (status, expiry, registrar or
- * nameservers), so the registrar's answer should be asked. */
+/* An RDAP date (RFC 3339 as servers send it: "T", "t" or a space between
+ * date and time, the time or seconds may be left out, fractions dropped,
+ * "Z", "+01:00", "+0100", "+01" or nothing (UTC)) into *out.  The date must
+ * exist (no 2027-02-30, no 2027-1-1, years 1900 to 9999).  0 or -1.  Pure. */
+int rdap_date_parse(const char *s, time_t *out);
+
+/* 1 when d lacks data the audit needs (status, expiry, registrar name or
+ * nameservers) or read its status list only in part, so the registrar's
+ * answer should be asked. */
 int rdap_domain_incomplete(const struct rdap_domain *d);
 
-/* Fill what dst lacks from src (the registrar's answer). */
+/* Fill what dst lacks from src (the registrar's answer): a part dst does not
+ * have, or could not read, is taken from src when src has it (a part dst
+ * could not read moves to dst->filled); statuses of src are added to a
+ * status list dst read only in part; src's problems in parts dst still
+ * lacks are kept, saying they are the registrar's. */
 void rdap_domain_merge(struct rdap_domain *dst, const struct rdap_domain *src);
 
 /* ---------------------------------------------------------------- bootstrap */

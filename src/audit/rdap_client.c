@@ -7,7 +7,9 @@
  * every query for that server, not only to the one refused.  A registry
  * answer that is complete is final; only an incomplete one is completed from
  * the registrar's server, once, and a failure there keeps the registry's data
- * (reported beside it, never instead of it).
+ * (reported beside it, never instead of it).  A registry answer with a part
+ * it could not read is still an answer (rdap_domain_parse keeps the rest);
+ * the registrar's answer fills what that part would have said.
  */
 
 #include <stdio.h>
@@ -261,6 +263,7 @@ static void dispatch(struct rdap_client *rc, double now)
 			continue;
 		}
 		job->req->user = job;
+		job->req->accept = RDAP_ACCEPT;
 		h->in_flight++;
 		http_client_submit(rc->http, job->req);
 	}
@@ -305,8 +308,11 @@ static void rdap_http_done(struct http_request *req, void *ctx)
 	if (o == RDAP_OK && rdap_domain_parse((const char *)req->body.data, req->body.len, &parsed,
 	                                      perr, sizeof(perr)) != 0)
 		o = RDAP_MALFORMED;
-	/* An answer about another domain is no answer about this one. */
-	if (o == RDAP_OK && strcasecmp(parsed.ldh_name, job->domain) != 0) {
+	/* An answer about another domain is no answer about this one.  One
+	 * without a usable ldhName is kept: its problem says it could not be
+	 * matched, and a hold in it is still reported. */
+	if (o == RDAP_OK && parsed.ldh_name[0] != '\0' &&
+	    strcasecmp(parsed.ldh_name, job->domain) != 0) {
 		rdap_set_err(perr, sizeof(perr), "the answer is about %s", parsed.ldh_name);
 		o = RDAP_MALFORMED;
 	}

@@ -70,6 +70,24 @@ const char *audit_check_name(enum audit_check c)
 
 /* ---------------------------------------------------------------- report */
 
+/* A string cut at a byte count (vsnprintf) ends inside a UTF-8 character
+ * when what it holds (a registrar's name) is not ASCII: drop that partial
+ * character, so the evidence stays valid UTF-8 for the JSON report. */
+static void utf8_cut_whole(char *s)
+{
+	size_t n = strlen(s), lead = n, need;
+	unsigned char c;
+
+	while (lead > 0 && n - lead < 4 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0)
+		return;
+	c = (unsigned char)s[lead - 1];
+	need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	if (need > 1 && n - (lead - 1) < need)
+		s[lead - 1] = '\0';
+}
+
 int audit_report_add(struct audit_report *r, const char *domain, enum audit_check check,
                      enum audit_severity severity, const char *source, const char *fmt, ...)
 {
@@ -81,6 +99,7 @@ int audit_report_add(struct audit_report *r, const char *domain, enum audit_chec
 	va_start(ap, fmt);
 	vsnprintf(evidence, sizeof(evidence), fmt, ap); /* a long one is cut, not lost */
 	va_end(ap);
+	utf8_cut_whole(evidence);
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
 		f = realloc(r->items, cap * sizeof(*f));

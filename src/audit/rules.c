@@ -145,22 +145,159 @@ static void expiry_finding(struct audit_report *r, const char *domain, const str
 		                 "expires on %s, in %.0f days", date, days);
 }
 
-static void lock_finding(struct audit_report *r, const char *domain, enum audit_check check,
-                         unsigned long status, unsigned long mask, enum audit_severity missing,
-                         const char *what, const char *source)
+/* The registrar lock: for each of transfer, update and delete, the
+ * registrar's own "client X prohibited", or RDAP's generic "X prohibited" or
+ * "locked" (RFC 9083 section 10.2.2), which say the action is refused
+ * without saying who set that: either way the domain cannot be moved or
+ * changed by a request to the registrar alone, which is what this check is
+ * for.  The generic values are named as such in the evidence. */
+static void registrar_lock_finding(struct audit_report *r, const char *domain, unsigned long st,
+                                   const char *source)
 {
-	char have[512], lacks[512];
+	static const struct {
+		enum rdap_status client, generic;
+	} actions[] = {
+	    {RDAP_ST_CLIENT_TRANSFER_PROHIBITED, RDAP_ST_TRANSFER_PROHIBITED},
+	    {RDAP_ST_CLIENT_UPDATE_PROHIBITED, RDAP_ST_UPDATE_PROHIBITED},
+	    {RDAP_ST_CLIENT_DELETE_PROHIBITED, RDAP_ST_DELETE_PROHIBITED},
+	};
+	unsigned long lacking = 0, generic = st & AUDIT_STATUS_GENERIC_LOCK;
+	char have[512], lacks[512], gen[256];
+	size_t i, covered = 0;
 
-	rdap_status_list(status & mask, have, sizeof(have));
-	rdap_status_list(mask & ~status, lacks, sizeof(lacks));
-	if ((status & mask) == 0)
-		audit_report_add(r, domain, check, missing, source, "no %s: none of %s", what,
-		                 lacks);
-	else if ((status & mask) != mask)
-		audit_report_add(r, domain, check, AUDIT_OK, source, "%s: %s (not %s)", what, have,
-		                 lacks);
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (st & (RDAP_BIT(actions[i].client) | RDAP_BIT(actions[i].generic) |
+		          RDAP_BIT(RDAP_ST_LOCKED)))
+			covered++;
+		else
+			lacking |= RDAP_BIT(actions[i].client);
+	}
+	rdap_status_list(st & AUDIT_STATUS_REGISTRAR_LOCK, have, sizeof(have));
+	rdap_status_list(lacking, lacks, sizeof(lacks));
+	rdap_status_list(generic, gen, sizeof(gen));
+	if (covered == 0)
+		audit_report_add(r, domain, AUDIT_CHECK_REGISTRAR_LOCK, AUDIT_WARNING, source,
+		                 "no registrar lock: none of %s", lacks);
 	else
-		audit_report_add(r, domain, check, AUDIT_OK, source, "%s: %s", what, have);
+		audit_report_add(
+		    r, domain, AUDIT_CHECK_REGISTRAR_LOCK, AUDIT_OK, source,
+		    "registrar lock: %s%s%s%s%s%s%s", have, have[0] && gen[0] ? ", " : "", gen,
+		    gen[0] ? " (generic RDAP values: set by registrar or registry)" : "",
+		    lacking ? " (not " : "", lacking ? lacks : "", lacking ? ")" : "");
+}
+
+/* The registry lock: only the registry's own "server X prohibited" values
+ * show one (set on request, lifted only out of band).  A generic lock value
+ * does not say it was the registry that set it, so it is named but not
+ * counted. */
+static void registry_lock_finding(struct audit_report *r, const char *domain, unsigned long st,
+                                  int important, const char *source)
+{
+	const unsigned long mask = AUDIT_STATUS_REGISTRY_LOCK;
+	char have[512], lacks[512], gen[256], note[320] = "";
+
+	rdap_status_list(st & mask, have, sizeof(have));
+	rdap_status_list(mask & ~st, lacks, sizeof(lacks));
+	rdap_status_list(st & AUDIT_STATUS_GENERIC_LOCK, gen, sizeof(gen));
+	if (gen[0] != '\0')
+		snprintf(note, sizeof(note), "; %s: generic RDAP values, not a registry lock", gen);
+	if ((st & mask) == 0)
+		audit_report_add(r, domain, AUDIT_CHECK_REGISTRY_LOCK,
+		                 important ? AUDIT_WARNING : AUDIT_INFO, source,
+		                 "no %s: none of %s%s",
+		                 important ? "registry lock on a domain holding a CA endpoint or a "
+		                             "critical site"
+		                           : "registry lock",
+		                 lacks, note);
+	else if ((st & mask) != mask)
+		audit_report_add(r, domain, AUDIT_CHECK_REGISTRY_LOCK, AUDIT_OK, source,
+		                 "registry lock: %s (not %s)", have, lacks);
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_REGISTRY_LOCK, AUDIT_OK, source,
+		                 "registry lock: %s", have);
+}
+
+/* The check a part's problem is reported under: its own where it has one. */
+static enum audit_check part_check(enum rdap_part p)
+{
+	switch (p) {
+	case RDAP_PART_STATUS:
+		return AUDIT_CHECK_STATUS;
+	case RDAP_PART_EVENTS:
+		return AUDIT_CHECK_EXPIRY;
+	default:
+		return AUDIT_CHECK_RDAP;
+	}
+}
+
+/* One finding per part of the answer that could not be read (UNKNOWN: that
+ * check could not be made; links INFO when the answer needed no referral),
+ * and per part the registrar's answer supplied instead (INFO). */
+static void part_findings(struct audit_report *r, const char *domain, const struct rdap_domain *d,
+                          const char *src)
+{
+	enum audit_severity s;
+	int p;
+
+	for (p = 0; p < RDAP_PART_COUNT; p++) {
+		if (d->filled & RDAP_PART_BIT(p)) {
+			audit_report_add(
+			    r, domain, part_check((enum rdap_part)p), AUDIT_INFO, src,
+			    "part \"%s\" of the registry's answer unreadable (%s); taken "
+			    "from the registrar's answer",
+			    rdap_part_name((enum rdap_part)p), d->problem[p]);
+			continue;
+		}
+		if (!(d->problems & RDAP_PART_BIT(p)))
+			continue;
+		s = AUDIT_UNKNOWN;
+		if (p == RDAP_PART_LINKS && !rdap_domain_incomplete(d))
+			s = AUDIT_INFO; /* the referral was not needed */
+		audit_report_add(
+		    r, domain, part_check((enum rdap_part)p), s, src,
+		    "part \"%s\" of the RDAP answer unreadable: %s; the other parts are "
+		    "used",
+		    rdap_part_name((enum rdap_part)p), d->problem[p]);
+	}
+}
+
+static void status_finding(struct audit_report *r, const char *domain, const struct rdap_domain *d,
+                           const char *src)
+{
+	unsigned long st = d->status;
+	char list[512], unknown[RDAP_DETAIL_MAX + 64] = "";
+
+	if (!d->has_status) {
+		if (!(d->problems & RDAP_PART_BIT(RDAP_PART_STATUS)))
+			audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, src,
+			                 "the RDAP answer carries no status");
+		return; /* else the part's own finding says why */
+	}
+	if (d->unknown_status[0] != '\0')
+		snprintf(unknown, sizeof(unknown), "; not RFC 9083 status values: %s",
+		         d->unknown_status);
+	if (st & AUDIT_STATUS_CRITICAL) {
+		rdap_status_list(st & AUDIT_STATUS_CRITICAL, list, sizeof(list));
+		audit_report_add(
+		    r, domain, AUDIT_CHECK_STATUS, AUDIT_CRITICAL, src, "%s: %s%s", list,
+		    (st & (RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD)))
+		        ? "the registry keeps the domain out of the TLD zone; it does not resolve"
+		    : (st & RDAP_BIT(RDAP_ST_INACTIVE))
+		        ? "no delegation; the domain does not resolve"
+		        : "the domain is being deleted",
+		    unknown);
+		return;
+	}
+	rdap_status_list(st, list, sizeof(list));
+	/* A value the audit does not know could be a hold by another name: a
+	 * human must look. */
+	if (d->unknown_status[0] != '\0')
+		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_WARNING, src,
+		                 "status values the audit does not know: %s (known: %s)",
+		                 d->unknown_status, list[0] ? list : "none");
+	else
+		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_OK, src, "%s",
+		                 list[0] ? list : "(no status)");
 }
 
 void audit_rdap_findings(struct audit_report *r, const char *domain, const struct rdap_result *res,
@@ -168,8 +305,10 @@ void audit_rdap_findings(struct audit_report *r, const char *domain, const struc
 {
 	const struct rdap_domain *d = &res->domain;
 	const char *src = res->url;
-	char list[512], registrar[RDAP_REGISTRAR_MAX + 48] = "";
+	char list[512], registrar[RDAP_REGISTRAR_MAX + 48] = "", parts[160] = "";
 	unsigned long st = d->status;
+	size_t used = 0;
+	int p, w;
 
 	if (res->outcome == RDAP_NO_SERVICE) {
 		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_INFO, src,
@@ -195,38 +334,35 @@ void audit_rdap_findings(struct audit_report *r, const char *domain, const struc
 		         d->registrar_iana_id);
 	else if (d->registrar[0] != '\0')
 		snprintf(registrar, sizeof(registrar), "; registrar %s", d->registrar);
+	else if (d->registrar_iana_id > 0)
+		snprintf(registrar, sizeof(registrar), "; registrar IANA %ld",
+		         d->registrar_iana_id);
+	for (p = 0; p < RDAP_PART_COUNT; p++) {
+		if (!(d->problems & RDAP_PART_BIT(p)))
+			continue;
+		w = snprintf(
+		    parts + used, sizeof(parts) - used, "%s%s",
+		    used ? ", " : "; parts unreadable: ", rdap_part_name((enum rdap_part)p));
+		if (w > 0 && (size_t)w < sizeof(parts) - used)
+			used += (size_t)w;
+	}
 	if (res->referral_followed && res->referral_outcome == RDAP_OK)
-		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src,
-		                 "registry answer completed from the registrar's RDAP server %s%s",
-		                 res->referral_url, registrar);
+		audit_report_add(
+		    r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src,
+		    "registry answer completed from the registrar's RDAP server %s%s%s",
+		    res->referral_url, registrar, parts);
 	else if (res->referral_followed)
 		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src,
-		                 "registry answer used; registrar's RDAP server %s failed: %s%s",
+		                 "registry answer used; registrar's RDAP server %s failed: %s%s%s",
 		                 res->referral_url, rdap_outcome_name(res->referral_outcome),
-		                 registrar);
+		                 registrar, parts);
 	else
-		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src, "registry answer%s",
-		                 registrar);
+		audit_report_add(r, domain, AUDIT_CHECK_RDAP, AUDIT_OK, src, "registry answer%s%s",
+		                 registrar, parts);
 
-	/* status */
-	if (!d->has_status) {
-		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, src,
-		                 "the RDAP answer carries no status");
-	} else if (st & AUDIT_STATUS_CRITICAL) {
-		rdap_status_list(st & AUDIT_STATUS_CRITICAL, list, sizeof(list));
-		audit_report_add(
-		    r, domain, AUDIT_CHECK_STATUS, AUDIT_CRITICAL, src, "%s: %s", list,
-		    (st & (RDAP_BIT(RDAP_ST_CLIENT_HOLD) | RDAP_BIT(RDAP_ST_SERVER_HOLD)))
-		        ? "the registry keeps the domain out of the TLD zone; it does not resolve"
-		    : (st & RDAP_BIT(RDAP_ST_INACTIVE))
-		        ? "no delegation; the domain does not resolve"
-		        : "the domain is being deleted");
-	} else {
-		rdap_status_list(st, list, sizeof(list));
-		audit_report_add(r, domain, AUDIT_CHECK_STATUS, AUDIT_OK, src, "%s%s%s",
-		                 list[0] ? list : "(no status)",
-		                 d->unknown_status[0] ? "; also " : "", d->unknown_status);
-	}
+	/* What was read counts whatever else could not be: a hold is reported
+	 * beside the parts that failed, never hidden by them. */
+	status_finding(r, domain, d, src);
 
 	/* pending transfer / update */
 	if (st & AUDIT_STATUS_PENDING) {
@@ -236,18 +372,13 @@ void audit_rdap_findings(struct audit_report *r, const char *domain, const struc
 		                 list);
 	}
 
-	expiry_finding(r, domain, d, src, now);
+	if (d->has_expiry || !(d->problems & RDAP_PART_BIT(RDAP_PART_EVENTS)))
+		expiry_finding(r, domain, d, src, now);
 	if (d->has_status) {
-		lock_finding(r, domain, AUDIT_CHECK_REGISTRAR_LOCK, st, AUDIT_STATUS_REGISTRAR_LOCK,
-		             AUDIT_WARNING, "registrar lock", src);
-		lock_finding(r, domain, AUDIT_CHECK_REGISTRY_LOCK, st, AUDIT_STATUS_REGISTRY_LOCK,
-		             important ? AUDIT_WARNING : AUDIT_INFO,
-		             important
-		                 ? "registry lock on a domain holding a CA endpoint or a critical "
-		                   "site"
-		                 : "registry lock",
-		             src);
+		registrar_lock_finding(r, domain, st, src);
+		registry_lock_finding(r, domain, st, important, src);
 	}
+	part_findings(r, domain, d, src);
 }
 
 /* ---------------------------------------------------------------- DNS */
@@ -525,12 +656,19 @@ json_t *audit_state_entry_new(const struct rdap_domain *d)
 			goto out;
 	}
 	/* json_object_set (not _new) for the arrays: our references are
-	 * dropped at out either way. */
-	if (json_object_set_new(o, "registrar", json_string(d->registrar)) != 0 ||
-	    json_object_set_new(o, "registrar_iana_id", json_integer(d->registrar_iana_id)) != 0 ||
-	    json_object_set(o, "nameservers", nsa) != 0 ||
+	 * dropped at out either way.  An unreadable part gives no fact. */
+	if (!(d->problems & RDAP_PART_BIT(RDAP_PART_ENTITIES)) &&
+	    (json_object_set_new(o, "registrar", json_string(d->registrar)) != 0 ||
+	     json_object_set_new(o, "registrar_iana_id", json_integer(d->registrar_iana_id)) != 0))
+		goto out;
+	if (!(d->problems & RDAP_PART_BIT(RDAP_PART_NAMESERVERS)) &&
+	    json_object_set(o, "nameservers", nsa) != 0)
+		goto out;
+	if (!(d->problems & RDAP_PART_BIT(RDAP_PART_SECURE_DNS)) &&
 	    json_object_set_new(o, "dnssec",
-	                        d->dnssec < 0 ? json_null() : json_boolean(d->dnssec)) != 0 ||
+	                        d->dnssec < 0 ? json_null() : json_boolean(d->dnssec)) != 0)
+		goto out;
+	if (!(d->problems & RDAP_PART_BIT(RDAP_PART_STATUS)) &&
 	    json_object_set(o, "locks", locks) != 0)
 		goto out;
 	ret = o;
@@ -583,33 +721,53 @@ static const char *dnssec_text(const json_t *v)
 	return "unknown";
 }
 
-void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old,
-                         const json_t *cur, const char *source)
+/* 1 when both have fact key; when only old has it, old's value goes into
+ * cur (the fact was not read this time: keep the last one read). */
+static int fact_both(const json_t *old, json_t *cur, const char *key)
+{
+	json_t *o = json_object_get(old, key);
+
+	if (json_object_get(cur, key) != NULL)
+		return o != NULL;
+	if (o != NULL)
+		(void)json_object_set(cur, key, o);
+	return 0;
+}
+
+void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old, json_t *cur,
+                         const char *source)
 {
 	char a[512], b[512];
 	json_int_t oid, cid;
+	int registrar;
 
 	if (!json_is_object(old) || !json_is_object(cur))
 		return;
+	registrar = fact_both(old, cur, "registrar");
+	if (!fact_both(old, cur, "registrar_iana_id"))
+		registrar = 0;
 	oid = json_integer_value(json_object_get(old, "registrar_iana_id"));
 	cid = json_integer_value(json_object_get(cur, "registrar_iana_id"));
 	registrar_text(old, a, sizeof(a));
 	registrar_text(cur, b, sizeof(b));
-	if ((oid > 0 && cid > 0) ? oid != cid : strcmp(a, b) != 0)
+	if (registrar && ((oid > 0 && cid > 0) ? oid != cid : strcmp(a, b) != 0))
 		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
 		                 "registrar changed since the last audit: %s -> %s", a, b);
-	if (!json_equal(json_object_get(old, "nameservers"), json_object_get(cur, "nameservers"))) {
+	if (fact_both(old, cur, "nameservers") &&
+	    !json_equal(json_object_get(old, "nameservers"), json_object_get(cur, "nameservers"))) {
 		join_array(json_object_get(old, "nameservers"), a, sizeof(a));
 		join_array(json_object_get(cur, "nameservers"), b, sizeof(b));
 		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
 		                 "nameservers changed since the last audit: %s -> %s", a, b);
 	}
-	if (!json_equal(json_object_get(old, "dnssec"), json_object_get(cur, "dnssec")))
+	if (fact_both(old, cur, "dnssec") &&
+	    !json_equal(json_object_get(old, "dnssec"), json_object_get(cur, "dnssec")))
 		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,
 		                 "DNSSEC changed since the last audit: %s -> %s",
 		                 dnssec_text(json_object_get(old, "dnssec")),
 		                 dnssec_text(json_object_get(cur, "dnssec")));
-	if (!json_equal(json_object_get(old, "locks"), json_object_get(cur, "locks"))) {
+	if (fact_both(old, cur, "locks") &&
+	    !json_equal(json_object_get(old, "locks"), json_object_get(cur, "locks"))) {
 		join_array(json_object_get(old, "locks"), a, sizeof(a));
 		join_array(json_object_get(cur, "locks"), b, sizeof(b));
 		audit_report_add(r, domain, AUDIT_CHECK_CHANGED, AUDIT_WARNING, source,

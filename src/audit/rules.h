@@ -64,6 +64,14 @@ enum audit_severity audit_status_severity(unsigned long status);
 #define AUDIT_STATUS_REGISTRY_LOCK                      \
 	(RDAP_BIT(RDAP_ST_SERVER_TRANSFER_PROHIBITED) | \
 	 RDAP_BIT(RDAP_ST_SERVER_UPDATE_PROHIBITED) | RDAP_BIT(RDAP_ST_SERVER_DELETE_PROHIBITED))
+/* RFC 9083 section 10.2.2's values without client/server: they say an
+ * action is refused, not who refused it.  They count for the registrar lock
+ * (the domain cannot be moved or changed through the registrar alone) and
+ * are named, but not counted, for the registry lock (only "server *"
+ * values show the registry set one). */
+#define AUDIT_STATUS_GENERIC_LOCK                                                      \
+	(RDAP_BIT(RDAP_ST_TRANSFER_PROHIBITED) | RDAP_BIT(RDAP_ST_UPDATE_PROHIBITED) | \
+	 RDAP_BIT(RDAP_ST_DELETE_PROHIBITED) | RDAP_BIT(RDAP_ST_LOCKED))
 /* Every flag whose change since the last audit is reported. */
 #define AUDIT_STATUS_LOCKS                                                                       \
 	(AUDIT_STATUS_REGISTRAR_LOCK | AUDIT_STATUS_REGISTRY_LOCK |                              \
@@ -73,7 +81,14 @@ enum audit_severity audit_status_severity(unsigned long status);
 
 /* Findings from one domain's RDAP lookup: either one "rdap" finding saying
  * why there is no data (UNKNOWN; INFO when the TLD has no RDAP service), or
- * status, expiry, registrar lock, registry lock and pending findings.
+ * status, expiry, registrar lock, registry lock and pending findings from
+ * the parts of the answer that could be read, and beside them one finding
+ * per part that could not (UNKNOWN, naming the part and the reason, under
+ * the status, expiry or rdap check; INFO for a part the registrar's answer
+ * supplied, and for unreadable links when no referral was needed).  A
+ * status value the audit does not know is a WARNING naming it (CRITICAL
+ * statuses beside it stay CRITICAL).  The registrar lock counts RDAP's
+ * generic lock values; the registry lock only "server *" ones.
  * important: the domain holds a CA endpoint or a critical site (a missing
  * registry lock is then a WARNING, else INFO). */
 void audit_rdap_findings(struct audit_report *r, const char *domain, const struct rdap_result *res,
@@ -134,13 +149,18 @@ int audit_ns_sets_differ(const char *const *a, size_t na, const char *const *b, 
 /* ---------------------------------------------------------------- state */
 
 /* The facts compared between audits, as a new JSON object: registrar,
- * registrar_iana_id, nameservers (sorted), dnssec, locks (sorted names). */
+ * registrar_iana_id, nameservers (sorted), dnssec, locks (sorted names).
+ * A fact whose part of the answer could not be read (entities,
+ * nameservers, secureDNS, status) is left out: not knowing it is not a
+ * change. */
 json_t *audit_state_entry_new(const struct rdap_domain *d);
 
 /* One "changed" WARNING per fact that differs between old and cur (both
- * from audit_state_entry_new; nothing when old is NULL). */
-void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old,
-                         const json_t *cur, const char *source);
+ * from audit_state_entry_new; nothing when old is NULL).  A fact cur lacks
+ * is not compared, and old's value is copied into cur, so the state keeps
+ * the last fact that was read. */
+void audit_state_compare(struct audit_report *r, const char *domain, const json_t *old, json_t *cur,
+                         const char *source);
 
 /* ---------------------------------------------------------------- redundancy */
 

@@ -207,6 +207,22 @@ int http_client_submit(struct http_client *client, struct http_request *req)
 	return 0;
 }
 
+/* Add "name: value" to the request's header list.  0 or -1. */
+static int http_add_header(struct http_request *req, const char *name, const char *value)
+{
+	struct curl_slist *l;
+	char hdr[256];
+	int n = snprintf(hdr, sizeof(hdr), "%s: %s", name, value);
+
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		return -1;
+	l = curl_slist_append(req->header_list, hdr);
+	if (l == NULL)
+		return -1;
+	req->header_list = l;
+	return 0;
+}
+
 /* Configure and add one easy handle; on failure the request completes at once
  * with a transport error. */
 static int http_start(struct http_client *client, struct http_request *req)
@@ -249,20 +265,18 @@ static int http_start(struct http_client *client, struct http_request *req)
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (o->ca_file != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	if (req->accept != NULL && http_add_header(req, "Accept", req->accept) != 0)
+		return -1;
 	if (req->post_body != NULL) {
-		char hdr[160];
-		int n = snprintf(hdr, sizeof(hdr), "Content-Type: %s",
-		                 req->post_content_type ? req->post_content_type
-		                                        : "application/octet-stream");
-		if (n < 0 || (size_t)n >= sizeof(hdr))
+		if (http_add_header(req, "Content-Type",
+		                    req->post_content_type ? req->post_content_type
+		                                           : "application/octet-stream") != 0)
 			return -1;
-		req->header_list = curl_slist_append(req->header_list, hdr);
-		if (req->header_list == NULL)
-			return -1;
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->header_list);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)req->post_body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->post_len);
 	}
+	if (req->header_list != NULL)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->header_list);
 	if (curl_multi_add_handle(client->multi, e) != CURLM_OK)
 		return -1;
 	client->running++;

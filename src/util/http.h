@@ -61,7 +61,8 @@ struct http_request {
 	const unsigned char *post_body; /* POST when non-NULL (not copied) */
 	size_t post_len;
 	const char *post_content_type;
-	int head; /* HEAD instead of GET (ignored for POST) */
+	int head;           /* HEAD instead of GET (ignored for POST) */
+	const char *accept; /* Accept header value (not copied), or NULL for curl's */
 	void *user;
 	/* When set, called on completion instead of the client's callback, with
 	 * user as its context: lets several modules share one client. */

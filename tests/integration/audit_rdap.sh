@@ -8,7 +8,12 @@
 # content type, huge body, wrong object, wrong domain) reported as UNKNOWN,
 # a TLD without RDAP service (INFO), IDNs as A-labels, the bootstrap from a
 # file and from a URL (cached in the store), 429 Retry-After honoured, the
-# per-server bound, and changes since the last audit.
+# per-server bound, and changes since the last audit.  Issue 14: answers as
+# registries really send them (Nominet's without objectClassName, an
+# impossible date beside good parts, a hold beside it, unknown statuses,
+# codes with EPP URLs, generic locks, an untyped referral link, dsData alone)
+# are read part by part, each unreadable part its own finding, and every
+# request asks for application/rdap+json.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
@@ -30,8 +35,11 @@ declare -A FIX=(
 	[limited.test]=gtld-locked [slow429.test]=gtld-locked [err500.test]=gtld-locked
 	[other.test]=gtld-locked [xn--bcher-kva.test]=gtld-locked [dns-a.test]=gtld-locked
 	[dns-b.lab]=cctld [noservice.example]=gtld-locked
+	[nominet.test]=nominet-hold [halfvalid.test]=date-feb-30 [holdbad.test]=hold-bad-date
+	[unknownst.test]=status-unknown [eppurl.test]=status-epp-url
+	[generic.test]=status-generic-locks [dsonly.test]=gtld-locked
 )
-for d in "${!FIX[@]}" thin.test notfound.test; do
+for d in "${!FIX[@]}" thin.test thinuntyped.test notfound.test; do
 	case $d in dns-a.test | dns-b.lab) ;; *) AUDIT_DELEG[$d]=$GOOD_NS ;; esac
 done
 audit_dns_start || { not_ok "lab: DNS" "knot/unbound did not start"; lab_finish; }
@@ -40,6 +48,7 @@ for d in "${!FIX[@]}"; do
 	audit_rdap_fixture "$d" "${FIX[$d]}"
 done
 audit_rdap_fixture thin.test gtld-thin registrar-full
+audit_rdap_fixture thinuntyped.test referral-untyped registrar-full
 audit_rdap_meta wrongtype.test '{"content_type": "text/html; charset=utf-8"}'
 audit_rdap_meta huge.test '{"body_bytes": 3000000}'
 audit_rdap_meta limited.test '{"status": 429, "headers": {"Retry-After": "0"}}'
@@ -128,6 +137,45 @@ json_check "broken answers: no status/lock/expiry verdicts for them" \
 	     ("notfound.test","err500.test","badjson.test","wrongtype.test","huge.test","notdomain.test","limited.test","other.test") for f in js)'
 check "429: retried, then given up (1 + 3 retries)" \
 	test "$(audit_rdap_requests '^GET /rdap/domain/limited.test 429')" -eq 4
+
+# --- issue 14: each part of an answer read on its own; a hold never hidden.
+audit_run 2 "Nominet-shaped hold without objectClassName" nominet.test
+finding "Nominet: CRITICAL naming all four statuses" status CRITICAL nominet.test \
+	"client hold, server hold, redemption period, pending delete"
+json_check "Nominet: the answer is not refused (no rdap UNKNOWN)" \
+	'not any(f["domain"] == "nominet.test" and f["check"] == "rdap" and f["severity"] != "OK" for f in js)'
+audit_run 3 "half-valid answer: an impossible expiration date" halfvalid.test
+finding "half-valid: expiry UNKNOWN naming the part and the date" expiry UNKNOWN halfvalid.test \
+	'part .events. of the RDAP answer unreadable.*2027-02-30'
+finding "half-valid: the statuses still read" status OK halfvalid.test "client transfer prohibited"
+finding "half-valid: the locks still judged" registry-lock OK halfvalid.test
+finding "half-valid: the summary names the part" rdap OK halfvalid.test "parts unreadable: events"
+json_check "half-valid: not reported as a failed lookup, no 'no expiration published'" \
+	'not any(f["domain"] == "halfvalid.test" and (f["check"] == "rdap" and f["severity"] == "UNKNOWN" or f["severity"] == "INFO" and f["check"] == "expiry") for f in js)'
+audit_run 2 "a hold beside an impossible date" holdbad.test
+finding "hold beside a bad part: CRITICAL" status CRITICAL holdbad.test "client hold"
+finding "hold beside a bad part: the part UNKNOWN beside it" expiry UNKNOWN holdbad.test "2027-02-30"
+audit_run 1 "only unknown status values" unknownst.test
+finding "unknown statuses: WARNING naming them" status WARNING unknownst.test \
+	"frozen, awaiting verification"
+audit_run 2 "status codes followed by EPP URLs" eppurl.test
+finding "EPP URLs: client hold CRITICAL" status CRITICAL eppurl.test "client hold"
+finding "EPP URLs: the registrar lock read" registrar-lock OK eppurl.test
+audit_run 0 "generic lock values" generic.test
+finding "generic locks: a registrar lock" registrar-lock OK generic.test "generic RDAP values"
+audit_run 0 "thin answer with an untyped related link" thinuntyped.test
+finding "untyped referral followed" rdap OK thinuntyped.test \
+	"completed from the registrar's RDAP server http://127.0.0.1:[0-9]+/registrar/domain/thinuntyped.test"
+finding "untyped referral: expiry from the registrar" expiry OK thinuntyped.test "in 200 days"
+audit_run 0 "dsData alone: first audit, signed by delegationSigned" dsonly.test
+audit_rdap_fixture dsonly.test dnssec-dsdata-only
+audit_run 0 "dsData alone: the next audit" dsonly.test
+json_check "dsData alone: no 'DNSSEC changed'" \
+	'not any(f["domain"] == "dsonly.test" and f["check"] == "changed" for f in js)'
+all=$(audit_rdap_requests '^GET /(rdap|registrar)/domain/')
+asked=$(audit_rdap_requests '^GET /(rdap|registrar)/domain/[^ ]+ [0-9]+ accept=application/rdap\+json')
+check "every RDAP request asks for application/rdap+json ($asked of $all)" \
+	test "$all" -gt 0 -a "$asked" -eq "$all"
 
 # --- 429 with Retry-After: 1, once: honoured, then the answer is used.
 audit_run 0 "429 once, Retry-After honoured" slow429.test

@@ -17,10 +17,12 @@ GET /PATH serves the file DIR/PATH:
     "times": N applies the sidecar to the first N requests only (then the
     file is served normally); "body_bytes" sends that many bytes of filler.
   - a missing file is a 404 with an RFC 9083 error object.
-Every request is logged to FILE as "GET /PATH STATUS inflight=N" (flushed),
-N being how many requests were being served at once, so tests can assert what was asked, in what order, and how many at a
-time ("delay_ms" in a sidecar holds a request that long to make overlap
-visible).  HTTP/1.1 keep-alive, threaded.
+Every request is logged to FILE as "GET /PATH STATUS accept=ACCEPT inflight=N"
+(flushed), ACCEPT being the request's Accept header without blanks ("-" when
+none) and N how many requests were being served at once, so tests can assert
+what was asked, how, in what order, and how many at a time ("delay_ms" in a
+sidecar holds a request that long to make overlap visible).  HTTP/1.1
+keep-alive, threaded.
 """
 import argparse
 import datetime
@@ -76,8 +78,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         with log_lock:
-            self.server.logf.write("%s %s %d inflight=%d\n"
-                                   % (self.command, self.path, status, self.inflight))
+            accept = (self.headers.get("Accept") or "-").replace(" ", "")
+            self.server.logf.write("%s %s %d accept=%s inflight=%d\n"
+                                   % (self.command, self.path, status, accept, self.inflight))
             self.server.logf.flush()
 
     def do_GET(self):

@@ -1,10 +1,11 @@
 /*
  * Unit tests for rules.c and report.c (issue 4's severity tables, row by
  * row) and url.c: RDAP statuses, expiry thresholds, registrar and registry
- * locks, lookup failures; resolution across resolvers; delegation; NS count,
- * diversity and parent/child comparison; changes since the last audit;
- * redundancy across CAs; report ordering; names (registrable domain, IDN,
- * URL host).
+ * locks (generic lock values too), lookup failures, unreadable parts of an
+ * answer (issue 14: each its own finding, a hold never hidden), unknown
+ * statuses; resolution across resolvers; delegation; NS count, diversity and
+ * parent/child comparison; changes since the last audit; redundancy across
+ * CAs; report ordering; names (registrable domain, IDN, URL host).
  */
 #include <stdio.h>
 #include <string.h>
@@ -208,6 +209,147 @@ static void test_rdap_failures(void)
 	audit_report_free(&r);
 }
 
+/* 1 when some finding of check c with severity s holds text. */
+static int has_sev(const struct audit_report *r, enum audit_check c, enum audit_severity s,
+                   const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < r->count; i++) {
+		if (r->items[i].check == c && r->items[i].severity == s &&
+		    strstr(r->items[i].evidence, text) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Mark part p of res unreadable, for reason. */
+static void broken(struct rdap_result *res, enum rdap_part p, const char *reason)
+{
+	res->domain.problems |= RDAP_PART_BIT(p);
+	snprintf(res->domain.problem[p], sizeof(res->domain.problem[p]), "%s", reason);
+}
+
+/* Issue 14: each unreadable part is its own finding, beside the others. */
+static void test_rdap_parts(void)
+{
+	struct audit_report r = {0};
+	struct rdap_result res;
+	size_t i, unknown = 0;
+
+	/* A hold is CRITICAL whatever else could not be read. */
+	ok_result(&res, LOCK | BIT(RDAP_ST_CLIENT_HOLD), 400 * DAY);
+	res.domain.has_expiry = 0;
+	broken(&res, RDAP_PART_EVENTS, "the \"expiration\" event's eventDate is bad");
+	broken(&res, RDAP_PART_ENTITIES, "the registrar's publicIds is a string");
+	broken(&res, RDAP_PART_NAMESERVERS, "nameserver 2 is a number");
+	broken(&res, RDAP_PART_SECURE_DNS, "\"secureDNS\" is an array");
+	broken(&res, RDAP_PART_OBJECT, "no ldhName");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(audit_report_worst(&r) == AUDIT_CRITICAL &&
+	          has_sev(&r, AUDIT_CHECK_STATUS, AUDIT_CRITICAL, "client hold"),
+	      "a hold beside five unreadable parts: CRITICAL");
+	for (i = 0; i < r.count; i++)
+		unknown += r.items[i].severity == AUDIT_UNKNOWN;
+	CHECK(unknown == 5, "one UNKNOWN per unreadable part");
+	CHECK(has_sev(&r, AUDIT_CHECK_EXPIRY, AUDIT_UNKNOWN, "part \"events\"") &&
+	          has_sev(&r, AUDIT_CHECK_EXPIRY, AUDIT_UNKNOWN, "eventDate is bad") &&
+	          !has_sev(&r, AUDIT_CHECK_EXPIRY, AUDIT_INFO, "publishes no expiration"),
+	      "events: under expiry, naming the part and the reason");
+	CHECK(has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, "part \"entities\"") &&
+	          has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, "part \"nameservers\"") &&
+	          has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, "part \"secureDNS\"") &&
+	          has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, "part \"objectClassName/ldhName\""),
+	      "entities, nameservers, secureDNS, the object: under rdap, each named");
+	CHECK(has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_OK,
+	              "parts unreadable: objectClassName/ldhName, "
+	              "events, entities, nameservers, secureDNS"),
+	      "the rdap summary lists the unreadable parts");
+	audit_report_free(&r);
+
+	/* status unreadable as a whole: its own UNKNOWN, no lock verdicts. */
+	ok_result(&res, 0, 400 * DAY);
+	res.domain.has_status = 0;
+	broken(&res, RDAP_PART_STATUS, "\"status\" is a number, not an array of strings");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(has_sev(&r, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, "is a number") &&
+	          find(&r, AUDIT_CHECK_REGISTRAR_LOCK) == NULL &&
+	          !has_sev(&r, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, "carries no status"),
+	      "status unreadable: one UNKNOWN saying why, no lock verdict");
+	audit_report_free(&r);
+
+	/* status read in part: the values read count, the rest UNKNOWN. */
+	ok_result(&res, LOCK, 400 * DAY);
+	broken(&res, RDAP_PART_STATUS, "status value 3 is an object, not a string");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(has_sev(&r, AUDIT_CHECK_STATUS, AUDIT_OK, "client transfer prohibited") &&
+	          has_sev(&r, AUDIT_CHECK_STATUS, AUDIT_UNKNOWN, "status value 3") &&
+	          sev(&r, AUDIT_CHECK_REGISTRAR_LOCK) == AUDIT_OK,
+	      "status read in part: what was read reported, the rest UNKNOWN beside");
+	audit_report_free(&r);
+
+	/* links: INFO when the answer needed no referral, else UNKNOWN. */
+	ok_result(&res, LOCK, 400 * DAY);
+	res.domain.has_nameservers = 1;
+	broken(&res, RDAP_PART_LINKS, "\"links\" is an object, not an array");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_INFO, "part \"links\"") &&
+	          audit_report_worst(&r) == AUDIT_INFO,
+	      "unreadable links in a complete answer: INFO");
+	audit_report_free(&r);
+	res.domain.registrar[0] = '\0';
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(has_sev(&r, AUDIT_CHECK_RDAP, AUDIT_UNKNOWN, "part \"links\""),
+	      "unreadable links when the referral was needed: UNKNOWN");
+	audit_report_free(&r);
+
+	/* A part the registrar's answer supplied: INFO naming both. */
+	ok_result(&res, LOCK, 200 * DAY);
+	res.domain.filled = RDAP_PART_BIT(RDAP_PART_EVENTS);
+	snprintf(res.domain.problem[RDAP_PART_EVENTS], RDAP_PROBLEM_MAX, "bad date");
+	res.referral_followed = 1;
+	res.referral_outcome = RDAP_OK;
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(has_sev(&r, AUDIT_CHECK_EXPIRY, AUDIT_INFO, "taken from the registrar's answer") &&
+	          has_sev(&r, AUDIT_CHECK_EXPIRY, AUDIT_OK, "in 200 days") &&
+	          audit_report_worst(&r) == AUDIT_INFO,
+	      "filled from the registrar: the verdict, and INFO saying where it came from");
+	audit_report_free(&r);
+}
+
+static void test_rdap_unknown_status(void)
+{
+	struct audit_report r = {0};
+	struct rdap_result res;
+
+	ok_result(&res, LOCK, 400 * DAY);
+	snprintf(res.domain.unknown_status, sizeof(res.domain.unknown_status), "frozen");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(sev(&r, AUDIT_CHECK_STATUS) == AUDIT_WARNING && has(&r, AUDIT_CHECK_STATUS, "frozen"),
+	      "an unknown status beside known ones: WARNING naming it");
+	audit_report_free(&r);
+	ok_result(&res, BIT(RDAP_ST_SERVER_HOLD), 400 * DAY);
+	snprintf(res.domain.unknown_status, sizeof(res.domain.unknown_status), "frozen");
+	audit_rdap_findings(&r, "x.test", &res, 1, NOW);
+	CHECK(sev(&r, AUDIT_CHECK_STATUS) == AUDIT_CRITICAL &&
+	          has(&r, AUDIT_CHECK_STATUS, "frozen"),
+	      "an unknown status beside a hold: CRITICAL, the unknown one named too");
+	audit_report_free(&r);
+}
+
+static void test_generic_locks(void)
+{
+	CHECK(status_row(BIT(RDAP_ST_TRANSFER_PROHIBITED), AUDIT_CHECK_REGISTRAR_LOCK) == AUDIT_OK,
+	      "generic transfer prohibited is a registrar lock");
+	CHECK(status_row(BIT(RDAP_ST_LOCKED), AUDIT_CHECK_REGISTRAR_LOCK) == AUDIT_OK,
+	      "locked is a registrar lock");
+	CHECK(status_row(BIT(RDAP_ST_LOCKED), AUDIT_CHECK_REGISTRY_LOCK) == AUDIT_WARNING,
+	      "locked is not a registry lock");
+	CHECK(status_row(BIT(RDAP_ST_RENEW_PROHIBITED), AUDIT_CHECK_REGISTRAR_LOCK) ==
+	          AUDIT_WARNING,
+	      "renew prohibited alone is no registrar lock");
+}
+
 static void test_resolve(void)
 {
 	struct audit_resolution ok = {"r1", DNS_NOERROR, DNS_NOERROR, 2};
@@ -382,6 +524,24 @@ static void test_state(void)
 	      "registrar change names both");
 	CHECK(strstr(r.items[2].evidence, "signed -> unsigned") != NULL, "DNSSEC change");
 	audit_report_free(&r);
+	json_decref(jb);
+
+	/* Issue 14: an unreadable part is no fact, so no change; the last fact
+	 * read is kept in the new state. */
+	b = a;
+	b.domain.problems = RDAP_PART_BIT(RDAP_PART_SECURE_DNS) | RDAP_PART_BIT(RDAP_PART_STATUS);
+	b.domain.dnssec = -1;
+	b.domain.status = 0;
+	jb = audit_state_entry_new(&b.domain);
+	CHECK(jb != NULL && json_object_get(jb, "dnssec") == NULL &&
+	          json_object_get(jb, "locks") == NULL,
+	      "state entry: unreadable parts left out");
+	audit_state_compare(&r, "x.test", ja, jb, SRC);
+	CHECK(r.count == 0, "unreadable secureDNS and status: no change reported");
+	CHECK(json_is_true(json_object_get(jb, "dnssec")) &&
+	          json_array_size(json_object_get(jb, "locks")) == 6,
+	      "the last DNSSEC and lock facts carried over");
+	audit_report_free(&r);
 	json_decref(ja);
 	json_decref(jb);
 }
@@ -458,6 +618,16 @@ static void test_report(void)
 	          r.items[3].severity == AUDIT_WARNING && r.items[4].severity == AUDIT_OK,
 	      "then UNKNOWN, then WARNING; grouped");
 	CHECK(strcmp(r.items[4].source, "") == 0, "NULL source stored as empty");
+	{
+		char name[1201];
+		size_t i;
+		for (i = 0; i + 2 < sizeof(name); i += 2)
+			memcpy(name + i, "\xc3\xa9", 2); /* U+00E9, two bytes each */
+		name[i] = '\0';
+		audit_report_add(&r, "d.test", AUDIT_CHECK_RDAP, AUDIT_OK, "", "%s", name);
+		CHECK(strlen(r.items[5].evidence) == AUDIT_EVIDENCE_MAX - 2,
+		      "evidence cut between UTF-8 characters, not inside one");
+	}
 	audit_report_free(&r);
 	audit_report_free(&r);
 }
@@ -534,6 +704,9 @@ int main(void)
 	test_status_rows();
 	test_expiry_rows();
 	test_rdap_failures();
+	test_rdap_parts();
+	test_rdap_unknown_status();
+	test_generic_locks();
 	test_resolve();
 	test_delegation();
 	test_ns(psl);
