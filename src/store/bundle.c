@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADER_LEN   88
+#include "util/hash.h"
+
+#define HEADER_LEN 88
+/* The checksum is FNV-1a, 64 bits (util/hash): it catches damage, not an
+ * adversary (who could as well rewrite fullchain.pem; the start verifies the
+ * leaf's signature anyway). */
 #define CHECKSUM_LEN 8
 
 static const unsigned char magic[4] = {'H', 'F', 'B', '1'};
@@ -46,20 +51,6 @@ static uint64_t get_u64(const unsigned char *p)
 	for (i = 7; i >= 0; i--)
 		v = (v << 8) | p[i];
 	return v;
-}
-
-/* FNV-1a, 64 bits: catches damage, not an adversary (who could as well
- * rewrite fullchain.pem; the start verifies the leaf's signature anyway). */
-static uint64_t fnv1a(const unsigned char *p, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }
 
 static void put_stamp(unsigned char *p, const struct store_stamp *s)
@@ -108,7 +99,7 @@ int store_bundle_encode(const struct store_bundle *b, unsigned char **out, size_
 	memcpy(p + HEADER_LEN, b->leaf, b->leaf_len);
 	if (b->issuer_len > 0)
 		memcpy(p + HEADER_LEN + b->leaf_len, b->issuer, b->issuer_len);
-	put_u64(p + n - CHECKSUM_LEN, fnv1a(p, n - CHECKSUM_LEN));
+	put_u64(p + n - CHECKSUM_LEN, hash_fnv1a64(p, n - CHECKSUM_LEN));
 	*out = p;
 	*len = n;
 	return 0;
@@ -125,7 +116,7 @@ int store_bundle_decode(const unsigned char *data, size_t len, struct store_bund
 	issuer_len = get_u32(data + 84);
 	if (leaf_len == 0 || leaf_len > STORE_BUNDLE_DER_MAX || issuer_len > STORE_BUNDLE_DER_MAX ||
 	    len != HEADER_LEN + leaf_len + issuer_len + CHECKSUM_LEN ||
-	    get_u64(data + len - CHECKSUM_LEN) != fnv1a(data, len - CHECKSUM_LEN))
+	    get_u64(data + len - CHECKSUM_LEN) != hash_fnv1a64(data, len - CHECKSUM_LEN))
 		return -1;
 	b->flags = get_u32(data + 4);
 	b->renew_at = (int64_t)get_u64(data + 8);

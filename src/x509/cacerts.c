@@ -15,6 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "util/hash.h"
 #include "x509/cert.h"
 
 #define CACERTS_BUCKETS_MIN 16
@@ -33,18 +34,6 @@ struct cacerts {
 	size_t bucket_count; /* a power of two */
 	size_t count;
 };
-
-static uint64_t der_hash(const unsigned char *der, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= der[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct cacerts *cacerts_new(void)
 {
@@ -136,7 +125,7 @@ fail:
 
 X509 *cacerts_get(struct cacerts *set, const unsigned char *der, size_t len)
 {
-	uint64_t h = der_hash(der, len);
+	uint64_t h = hash_fnv1a64(der, len);
 	struct cacert *c;
 	X509 *x = NULL;
 
