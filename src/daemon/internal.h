@@ -1,7 +1,12 @@
 /*
  * daemon/internal.h: what the daemon's files share, and nothing outside
  * src/daemon/ includes.  One thread (the loop's) owns every struct site and
- * struct daemon; see loop.c for the design.
+ * struct daemon; see loop.c for the design and schedule.c for the timers.
+ *
+ * The one rule for code that changes when a site is next due (its staple,
+ * issuance, deploy or verification times, or whether a fetch or an issuance
+ * runs): afterwards call site_schedule(d, s), which moves it in d->timers.
+ * The loop never looks at a site that is not due.
  */
 #ifndef HOLDFAST_DAEMON_INTERNAL_H
 #define HOLDFAST_DAEMON_INTERNAL_H
@@ -25,7 +30,8 @@
 
 #define AUDIT_FIRST_DELAY   10 /* seconds after start: deploy first */
 #define SITE_URLS_MAX       (CERT_URLS_MAX + 8)
-#define DAEMON_TICK_MS      1000
+#define DAEMON_WAIT_MAX_MS  1000 /* the longest sleep while an audit or a reload waits */
+#define DAEMON_IDLE_MAX_MS  (STATE_WRITE_MAX_AGE * 1000) /* the longest sleep otherwise */
 #define ISSUE_PARALLEL      4  /* issuance threads at once; the rest wait their turn */
 #define STATE_WRITE_EVERY   2  /* seconds: at most this often, when something changed */
 #define STATE_WRITE_MAX_AGE 60 /* seconds: at least this often ("updated") */
@@ -90,9 +96,8 @@ struct site {
 	int force_issue;
 	int issuing;
 	pthread_t thread;
-	struct issue_job *job; /* only while issuing */
-	atomic_int job_done;
-	char *issue_error; /* the last failure, NULL since the last success */
+	struct issue_task *task; /* only while issuing */
+	char *issue_error;       /* the last failure, NULL since the last success */
 	/* counters for the metrics */
 	unsigned long staple_ok_total, staple_failed_total;
 	unsigned long issue_ok_total, issue_failed_total;
@@ -101,6 +106,19 @@ struct site {
 	time_t deploy_retry_at;
 	time_t verify_at; /* 0: nothing to verify */
 	int verify_tries;
+	/* scheduling (schedule.c) */
+	size_t id;                     /* its index in d->sites: its key in d->timers */
+	int issue_queued;              /* due, waiting in d's queue for an issuance thread */
+	struct site *issue_queue_next; /* that queue is first come, first served */
+};
+
+/* An issuance thread's work: the thread writes only job; when it is done it
+ * puts the task on d->done (under d->done_lock) and wakes the loop. */
+struct issue_task {
+	struct issue_job job;
+	struct site *site;
+	struct daemon *d;
+	struct issue_task *next; /* in d->done */
 };
 
 struct daemon {
@@ -115,6 +133,13 @@ struct daemon {
 	size_t *by_name; /* site indexes in name order, for the state file */
 	size_t fetches;  /* staple requests in flight */
 	size_t issuing;  /* issuance threads running */
+	/* scheduling (schedule.c) */
+	struct timers *timers; /* every site with something pending, by when it is due */
+	struct site *issue_queue_head, *issue_queue_tail; /* due while every thread is busy */
+	int pending_reload; /* SIGHUP seen: start nothing new, reload once idle */
+	int wake_fd;        /* eventfd: an issuance ended, or a signal came */
+	pthread_mutex_t done_lock;
+	struct issue_task *done; /* ended issuances, newest first (under done_lock) */
 	struct metrics_server *metrics;
 	struct ocspd *ocspd; /* ocsp_listen: staples for Apache and the like */
 	/* the periodic audit, run as a child: holdfast audit --json */
@@ -168,9 +193,27 @@ void daemon_staple_on_response(struct http_request *req, void *ctx);
 
 void daemon_staple_fetch_end(struct daemon *d, struct site *s);
 
+/* Start issuing s on a thread of its own (on failure, retry later). */
 void daemon_issue_start(struct daemon *d, struct site *s);
 
-void daemon_issue_finish(struct daemon *d, struct site *s, time_t now);
+/* Handle every issuance that has ended since the last call, in the order
+ * they ended: join the thread, count, reload the certificate, reschedule the
+ * site; then start queued issuances on the freed threads. */
+void daemon_issue_collect(struct daemon *d, time_t now);
+
+/* Join every issuance thread and forget their tasks (teardown). */
+void daemon_issue_join_all(struct daemon *d);
+
+/* Wake the loop from any thread, or from a signal handler (one write(2)). */
+void daemon_wake(int wake_fd);
+
+/* schedule.c: see its header. */
+void site_schedule(struct daemon *d, struct site *s);
+void daemon_schedule_all(struct daemon *d);
+size_t daemon_dispatch_due(struct daemon *d, time_t now);
+int daemon_next_due(const struct daemon *d, time_t *due);
+void daemon_issue_queue_run(struct daemon *d);
+void daemon_issue_queue_clear(struct daemon *d);
 
 void daemon_audit_start(struct daemon *d);
 

@@ -5,11 +5,16 @@
  * Design: one thread runs the loop; it owns every struct site and the HTTP
  * client that fetches staples (so no locking around staple state).  Issuance
  * is blocking protocol code, so each issuance runs on its own thread with a
- * struct issue_job that only that thread writes until it sets job_done; the
- * loop then joins it and reloads the certificate from the store.  Signals
- * only set flags; the loop wakes at least once a second and sooner when a
- * timer is due.  A configuration reload waits until no issuance and no fetch
- * is in flight, so nothing ever refers to the old configuration.
+ * struct issue_task that only that thread writes until it hands it back on
+ * d->done and wakes the loop (issuance.c); the loop then joins it and reloads
+ * the certificate from the store.  What each site does next is in a timer
+ * heap (schedule.c): the loop pops the sites that are due, never scans them
+ * all, and sleeps in the HTTP client's poll until the soonest of the next due
+ * site, a staple answer, an ended issuance or a signal (both write the
+ * eventfd d->wake_fd), the audit child's output, or the next state write.
+ * Signals only set flags and wake the loop.  A configuration reload waits
+ * until no issuance and no fetch is in flight, so nothing ever refers to the
+ * old configuration.
  *
  * Start and memory (bench/daemon: 100,000 certificates).  A site keeps its
  * leaf as DER with the few fields the loop reads (expiry, placeholder,
@@ -30,10 +35,15 @@
  */
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "daemon/internal.h"
 #include "daemon/metrics.h"
+#include "daemon/timers.h"
 #include "deploy/privsep.h"
 #include "ocsp/responder.h"
 #include "util/log.h"
@@ -41,6 +51,7 @@
 #include "x509/cacerts.h"
 
 static volatile sig_atomic_t got_hup, got_term;
+static int signal_wake_fd = -1; /* the running daemon's wake_fd */
 
 static void on_signal(int sig)
 {
@@ -48,6 +59,7 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
+	daemon_wake(signal_wake_fd);
 }
 
 static void sites_free(struct daemon *d)
@@ -140,7 +152,8 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 	d->cacerts = cacerts_new();
 	d->ca_ok_total = calloc(conf->ca_count + 1, sizeof(*d->ca_ok_total));
 	d->ca_failed_total = calloc(conf->ca_count + 1, sizeof(*d->ca_failed_total));
-	if (d->sites == NULL || d->by_name == NULL || d->cacerts == NULL ||
+	d->timers = timers_new(conf->cert_count);
+	if (d->sites == NULL || d->by_name == NULL || d->cacerts == NULL || d->timers == NULL ||
 	    d->ca_ok_total == NULL || d->ca_failed_total == NULL)
 		return -1;
 	if (conf->metrics_listen != NULL) {
@@ -154,6 +167,7 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 	d->site_count = conf->cert_count;
 	for (i = 0; i < conf->cert_count; i++) {
 		d->sites[i].cert = &conf->certs[i];
+		d->sites[i].id = i;
 		d->by_name[i] = i;
 	}
 	qsort_r(d->by_name, d->site_count, sizeof(*d->by_name), by_name_cmp, d->sites);
@@ -170,6 +184,7 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		         s->cert->name, s->have, s->have && s->placeholder,
 		         s->staple_ok ? "valid" : "none");
 	}
+	daemon_schedule_all(d);
 	d->dirty = 1;
 	return 0;
 }
@@ -178,14 +193,7 @@ static void daemon_teardown(struct daemon *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->site_count; i++) {
-		if (d->sites[i].issuing) {
-			pthread_join(d->sites[i].thread, NULL);
-			d->sites[i].issuing = 0;
-			free(d->sites[i].job);
-			d->sites[i].job = NULL;
-		}
-	}
+	daemon_issue_join_all(d);
 	http_client_free(d->http);
 	d->http = NULL;
 	for (i = 0; i < d->site_count; i++) {
@@ -194,6 +202,8 @@ static void daemon_teardown(struct daemon *d)
 	}
 	d->fetches = 0;
 	sites_free(d);
+	timers_free(d->timers);
+	d->timers = NULL;
 	cacerts_free(d->cacerts); /* after the sites, which borrow from it */
 	d->cacerts = NULL;
 	issuer_free(d->iss);
@@ -218,18 +228,102 @@ static int daemon_http_new(struct daemon *d)
 	return d->http ? 0 : -1;
 }
 
+/* Milliseconds from now_ms until second t (0 when it has come). */
+static long ms_until(long long now_ms, time_t t)
+{
+	long long ms = (long long)t * 1000 - now_ms;
+
+	return ms < 0 ? 0 : ms > LONG_MAX ? LONG_MAX : (long)ms;
+}
+
+/* How long the loop may sleep: until the soonest thing it must do itself. */
+static int loop_wait_ms(const struct daemon *d)
+{
+	struct timespec ts;
+	long long now_ms;
+	long wait = DAEMON_IDLE_MAX_MS, w;
+	time_t due;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (d->pending_reload || d->audit_pid > 0)
+		wait = DAEMON_WAIT_MAX_MS;
+	if (daemon_next_due(d, &due) && (w = ms_until(now_ms, due)) < wait)
+		wait = w;
+	if ((w = ms_until(now_ms, d->state_written +
+	                              (d->dirty ? STATE_WRITE_EVERY : STATE_WRITE_MAX_AGE))) < wait)
+		wait = w;
+	if (d->metrics != NULL &&
+	    (w = ms_until(now_ms, d->metrics_rendered + STATE_WRITE_EVERY)) < wait)
+		wait = w;
+	if (d->audit_pid <= 0 && d->conf->audit_interval > 0 && d->site_count > 0 &&
+	    (w = ms_until(now_ms, d->audit_next)) < wait)
+		wait = w;
+	return (int)wait;
+}
+
+/* Sleep until something is due, an answer comes or the loop is woken. */
+static void loop_wait(struct daemon *d)
+{
+	struct curl_waitfd fds[2];
+	unsigned int n = 0;
+	uint64_t count;
+
+	fds[n++] = (struct curl_waitfd){.fd = d->wake_fd, .events = CURL_WAIT_POLLIN};
+	if (d->audit_pid > 0 && d->audit_fd >= 0)
+		fds[n++] = (struct curl_waitfd){.fd = d->audit_fd, .events = CURL_WAIT_POLLIN};
+	/* First hand finished answers to their callbacks (which reschedule
+	 * their sites), then sleep for as long as the schedule now allows. */
+	if (http_client_step(d->http, 0) < 0 ||
+	    http_client_wait(d->http, fds, n, loop_wait_ms(d)) < 0) {
+		struct timespec ts = {0, 200 * 1000000L}; /* curl failed: do not spin */
+		nanosleep(&ts, NULL);
+	}
+	if (read(d->wake_fd, &count, sizeof(count)) < 0) {
+		/* EAGAIN: nobody woke us */
+	}
+}
+
+/* Reload once nothing is in flight: 0, or -1 when the new setup failed. */
+static int loop_reload(struct daemon *d)
+{
+	char err[CONF_ERROR_MAX];
+	struct conf *fresh;
+
+	if (d->fetches > 0 || d->issuing > 0)
+		return 0;
+	d->pending_reload = 0;
+	fresh = conf_load(d->conf_path, err, sizeof(err));
+	if (fresh == NULL) {
+		char safe[CONF_ERROR_MAX];
+		log_error("reload_refused", "reason=\"%s\" action=\"kept the running configuration\"",
+		          log_safe(safe, sizeof(safe), err));
+		daemon_schedule_all(d); /* starts were left out while it was pending */
+		return 0;
+	}
+	daemon_teardown(d);
+	conf_free(d->conf);
+	d->conf = fresh; /* daemon_setup() sets it again; freed at exit if it fails */
+	if (daemon_http_new(d) != 0 || daemon_setup(d, fresh) != 0) {
+		log_error("reload_failed", "config=%s", d->conf_path);
+		return -1;
+	}
+	log_warn("reloaded", "config=%s certificates=%zu", d->conf_path, d->site_count);
+	return 0;
+}
+
 int daemon_main(const char *conf_path)
 {
 	struct daemon d;
 	struct sigaction sa;
 	char err[CONF_ERROR_MAX];
 	struct conf *conf;
-	int pending_reload = 0;
-	size_t i;
+	int rc = RESULT_OK;
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = conf_path;
 	d.started = time(NULL);
+	d.audit_fd = -1;
 	conf = conf_load(conf_path, err, sizeof(err));
 	if (conf == NULL) {
 		fprintf(stderr, "holdfast run: %s\n", err);
@@ -241,6 +335,13 @@ int daemon_main(const char *conf_path)
 		conf_free(conf);
 		return RESULT_UNKNOWN;
 	}
+	d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d.wake_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0) {
+		log_error("daemon_failed", "reason=\"%s\"", strerror(errno));
+		conf_free(conf);
+		return RESULT_UNKNOWN;
+	}
+	signal_wake_fd = d.wake_fd;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -249,9 +350,8 @@ int daemon_main(const char *conf_path)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (daemon_http_new(&d) != 0 || daemon_setup(&d, conf) != 0) {
-		daemon_teardown(&d);
-		conf_free(conf);
-		return RESULT_UNKNOWN;
+		rc = RESULT_UNKNOWN;
+		goto out;
 	}
 	d.audit_next = time(NULL) + AUDIT_FIRST_DELAY;
 	log_warn("daemon_started", "pid=%d config=%s certificates=%zu", (int)getpid(), conf_path,
@@ -261,69 +361,21 @@ int daemon_main(const char *conf_path)
 
 	while (!got_term) {
 		time_t now = time(NULL);
-		int wait_ms = DAEMON_TICK_MS;
 
 		if (got_hup) {
 			got_hup = 0;
-			pending_reload = 1;
+			d.pending_reload = 1;
 			log_warn("reload_requested", "config=%s", conf_path);
 		}
-		for (i = 0; i < d.site_count; i++) {
-			struct site *s = &d.sites[i];
-			if (s->issuing && atomic_load(&s->job_done))
-				daemon_issue_finish(&d, s, now);
-			if (s->staple_ok &&
-			    now >= staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
-				char t[32];
-				s->staple_ok = 0;
-				d.dirty = 1;
-				log_error("staple_expired",
-				          "cert=%s action=withdrawn next_update=%s", s->cert->name,
-				          time_format(t, sizeof(t), s->sv.next_update));
-				site_deploy(&d, s, "staple");
-			}
-			if (s->deploy_failed && now >= s->deploy_retry_at)
-				site_deploy(&d, s, "retry");
-			if (s->verify_at != 0 && now >= s->verify_at)
-				site_verify(&d, s, now);
-			if (pending_reload)
-				continue; /* start nothing new until the reload */
-			if (!s->issuing && s->cert->cas.count > 0 && now >= s->issue_next &&
-			    d.issuing < ISSUE_PARALLEL)
-				daemon_issue_start(&d, s);
-			if (s->fetch == NULL && s->responder_count > 0 && now >= s->staple_next)
-				daemon_staple_start(&d, s);
-		}
-		if (pending_reload) {
-			int busy = d.fetches > 0;
-			for (i = 0; i < d.site_count; i++)
-				busy |= d.sites[i].issuing;
-			if (!busy) {
-				struct conf *fresh = conf_load(conf_path, err, sizeof(err));
-				pending_reload = 0;
-				if (fresh == NULL) {
-					char safe[CONF_ERROR_MAX];
-					log_error("reload_refused",
-					          "reason=\"%s\" action=\"kept the running "
-					          "configuration\"",
-					          log_safe(safe, sizeof(safe), err));
-				} else {
-					daemon_teardown(&d);
-					conf_free(d.conf);
-					conf = fresh;
-					if (daemon_http_new(&d) != 0 ||
-					    daemon_setup(&d, conf) != 0) {
-						log_error("reload_failed", "config=%s", conf_path);
-						break;
-					}
-					log_warn("reloaded", "config=%s certificates=%zu",
-					         conf_path, d.site_count);
-				}
-			}
+		daemon_issue_collect(&d, now);
+		daemon_dispatch_due(&d, now);
+		if (d.pending_reload && loop_reload(&d) != 0) {
+			rc = RESULT_UNKNOWN;
+			break;
 		}
 		if (d.audit_pid > 0)
 			daemon_audit_poll(&d);
-		else if (!pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
+		else if (!d.pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
 		         now >= d.audit_next)
 			daemon_audit_start(&d);
 		if ((d.dirty && now - d.state_written >= STATE_WRITE_EVERY) ||
@@ -331,17 +383,18 @@ int daemon_main(const char *conf_path)
 			daemon_state_write(&d, now);
 		if (now - d.metrics_rendered >= STATE_WRITE_EVERY)
 			daemon_metrics_render(&d, now);
-		if (d.fetches > 0) {
-			http_client_step(d.http, wait_ms);
-		} else {
-			struct timespec ts = {0, 200 * 1000000L};
-			nanosleep(&ts, NULL);
-		}
+		loop_wait(&d);
 	}
-	log_warn("daemon_stopping", "reason=signal");
-	daemon_audit_stop(&d);
-	daemon_state_write(&d, time(NULL));
+	if (got_term) {
+		log_warn("daemon_stopping", "reason=signal");
+		daemon_audit_stop(&d);
+		daemon_state_write(&d, time(NULL));
+	}
+out:
+	signal_wake_fd = -1;
 	daemon_teardown(&d);
-	conf_free(d.conf);
-	return RESULT_OK;
+	conf_free(d.conf != NULL ? d.conf : conf);
+	close(d.wake_fd);
+	pthread_mutex_destroy(&d.done_lock);
+	return rc;
 }

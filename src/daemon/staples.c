@@ -58,6 +58,7 @@ static void staple_submit_next(struct daemon *d, struct site *s)
 		         s->cert->name, s->staple_failures, s->staple_ok ? "last-good" : "none",
 		         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
 		d->dirty = 1;
+		site_schedule(d, s);
 	}
 }
 
@@ -123,6 +124,7 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 	if (s->fetch->generation != s->generation) {
 		/* The certificate was reloaded meanwhile: this answer is for the old one. */
 		daemon_staple_fetch_end(d, s);
+		site_schedule(d, s);
 		return;
 	}
 	url = s->responders[s->fetch->url_next - 1].url;
@@ -177,6 +179,7 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 				s->issue_next = now;
 			}
 			site_deploy(d, s, "staple");
+			site_schedule(d, s);
 			return;
 		}
 		free(copy);

@@ -375,7 +375,9 @@ static void http_fill(struct http_client *client)
 	}
 }
 
-int http_client_step(struct http_client *client, int timeout_ms)
+/* Start what is queued, let curl work, and complete what has finished
+ * (their callbacks run here).  0, or -1 on an internal error. */
+static int http_progress(struct http_client *client)
 {
 	int still = 0, pending;
 	CURLMsg *msg;
@@ -388,6 +390,13 @@ int http_client_step(struct http_client *client, int timeout_ms)
 			http_finish(client, msg->easy_handle, msg->data.result);
 	}
 	http_fill(client);
+	return 0;
+}
+
+int http_client_step(struct http_client *client, int timeout_ms)
+{
+	if (http_progress(client) != 0)
+		return -1;
 	if (client->running > 0 && timeout_ms > 0) {
 		if (curl_multi_poll(client->multi, NULL, 0, timeout_ms, NULL) != CURLM_OK)
 			return -1;
@@ -395,30 +404,27 @@ int http_client_step(struct http_client *client, int timeout_ms)
 	return (int)(client->running + client->queued);
 }
 
-int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
-                         unsigned int extra_count, int timeout_ms)
+int http_client_wait(struct http_client *client, struct curl_waitfd *extra,
+                     unsigned int extra_count, int timeout_ms)
 {
-	int still = 0, pending;
 	unsigned int i;
-	CURLMsg *msg;
 
 	for (i = 0; i < extra_count; i++)
 		extra[i].revents = 0;
-	http_fill(client);
-	if (curl_multi_perform(client->multi, &still) != CURLM_OK)
-		return -1;
-	while ((msg = curl_multi_info_read(client->multi, &pending)) != NULL) {
-		if (msg->msg == CURLMSG_DONE)
-			http_finish(client, msg->easy_handle, msg->data.result);
-	}
-	http_fill(client);
 	/* Handles just added have a zero timeout in curl, so this returns at
 	 * once when there is work; otherwise it doubles as the caller's sleep. */
-	if (timeout_ms > 0) {
-		if (curl_multi_poll(client->multi, extra, extra_count, timeout_ms, NULL) !=
-		    CURLM_OK)
-			return -1;
-	}
+	if (timeout_ms > 0 &&
+	    curl_multi_poll(client->multi, extra, extra_count, timeout_ms, NULL) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
+int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
+                         unsigned int extra_count, int timeout_ms)
+{
+	if (http_progress(client) != 0 ||
+	    http_client_wait(client, extra, extra_count, timeout_ms) != 0)
+		return -1;
 	return (int)(client->running + client->queued);
 }
 

@@ -132,4 +132,11 @@ int http_client_step(struct http_client *client, int timeout_ms);
 int http_client_step_fds(struct http_client *client, struct curl_waitfd *extra,
                          unsigned int extra_count, int timeout_ms);
 
+/* Only the wait of http_client_step_fds: up to timeout_ms, until a request's
+ * socket or one of the extra descriptors is ready; no callback runs.  For a
+ * caller whose timeout depends on what the callbacks did: step with 0 (the
+ * callbacks run), compute the timeout, then wait.  0, or -1. */
+int http_client_wait(struct http_client *client, struct curl_waitfd *extra,
+                     unsigned int extra_count, int timeout_ms);
+
 #endif
