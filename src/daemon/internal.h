@@ -142,7 +142,7 @@ struct daemon {
 	struct issue_task *done; /* ended issuances, newest first (under done_lock) */
 	struct metrics_server *metrics;
 	struct ocspd *ocspd; /* ocsp_listen: staples for Apache and the like */
-	/* the periodic audit, run as a child: holdfast audit --json */
+	/* the periodic audit: audit_run() in a forked child (audit.c) */
 	pid_t audit_pid;
 	int audit_fd;
 	struct buf audit_out;

@@ -95,13 +95,13 @@ out:
 int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
                    const struct deploy_input *in, const char *sock, int *changed)
 {
-	char dir[PATH_MAX], pem[PATH_MAX], ocsp[PATH_MAX], marker[PATH_MAX], reply[1024];
-	char safe[256];
+	char dir[PATH_MAX], pem[PATH_MAX], ocsp[PATH_MAX], marker[PATH_MAX];
+	char reply[1024] = "", safe[256];
 	char *bundle = NULL, *cmd = NULL, *b64 = NULL;
 	const unsigned char *staple = in->staple ? in->staple : staple_placeholder_der;
 	size_t staple_len = in->staple ? in->staple_len : sizeof(staple_placeholder_der);
 	size_t blen = in->fullchain_len + in->key_len, clen;
-	int cert_changed = 0, staple_changed = 0, rc = -1, n, pending, unused = 0;
+	int cert_changed = 0, staple_changed = 0, rc = -1, n, pending, unused = 0, sent;
 
 	if (deploy_target_dir(dir, sizeof(dir), conf, "haproxy") != 0 ||
 	    deploy_path(pem, sizeof(pem), dir, cert->name, ".pem") != 0 ||
@@ -135,8 +135,11 @@ int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 		clen = strlen(pem) + blen + 64;
 		cmd = malloc(clen);
 		n = cmd ? snprintf(cmd, clen, "set ssl cert %s <<\n%s\n", pem, bundle) : -1;
-		if (n < 0 || (size_t)n >= clen ||
-		    haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) != 0 ||
+		sent = n >= 0 && (size_t)n < clen &&
+		       haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) == 0;
+		if (cmd != NULL)
+			OPENSSL_cleanse(cmd, clen); /* it held the private key */
+		if (!sent ||
 		    (strstr(reply, "Transaction created") == NULL &&
 		     strstr(reply, "Transaction updated") == NULL)) {
 			log_warn("haproxy_update_failed",
@@ -205,8 +208,6 @@ int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 out:
 	if (bundle != NULL)
 		OPENSSL_cleanse(bundle, blen);
-	if (cmd != NULL && cert_changed)
-		OPENSSL_cleanse(cmd, strlen(cmd));
 	free(bundle);
 	free(cmd);
 	free(b64);

@@ -1,5 +1,6 @@
 /*
- * ocspd: a local OCSP responder that answers from holdfast's store.
+ * ocsp/responder: a local OCSP responder (ocsp_listen; its API keeps the
+ * historical prefix ocspd_) that answers from holdfast's store.
  *
  * Apache's mod_ssl cannot read a staple from a file: it asks a responder
  * itself, and by default staples whatever comes back, error answers
@@ -23,8 +24,8 @@
  *   - malformedRequest for anything that is not one well-formed request for
  *     exactly one certificate.
  */
-#ifndef HOLDFAST_OCSPD_H
-#define HOLDFAST_OCSPD_H
+#ifndef HOLDFAST_OCSP_RESPONDER_H
+#define HOLDFAST_OCSP_RESPONDER_H
 
 #include <stddef.h>
 #include <time.h>

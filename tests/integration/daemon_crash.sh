@@ -443,14 +443,21 @@ wait_served() {
 }
 # run_until_started: one daemon run with last.conf until it logged
 # daemon_started (or died), then SIGTERM. Log in $CLOG, appended to $DLOG.
+# The exit code comes from a file the wrapper subshell writes, not from
+# `wait`: under load bash 5.2 once waited forever here for a daemon that
+# reload.sh had SIGKILLed (and bash had already reported as Killed).
 run_until_started() {
-	"$HOLDFAST" run -c "$LAB/last.conf" >"$CLOG" 2>&1 &
-	pid=$!
+	local sub i
+	rm -f "$LAB/last.rc"
+	( "$HOLDFAST" run -c "$LAB/last.conf" >"$CLOG" 2>&1; echo $? >"$LAB/last.rc" ) &
+	sub=$!
 	wait_for_log "$CLOG" "event=daemon_started" 10 >/dev/null
 	msleep 300
-	kill -TERM "$pid" 2>/dev/null
-	{ wait "$pid"; } 2>/dev/null
-	LAST_RC=$?
+	pkill -TERM -P "$sub" -x holdfast 2>/dev/null
+	for ((i = 0; i < 600 && ! -s $LAB/last.rc; i++)); do
+		msleep 50
+	done
+	LAST_RC=$(cat "$LAB/last.rc" 2>/dev/null || echo "none (still running after 30 s)")
 	cat "$CLOG" >>"$DLOG"
 }
 # Only i2 is managed from here on: the other staples may expire unattended.
