@@ -296,7 +296,8 @@ static int loop_reload(struct daemon *d)
 	fresh = conf_load(d->conf_path, err, sizeof(err));
 	if (fresh == NULL) {
 		char safe[CONF_ERROR_MAX];
-		log_error("reload_refused", "reason=\"%s\" action=\"kept the running configuration\"",
+		log_error("reload_refused",
+		          "reason=\"%s\" action=\"kept the running configuration\"",
 		          log_safe(safe, sizeof(safe), err));
 		daemon_schedule_all(d); /* starts were left out while it was pending */
 		return 0;

@@ -127,8 +127,8 @@ static void site_dispatch(struct daemon *d, struct site *s, time_t now)
 		char t[32];
 		s->staple_ok = 0;
 		d->dirty = 1;
-		log_error("staple_expired", "cert=%s action=withdrawn next_update=%s", s->cert->name,
-		          time_format(t, sizeof(t), s->sv.next_update));
+		log_error("staple_expired", "cert=%s action=withdrawn next_update=%s",
+		          s->cert->name, time_format(t, sizeof(t), s->sv.next_update));
 		site_deploy(d, s, "staple");
 	}
 	if (s->deploy_failed && now >= s->deploy_retry_at)

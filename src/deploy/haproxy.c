@@ -139,9 +139,8 @@ int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 		       haproxy_command(sock, cmd, (size_t)n, reply, sizeof(reply)) == 0;
 		if (cmd != NULL)
 			OPENSSL_cleanse(cmd, clen); /* it held the private key */
-		if (!sent ||
-		    (strstr(reply, "Transaction created") == NULL &&
-		     strstr(reply, "Transaction updated") == NULL)) {
+		if (!sent || (strstr(reply, "Transaction created") == NULL &&
+		              strstr(reply, "Transaction updated") == NULL)) {
 			log_warn("haproxy_update_failed",
 			         "cert=%s socket=%s command=\"set ssl cert\" reply=\"%s\"",
 			         cert->name, sock, log_safe(safe, sizeof(safe), reply));
