@@ -3,13 +3,16 @@
  * guarantees.
  *
  * Design: one thread runs the loop; it owns every struct site and the HTTP
- * client that fetches staples (so no locking around staple state).  Issuance
- * is blocking protocol code, so each issuance runs on its own thread with a
- * struct issue_job that only that thread writes until it sets job_done; the
- * loop then joins it and reloads the certificate from the store.  Signals
- * only set flags; the loop wakes at least once a second and sooner when a
- * timer is due.  A configuration reload waits until no issuance and no fetch
- * is in flight, so nothing ever refers to the old configuration.
+ * client that fetches staples (so no locking around staple state).  Each
+ * fetch is an ocsp/fetch, as for holdfast staple, with its own completion
+ * callback (staples.c); the loop steps the client while d->fetches counts
+ * any.  Issuance is blocking protocol code, so each issuance runs on its own
+ * thread with a struct issue_job that only that thread writes until it sets
+ * job_done; the loop then joins it and reloads the certificate from the
+ * store.  Signals only set flags; the loop wakes at least once a second and
+ * sooner when a timer is due.  A configuration reload waits until no
+ * issuance and no fetch is in flight, so nothing ever refers to the old
+ * configuration.
  *
  * Start and memory (bench/daemon: 100,000 certificates).  A site keeps its
  * leaf as DER with the few fields the loop reads (expiry, placeholder,
@@ -17,8 +20,8 @@
  * its issuer, which d->cacerts decodes once for every site it issued.
  * Nothing else stays in memory: fullchain.pem and privkey.pem are read from
  * the store's version directory when deploying, and the leaf is decoded again
- * (without its public key: see cert_leaf in cert.h) when a fetched staple is
- * checked, once per half validity.  At start every site is loaded and
+ * (without its public key: see cert_leaf in cert.h) while a staple fetch is
+ * in flight, once per half validity.  At start every site is loaded and
  * re-validated -- the leaf's signature by its issuer, the staple's signature,
  * CertID and times -- on up to eight threads per core (site_load() touches
  * only its own site and the locked cacerts set), then the loop's thread
@@ -214,7 +217,7 @@ static int daemon_http_new(struct daemon *d)
 	struct http_options opt;
 
 	http_options_default(&opt);
-	d->http = http_client_new(&opt, daemon_staple_on_response, d);
+	d->http = http_client_new(&opt, NULL, NULL); /* each fetch has its callback */
 	return d->http ? 0 : -1;
 }
 
