@@ -22,6 +22,7 @@
 #include "acme/issuer.h"
 #include "conf/conf.h"
 #include "ocsp/check.h"
+#include "ocsp/fetch.h"
 #include "ocsp/policy.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -29,7 +30,6 @@
 #include "x509/cert.h"
 
 #define AUDIT_FIRST_DELAY   10 /* seconds after start: deploy first */
-#define SITE_URLS_MAX       (CERT_URLS_MAX + 8)
 #define DAEMON_WAIT_MAX_MS  1000 /* the longest sleep while an audit or a reload waits */
 #define DAEMON_IDLE_MAX_MS  (STATE_WRITE_MAX_AGE * 1000) /* the longest sleep otherwise */
 #define ISSUE_PARALLEL      4  /* issuance threads at once; the rest wait their turn */
@@ -56,13 +56,13 @@ struct staple_held {
 	time_t this_update, next_update, produced_at;
 };
 
-/* A staple fetch in flight: the responders are tried in turn. */
+/* A staple fetch in flight: ocsp/fetch asks the site's responders in turn. */
 struct staple_fetch {
-	struct http_request req; /* req.user is the site */
-	unsigned char *request;  /* DER OCSP request, also the POST body */
-	size_t request_len;
-	size_t url_next;
-	unsigned generation; /* of the site's load it was started for */
+	struct daemon *d;
+	struct site *s;
+	struct cert_leaf *leaf;   /* the fetch's leaf, decoded from s->leaf */
+	struct ocsp_fetch *fetch; /* its responder indexes are s->responders' */
+	unsigned generation;      /* of the site's load it was started for */
 };
 
 struct site {
@@ -78,7 +78,7 @@ struct site {
 	X509 *issuer_cert; /* borrowed from d->cacerts; NULL: cannot staple */
 	time_t not_after;
 	time_t renew_at;              /* from meta.json; 0 when absent */
-	struct responder *responders; /* none: cannot staple */
+	struct responder *responders; /* ocsp_responder_urls() order; none: cannot staple */
 	size_t responder_count;
 	/* its staple */
 	unsigned char *staple;
@@ -187,10 +187,13 @@ double jitter(void);
 
 void responders_free(struct responder *r, size_t count);
 
+/* Start fetching s's staple on d->http (ocsp/fetch); the outcome is handled
+ * when the fetch ends, from http_client_step(), or at once when no responder
+ * can be asked. */
 void daemon_staple_start(struct daemon *d, struct site *s);
 
-void daemon_staple_on_response(struct http_request *req, void *ctx);
-
+/* Free s's fetch (a request in flight is abandoned) and count it out of
+ * d->fetches. */
 void daemon_staple_fetch_end(struct daemon *d, struct site *s);
 
 /* Start issuing s on a thread of its own (on failure, retry later). */

@@ -3,7 +3,9 @@
  * guarantees.
  *
  * Design: one thread runs the loop; it owns every struct site and the HTTP
- * client that fetches staples (so no locking around staple state).  Issuance
+ * client that fetches staples (so no locking around staple state).  Each
+ * fetch is an ocsp/fetch, as for holdfast staple, with its own completion
+ * callback (staples.c).  Issuance
  * is blocking protocol code, so each issuance runs on its own thread with a
  * struct issue_task that only that thread writes until it hands it back on
  * d->done and wakes the loop (issuance.c); the loop then joins it and reloads
@@ -22,8 +24,8 @@
  * its issuer, which d->cacerts decodes once for every site it issued.
  * Nothing else stays in memory: fullchain.pem and privkey.pem are read from
  * the store's version directory when deploying, and the leaf is decoded again
- * (without its public key: see cert_leaf in cert.h) when a fetched staple is
- * checked, once per half validity.  At start every site is loaded and
+ * (without its public key: see cert_leaf in cert.h) while a staple fetch is
+ * in flight, once per half validity.  At start every site is loaded and
  * re-validated -- the leaf's signature by its issuer, the staple's signature,
  * CertID and times -- on up to eight threads per core (site_load() touches
  * only its own site and the locked cacerts set), then the loop's thread
@@ -224,7 +226,7 @@ static int daemon_http_new(struct daemon *d)
 	struct http_options opt;
 
 	http_options_default(&opt);
-	d->http = http_client_new(&opt, daemon_staple_on_response, d);
+	d->http = http_client_new(&opt, NULL, NULL); /* each fetch has its callback */
 	return d->http ? 0 : -1;
 }
 

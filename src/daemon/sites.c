@@ -87,24 +87,20 @@ static int key_pem_ok(const char *pem, size_t len)
 	return 0;
 }
 
-/* The responders of leaf and the configured backups; failure counts of
- * URLs the site had before carry over.  Fills s->responders. */
+/* The responders of leaf and the configured backups, in the order and with
+ * the deduplication of ocsp_responder_urls() (the CLI's list); failure counts
+ * of URLs the site had before carry over.  Fills s->responders. */
 static void site_responders_set(struct site *s, const struct cert_leaf *leaf, struct responder *old,
                                 size_t old_count)
 {
-	char *urls[SITE_URLS_MAX];
+	char *urls[OCSP_FETCH_URLS_MAX];
 	size_t n, i, k;
 
-	n = cert_leaf_ocsp_urls(leaf, urls, 0, CERT_URLS_MAX);
-	for (i = 0; i < s->cert->ocsp_backup.count && n < SITE_URLS_MAX; i++) {
-		urls[n] = strdup(s->cert->ocsp_backup.items[i]);
-		if (urls[n] != NULL)
-			n++;
-	}
+	n = ocsp_responder_urls(leaf, s->cert->ocsp_backup.items, s->cert->ocsp_backup.count, urls,
+	                        OCSP_FETCH_URLS_MAX);
 	s->responders = n ? calloc(n, sizeof(*s->responders)) : NULL;
 	if (s->responders == NULL) {
-		for (i = 0; i < n; i++)
-			free(urls[i]);
+		ocsp_responder_urls_free(urls, n);
 		return;
 	}
 	for (i = 0; i < n; i++) {

@@ -1,192 +1,196 @@
 /*
- * daemon/staples: the staple state machine of one site: fetch from its responders in
- * turn, check, store, deploy; retry with backoff.
+ * daemon/staples: the staple state machine of one site: fetch, store, deploy;
+ * retry with backoff.
+ *
+ * The fetch is ocsp/fetch, the same path `holdfast staple` takes (see
+ * fetch.h): the same responders in the same order (s->responders, built by
+ * ocsp_responder_urls() at load), the same GET/POST and Content-Type rules,
+ * the same validation, and one acceptance rule (staple_acceptable(): not older
+ * than the staple served, not already past its withdrawal time).  What is
+ * left here is what only the daemon does with the outcome: count each
+ * responder's failures for the metrics page, keep the last one for the state
+ * file, store and deploy an accepted staple, ask for a reissue when it says
+ * revoked, and schedule the next attempt with the backoff of ocsp/policy when
+ * every responder failed.
  */
 #include "daemon/internal.h"
-#include "util/atomic.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
 void daemon_staple_fetch_end(struct daemon *d, struct site *s)
 {
-	http_request_cleanup(&s->fetch->req);
-	free(s->fetch->request);
+	ocsp_fetch_free(s->fetch->fetch);
+	cert_leaf_free(s->fetch->leaf);
 	free(s->fetch);
 	s->fetch = NULL;
 	d->fetches--;
 }
 
-static void staple_submit_next(struct daemon *d, struct site *s)
+/* Count and log each responder that failed, in the order asked; s's last
+ * failure becomes the last of them ("URL: reason: detail"). */
+static void staple_note_errors(struct site *s, const struct ocsp_fetch_result *r)
 {
-	struct staple_fetch *f = s->fetch;
+	char safe[200];
+	size_t i;
 
-	while (f->url_next < s->responder_count) {
-		const char *url = s->responders[f->url_next++].url;
-		char get_url[2048];
-		int get =
-		    ocsp_request_get_url(url, f->request, f->request_len, get_url, sizeof(get_url));
-		http_request_cleanup(&f->req);
-		if (get == 1 && http_request_init(&f->req, get_url) == 0) {
-			f->req.user = s;
-			http_client_submit(d->http, &f->req);
-			return;
-		}
-		if (get == 0 && http_request_init(&f->req, url) == 0) {
-			f->req.post_body = f->request;
-			f->req.post_len = f->request_len;
-			f->req.post_content_type = "application/ocsp-request";
-			f->req.user = s;
-			http_client_submit(d->http, &f->req);
-			return;
-		}
+	for (i = 0; i < r->error_count; i++) {
+		const struct ocsp_fetch_error *e = &r->errors[i];
+
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", e->url,
+		            staple_error_name(e->error), log_safe(safe, sizeof(safe), e->detail));
+		if (e->responder < s->responder_count)
+			s->responders[e->responder].failed_total++;
+		log_warn("ocsp_fetch_failed", "cert=%s detail=\"%s\"", s->cert->name,
+		         log_safe(safe, sizeof(safe), s->staple_error));
 	}
-	/* Every responder failed. */
+}
+
+/* Every responder failed (or the accepted staple could not be stored): end
+ * the fetch and try again after the backoff. */
+static void staple_failed(struct daemon *d, struct site *s)
+{
+	time_t now = time(NULL), next;
+	char t[32];
+
 	daemon_staple_fetch_end(d, s);
-	{
-		time_t now = time(NULL), next;
-		char t[32];
-		s->staple_backoff = staple_retry_backoff(
-		    s->staple_backoff, d->conf->staple_retry_min, d->conf->staple_retry_max);
-		s->staple_failures++;
-		s->staple_failed_total++;
-		/* Never later than the policy's last retry before the withdrawal. */
-		next = staple_retry_at(now, s->staple_backoff, s->staple_ok, s->sv.this_update,
-		                       s->sv.next_update);
-		s->staple_next = next;
-		log_warn("staple_refresh_failed",
-		         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"",
-		         s->cert->name, s->staple_failures, s->staple_ok ? "last-good" : "none",
-		         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
-		d->dirty = 1;
-		site_schedule(d, s);
+	s->staple_backoff = staple_retry_backoff(s->staple_backoff, d->conf->staple_retry_min,
+	                                         d->conf->staple_retry_max);
+	s->staple_failures++;
+	s->staple_failed_total++;
+	/* Never later than the policy's last retry before the withdrawal. */
+	next = staple_retry_at(now, s->staple_backoff, s->staple_ok, s->sv.this_update,
+	                       s->sv.next_update);
+	s->staple_next = next;
+	log_warn("staple_refresh_failed",
+	         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"", s->cert->name,
+	         s->staple_failures, s->staple_ok ? "last-good" : "none",
+	         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
+	d->dirty = 1;
+}
+
+/* Store the accepted response r->der in s's version and serve it (taking it
+ * from r).  0, or -1 when the store refused it. */
+static int staple_keep(struct site *s, struct ocsp_fetch_result *r)
+{
+	if (store_version_staple_save(s->version, r->der, r->der_len) != 0)
+		return -1;
+	free(s->staple);
+	s->staple = r->der;
+	s->staple_len = r->der_len;
+	r->der = NULL;
+	s->sv.status = r->verdict.status;
+	s->sv.this_update = r->verdict.this_update;
+	s->sv.next_update = r->verdict.next_update;
+	s->sv.produced_at = r->verdict.produced_at;
+	s->staple_ok = 1;
+	s->staple_ok_total++;
+	s->staple_backoff = 0;
+	s->staple_failures = 0;
+	message_clear(&s->staple_error);
+	return 0;
+}
+
+/* What the ended fetch f of s means: keep, count, back off, deploy. */
+static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch *f,
+                           struct ocsp_fetch *fetch)
+{
+	struct ocsp_fetch_result *r = ocsp_fetch_result(fetch);
+	char t[32], safe[512], serial[128] = "";
+	enum staple_cert_status status;
+
+	if (f->generation != s->generation) {
+		/* The certificate was reloaded meanwhile: this answer is for the old one. */
+		daemon_staple_fetch_end(d, s);
+		return;
 	}
+	staple_note_errors(s, r);
+	if (r->der == NULL) {
+		staple_failed(d, s);
+		return;
+	}
+	if (staple_keep(s, r) != 0) {
+		/* Counted against the responder that answered, as a failed fetch. */
+		message_set(&s->staple_error, STAPLE_ERROR_MAX, "cannot store the staple");
+		if (r->responder_index < s->responder_count)
+			s->responders[r->responder_index].failed_total++;
+		log_warn("ocsp_fetch_failed", "cert=%s detail=\"%s\"", s->cert->name,
+		         s->staple_error);
+		staple_failed(d, s);
+		return;
+	}
+	status = s->sv.status;
+	s->staple_next = staple_refresh_at(s->sv.this_update, s->sv.next_update, jitter());
+	log_info("staple_refreshed", "cert=%s url=\"%s\" status=%s next_update=%s", s->cert->name,
+	         log_safe(safe, sizeof(safe), r->responder), staple_cert_status_name(status),
+	         time_format(t, sizeof(t), s->sv.next_update));
+	if (status == STAPLE_STATUS_REVOKED)
+		cert_leaf_serial_hex(f->leaf, serial, sizeof(serial));
+	daemon_staple_fetch_end(d, s);
+	d->dirty = 1;
+	if (status == STAPLE_STATUS_REVOKED) {
+		log_error("certificate_revoked", "cert=%s serial=%s action=reissue", s->cert->name,
+		          serial);
+		s->force_issue = 1;
+		s->issue_next = time(NULL);
+	}
+	site_deploy(d, s, "staple");
+}
+
+/* ocsp_fetch's done callback (also called when no responder could be asked):
+ * the fetch no longer runs, so the site's next due time changes. */
+static void staple_fetched(struct ocsp_fetch *fetch, void *user)
+{
+	struct staple_fetch *f = user;
+	struct daemon *d = f->d;
+	struct site *s = f->s; /* f is freed by the outcome */
+
+	staple_outcome(d, s, f, fetch);
+	site_schedule(d, s);
 }
 
 void daemon_staple_start(struct daemon *d, struct site *s)
 {
-	struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
 	struct staple_fetch *f = calloc(1, sizeof(*f));
+	char *urls[OCSP_FETCH_URLS_MAX];
+	struct ocsp_fetch_want want;
+	struct ocsp_verdict held;
+	size_t i, n = s->responder_count;
 
-	if (f == NULL || leaf == NULL ||
-	    ocsp_request_der_new_serial(cert_leaf_issuer_name(leaf), cert_leaf_serial(leaf),
-	                                s->issuer_cert, &f->request, &f->request_len) != 0) {
-		/* Out of memory: the leaf decoded at load.  Try again later. */
-		cert_leaf_free(leaf);
-		free(f);
-		s->staple_next = time(NULL) + d->conf->staple_retry_min;
-		return;
+	if (n > OCSP_FETCH_URLS_MAX)
+		n = OCSP_FETCH_URLS_MAX; /* site_responders_set() makes no more */
+	for (i = 0; i < n; i++)
+		urls[i] = s->responders[i].url;
+	if (f != NULL)
+		f->leaf = cert_leaf_new(s->leaf, s->leaf_len);
+	if (f == NULL || f->leaf == NULL)
+		goto retry;
+	memset(&want, 0, sizeof(want));
+	want.leaf = f->leaf;
+	want.issuer = s->issuer_cert;
+	if (s->staple_ok) {
+		memset(&held, 0, sizeof(held));
+		held.status = s->sv.status;
+		held.this_update = s->sv.this_update;
+		held.next_update = s->sv.next_update;
+		held.produced_at = s->sv.produced_at;
+		want.held = &held;
 	}
-	cert_leaf_free(leaf);
+	want.until_withdrawal = 1; /* the loop withdraws it at staple_withdraw_at() */
+	f->fetch = ocsp_fetch_new(&want, urls, n);
+	if (f->fetch == NULL)
+		goto retry;
+	f->d = d;
+	f->s = s;
 	f->generation = s->generation;
 	s->fetch = f;
 	d->fetches++;
-	staple_submit_next(d, s);
-}
-
-/* Check a fetched response for s's leaf; fills v, returns v->error. */
-static enum staple_error staple_check(const struct site *s, const unsigned char *der, size_t len,
-                                      time_t now, struct ocsp_verdict *v)
-{
-	struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
-	enum staple_error e;
-
-	if (leaf == NULL) {
-		memset(v, 0, sizeof(*v));
-		snprintf(v->detail, sizeof(v->detail), "out of memory");
-		return v->error = STAPLE_ERR_MALFORMED;
-	}
-	e = ocsp_response_check_serial(der, len, cert_leaf_issuer_name(leaf),
-	                               cert_leaf_serial(leaf), s->issuer_cert, now, v);
-	cert_leaf_free(leaf);
-	return e;
-}
-
-/* 1 when the fetched response v is older than the staple s serves. */
-static int staple_older_than_held(const struct ocsp_verdict *v, const struct staple_held *held)
-{
-	struct ocsp_verdict stored;
-
-	memset(&stored, 0, sizeof(stored));
-	stored.this_update = held->this_update;
-	stored.produced_at = held->produced_at;
-	return staple_older(v, &stored);
-}
-
-void daemon_staple_on_response(struct http_request *req, void *ctx)
-{
-	struct daemon *d = ctx;
-	struct site *s = req->user;
-	const char *url;
-	struct ocsp_verdict v;
-	char t[32], safe[200];
-	time_t now = time(NULL);
-
-	if (s->fetch->generation != s->generation) {
-		/* The certificate was reloaded meanwhile: this answer is for the old one. */
-		daemon_staple_fetch_end(d, s);
-		site_schedule(d, s);
-		return;
-	}
-	url = s->responders[s->fetch->url_next - 1].url;
-	if (req->outcome != HTTP_OUTCOME_OK)
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", url,
-		            http_outcome_name(req->outcome),
-		            log_safe(safe, sizeof(safe), req->detail));
-	else if (req->status != 200)
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: HTTP status %ld", url,
-		            req->status);
-	else if (!http_content_type_is(req->content_type, "application/ocsp-response"))
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: content-type", url);
-	else if (staple_check(s, req->body.data, req->body.len, now, &v) != STAPLE_OK)
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: %s: %s", url,
-		            staple_error_name(v.error), v.detail);
-	else if (now >= staple_withdraw_at(v.this_update, v.next_update))
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: expires-too-soon", url);
-	else if (s->staple_ok && staple_older_than_held(&v, &s->sv))
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "%s: older-than-stored", url);
-	else {
-		unsigned char *copy = malloc(req->body.len);
-		if (copy != NULL &&
-		    store_version_staple_save(s->version, req->body.data, req->body.len) == 0) {
-			memcpy(copy, req->body.data, req->body.len);
-			free(s->staple);
-			s->staple = copy;
-			s->staple_len = req->body.len;
-			s->sv.status = v.status;
-			s->sv.this_update = v.this_update;
-			s->sv.next_update = v.next_update;
-			s->sv.produced_at = v.produced_at;
-			s->staple_ok = 1;
-			s->staple_ok_total++;
-			s->staple_backoff = 0;
-			s->staple_failures = 0;
-			message_clear(&s->staple_error);
-			s->staple_next = staple_refresh_at(v.this_update, v.next_update, jitter());
-			log_info("staple_refreshed", "cert=%s url=\"%s\" status=%s next_update=%s",
-			         s->cert->name, url, staple_cert_status_name(v.status),
-			         time_format(t, sizeof(t), v.next_update));
-			daemon_staple_fetch_end(d, s);
-			d->dirty = 1;
-			if (v.status == STAPLE_STATUS_REVOKED) {
-				struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
-				char serial[128] = "";
-				if (leaf != NULL)
-					cert_leaf_serial_hex(leaf, serial, sizeof(serial));
-				cert_leaf_free(leaf);
-				log_error("certificate_revoked", "cert=%s serial=%s action=reissue",
-				          s->cert->name, serial);
-				s->force_issue = 1;
-				s->issue_next = now;
-			}
-			site_deploy(d, s, "staple");
-			site_schedule(d, s);
-			return;
-		}
-		free(copy);
-		message_set(&s->staple_error, STAPLE_ERROR_MAX, "cannot store the staple");
-	}
-	s->responders[s->fetch->url_next - 1].failed_total++;
-	log_warn("ocsp_fetch_failed", "cert=%s detail=\"%s\"", s->cert->name,
-	         log_safe(safe, sizeof(safe), s->staple_error ? s->staple_error : ""));
-	staple_submit_next(d, s);
+	if (ocsp_fetch_start(f->fetch, d->http, staple_fetched, f) != 0)
+		staple_fetched(f->fetch, f); /* no responder could be asked: its errors */
+	return;
+retry:
+	/* Out of memory: the leaf decoded at load.  Try again later. */
+	if (f != NULL)
+		cert_leaf_free(f->leaf);
+	free(f);
+	s->staple_next = time(NULL) + d->conf->staple_retry_min;
 }

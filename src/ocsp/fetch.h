@@ -8,8 +8,8 @@
  * struct ocsp_verdict and the URL that gave it) or nothing, and in both cases
  * one struct ocsp_fetch_error (URL, enum staple_error, detail) for every
  * responder that failed, in the order they were asked.  Storing, deploying
- * and reporting stay with the caller; every decision on the way is made here,
- * once for both:
+ * and reporting stay with the caller (cli/staple.c, daemon/staples.c); every
+ * decision on the way is made here, once for both:
  *
  * - who is asked: ocsp_responder_urls(), the certificate's AIA OCSP URLs,
  *   then the configured backups, without duplicates;
