@@ -454,7 +454,8 @@ run_until_started() {
 	wait_for_log "$CLOG" "event=daemon_started" 10 >/dev/null
 	msleep 300
 	pkill -TERM -P "$sub" -x holdfast 2>/dev/null
-	for ((i = 0; i < 600 && ! -s $LAB/last.rc; i++)); do
+	for ((i = 0; i < 600; i++)); do
+		[ -s "$LAB/last.rc" ] && break
 		msleep 50
 	done
 	LAST_RC=$(cat "$LAB/last.rc" 2>/dev/null || echo "none (still running after 30 s)")
