@@ -29,7 +29,7 @@
 #include "util/http.h"
 #include "x509/cert.h"
 
-#define AUDIT_FIRST_DELAY   10 /* seconds after start: deploy first */
+#define AUDIT_FIRST_DELAY   10   /* seconds after start: deploy first */
 #define DAEMON_WAIT_MAX_MS  1000 /* the longest sleep while an audit or a reload waits */
 #define DAEMON_IDLE_MAX_MS  (STATE_WRITE_MAX_AGE * 1000) /* the longest sleep otherwise */
 #define ISSUE_PARALLEL      4  /* issuance threads at once; the rest wait their turn */
@@ -213,7 +213,7 @@ void daemon_wake(int wake_fd);
 /* schedule.c: see its header. */
 void site_schedule(struct daemon *d, struct site *s);
 void daemon_schedule_all(struct daemon *d);
-size_t daemon_dispatch_due(struct daemon *d, time_t now);
+void daemon_dispatch_due(struct daemon *d, time_t now);
 int daemon_next_due(const struct daemon *d, time_t *due);
 void daemon_issue_queue_run(struct daemon *d);
 void daemon_issue_queue_clear(struct daemon *d);

@@ -5,14 +5,12 @@
  * Design: one thread runs the loop; it owns every struct site and the HTTP
  * client that fetches staples (so no locking around staple state).  Each
  * fetch is an ocsp/fetch, as for holdfast staple, with its own completion
- * callback (staples.c).  Issuance
- * is blocking protocol code, so each issuance runs on its own thread with a
- * struct issue_task that only that thread writes until it hands it back on
- * d->done and wakes the loop (issuance.c); the loop then joins it and reloads
- * the certificate from the store.  What each site does next is in a timer
- * heap (schedule.c): the loop pops the sites that are due, never scans them
- * all, and sleeps in the HTTP client's poll until the soonest of the next due
- * site, a staple answer, an ended issuance or a signal (both write the
+ * callback (staples.c).  Issuance is blocking protocol code, so each
+ * issuance runs on its own thread with a struct issue_task that only that thread writes until it
+ * hands it back on d->done and wakes the loop (issuance.c); the loop then joins it and reloads the
+ * certificate from the store.  What each site does next is in a timer heap (schedule.c): the loop
+ * pops the sites that are due, never scans them all, and sleeps in the HTTP client's poll until the
+ * soonest of the next due site, a staple answer, an ended issuance or a signal (both write the
  * eventfd d->wake_fd), the audit child's output, or the next state write.
  * Signals only set flags and wake the loop.  A configuration reload waits
  * until no issuance and no fetch is in flight, so nothing ever refers to the

@@ -143,11 +143,11 @@ static void site_dispatch(struct daemon *d, struct site *s, time_t now)
 		daemon_staple_start(d, s);
 }
 
-/* Dispatch every site due at now; returns how many.  A site still due after
- * its dispatch (a start that failed at once) waits a second, so this ends. */
-size_t daemon_dispatch_due(struct daemon *d, time_t now)
+/* Dispatch every site due at now.  A site still due after its dispatch (a
+ * start that failed at once) waits a second, so this ends. */
+void daemon_dispatch_due(struct daemon *d, time_t now)
 {
-	size_t id, n = 0;
+	size_t id;
 	time_t due;
 
 	while (timers_pop_due(d->timers, now, &id)) {
@@ -156,9 +156,7 @@ size_t daemon_dispatch_due(struct daemon *d, time_t now)
 		site_schedule(d, s);
 		if (timers_get(d->timers, id, &due) && due <= now)
 			timers_set(d->timers, id, now + 1);
-		n++;
 	}
-	return n;
 }
 
 /* 1 with the earliest due time of any site, 0 when none is scheduled. */

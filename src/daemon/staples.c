@@ -91,10 +91,9 @@ static int staple_keep(struct site *s, struct ocsp_fetch_result *r)
 }
 
 /* What the ended fetch f of s means: keep, count, back off, deploy. */
-static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch *f,
-                           struct ocsp_fetch *fetch)
+static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch *f)
 {
-	struct ocsp_fetch_result *r = ocsp_fetch_result(fetch);
+	struct ocsp_fetch_result *r = ocsp_fetch_result(f->fetch);
 	char t[32], safe[512], serial[128] = "";
 	enum staple_cert_status status;
 
@@ -144,7 +143,9 @@ static void staple_fetched(struct ocsp_fetch *fetch, void *user)
 	struct daemon *d = f->d;
 	struct site *s = f->s; /* f is freed by the outcome */
 
-	staple_outcome(d, s, f, fetch);
+	(void)fetch; /* it is f->fetch */
+
+	staple_outcome(d, s, f);
 	site_schedule(d, s);
 }
 
