@@ -157,8 +157,15 @@ lab_pebble long 14001 15001 PEBBLE_VA_ALWAYS_VALID=1 ||
 # the daemon that ran it: files written, nginx not told.
 cat >"$LAB/reload.sh" <<-EOF
 	#!/bin/bash
+	# Kept only when the daemon that waits for this script is still alive
+	# after the copy: a SIGKILL leaves this script running while the next
+	# daemon deploys, and a copy taken then is no snapshot of anything.
 	snap=$SNAPS/.\$\$
-	cp -a "$DEPLOY/nginx" "\$snap" && mv "\$snap" "$SNAPS/\$(date +%s%N).\$\$"
+	if cp -a "$DEPLOY/nginx" "\$snap" && [ "\$(cat /proc/\$PPID/comm 2>/dev/null)" = holdfast ]; then
+		mv "\$snap" "$SNAPS/\$(date +%s%N).\$\$"
+	else
+		rm -rf "\$snap"
+	fi
 	# Only ever the holdfast that ran this script (bash keeps \$PPID from its start).
 	if [ "\$(cat /proc/\$PPID/comm 2>/dev/null)" = holdfast ] && rm "$LAB/kill-at-reload" 2>/dev/null; then
 		echo "\$PPID" >>"$LAB/reload-kills"

@@ -507,6 +507,8 @@ class Checker:
                 for f in os.listdir(d):
                     os.unlink(os.path.join(d, f))
                 os.rmdir(d)
+            else:  # kept as .bad-NAME, which the next cycles skip: counted once
+                os.rename(d, os.path.join(self.snaps, ".bad-" + s))
         self.snapshots += n
         return n
 
