@@ -118,15 +118,14 @@ json_t *state_record_json(const struct state_record *r);
  * JSON_SORT_KEYS would at depth 2, without a trailing comma or newline. */
 void state_record_json_write(FILE *f, const struct state_record *r);
 
-/* The local file of FILE (daemon.idx, daemon.idx.log, daemon.json), as the
- * store (store_state_path) keeps it.  0, or -1. */
-int state_index_path(const char *store, const char *file, char *dst, size_t len);
-
 struct state_index;
+struct store;
 
-/* Open STORE's index for reading; NULL with errno (ENOENT: never written,
- * EBADMSG: not an index). */
-struct state_index *state_index_open(const char *store);
+/* Open st's index (STORE_STATE_DAEMON_INDEX and _JOURNAL, the local files
+ * store_state_path names) for reading; NULL with errno (ENOENT: never
+ * written, EBADMSG: not an index, ENOTSUP: the backend keeps no local file).
+ * The index keeps no reference to st. */
+struct state_index *state_index_open(struct store *st);
 
 /* 1 with *r when name has a record, 0 when it has none, -1 on a read error
  * or a malformed record. */
@@ -137,6 +136,10 @@ int state_index_audit(const struct state_index *x, unsigned long counts[STATE_AU
 
 /* NULL is a no-op. */
 void state_index_close(struct state_index *x);
+
+/* The name of the i-th audit count ("OK" ... "CRITICAL"), as daemon.json's
+ * "audit" object and holdfast status spell it; NULL past the last. */
+const char *state_audit_severity_name(size_t i);
 
 /* Write s as a JSON string to f: null for NULL (and for what is not UTF-8);
  * plain ASCII without quotes or backslashes as it is, the rest through
