@@ -27,6 +27,7 @@ void daemon_issue_start(struct daemon *d, struct site *s)
 	s->job = calloc(1, sizeof(*s->job));
 	if (s->job == NULL) {
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
+		site_changed(d, s);
 		return;
 	}
 	s->job->cert = s->cert;
@@ -38,11 +39,12 @@ void daemon_issue_start(struct daemon *d, struct site *s)
 		free(s->job);
 		s->job = NULL;
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
+		site_changed(d, s);
 		return;
 	}
 	s->issuing = 1;
 	d->issuing++;
-	d->dirty = 1;
+	site_changed(d, s);
 }
 
 void daemon_issue_finish(struct daemon *d, struct site *s, time_t now)
@@ -93,5 +95,5 @@ void daemon_issue_finish(struct daemon *d, struct site *s, time_t now)
 	free(s->job);
 	s->job = NULL;
 	issuer_save_state(d->iss);
-	d->dirty = 1;
+	site_changed(d, s);
 }

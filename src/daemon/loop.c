@@ -54,6 +54,7 @@ static void sites_free(struct daemon *d)
 {
 	size_t i;
 
+	daemon_state_forget(d); /* before the sites it marks */
 	for (i = 0; i < d->site_count; i++) {
 		site_unload(&d->sites[i]);
 		free(d->sites[i].staple_error);
@@ -276,7 +277,7 @@ int daemon_main(const char *conf_path)
 			    now >= staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
 				char t[32];
 				s->staple_ok = 0;
-				d.dirty = 1;
+				site_changed(&d, s);
 				log_error("staple_expired",
 				          "cert=%s action=withdrawn next_update=%s", s->cert->name,
 				          time_format(t, sizeof(t), s->sv.next_update));
@@ -326,9 +327,7 @@ int daemon_main(const char *conf_path)
 		else if (!pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
 		         now >= d.audit_next)
 			daemon_audit_start(&d);
-		if ((d.dirty && now - d.state_written >= STATE_WRITE_EVERY) ||
-		    now - d.state_written >= STATE_WRITE_MAX_AGE)
-			daemon_state_write(&d, now);
+		daemon_state_tick(&d, now);
 		if (now - d.metrics_rendered >= STATE_WRITE_EVERY)
 			daemon_metrics_render(&d, now);
 		if (d.fetches > 0) {

@@ -57,7 +57,7 @@ static void staple_submit_next(struct daemon *d, struct site *s)
 		         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"",
 		         s->cert->name, s->staple_failures, s->staple_ok ? "last-good" : "none",
 		         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
-		d->dirty = 1;
+		site_changed(d, s);
 	}
 }
 
@@ -73,6 +73,7 @@ void daemon_staple_start(struct daemon *d, struct site *s)
 		cert_leaf_free(leaf);
 		free(f);
 		s->staple_next = time(NULL) + d->conf->staple_retry_min;
+		site_changed(d, s);
 		return;
 	}
 	cert_leaf_free(leaf);
@@ -164,7 +165,7 @@ void daemon_staple_on_response(struct http_request *req, void *ctx)
 			         s->cert->name, url, staple_cert_status_name(v.status),
 			         time_format(t, sizeof(t), v.next_update));
 			daemon_staple_fetch_end(d, s);
-			d->dirty = 1;
+			site_changed(d, s);
 			if (v.status == STAPLE_STATUS_REVOKED) {
 				struct cert_leaf *leaf = cert_leaf_new(s->leaf, s->leaf_len);
 				char serial[128] = "";
