@@ -10,7 +10,8 @@
 #   - with the responder down the last good staple is served until it
 #     expires, then withdrawn: nginx never serves an expired staple;
 #   - SIGHUP with a broken config is refused and the daemon keeps running;
-#   - holdfast status reports the state with monitoring exit codes.
+#   - holdfast status reports the state with monitoring exit codes, and
+#     what it reads of the daemon's state index is what daemon.json says.
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
 lab_init
@@ -191,5 +192,20 @@ kill -TERM "$DAEMON"
 wait "$DAEMON"
 check "sigterm: exit 0" test $? = 0
 check "sigterm: logged" grep -q "event=daemon_stopping" "$DLOG"
+
+# 7. The state index, what status reads: after the last write at the stop it
+# says what daemon.json says, with the changes since the start in its journal.
+check "state index: base and journal written" \
+	test -s "$STORE/state/daemon.idx" -a -s "$STORE/state/daemon.idx.log"
+check "state index: the journal holds the changes" \
+	test "$(grep -c '^www ' "$STORE/state/daemon.idx.log")" -ge 1
+"$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status2.json" 2>&1
+check "state index: status's daemon objects are daemon.json's" python3 -c '
+import json,sys
+d=json.load(open(sys.argv[2]))["certificates"]
+rows=[j for j in map(json.loads, open(sys.argv[1])) if "cert" in j]
+bad=[(r["cert"], r["daemon"], d.get(r["cert"])) for r in rows if r["daemon"]!=d.get(r["cert"])]
+assert len(rows)==len(d) and not bad, bad
+' "$LAB/status2.json" "$STORE/state/daemon.json"
 check "logs: no key material" lab_not grep -q "PRIVATE KEY" "$DLOG"
 lab_finish
