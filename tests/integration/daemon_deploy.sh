@@ -126,6 +126,9 @@ check "metrics: responder failures counted per URL" grep -qE 'holdfast_responder
 check "metrics: refreshes counted" grep -q 'holdfast_staple_refresh_total{cert="www",result="ok"} [1-9]' "$LAB/metrics.1"
 check "metrics: endpoint gauge" grep -q 'holdfast_endpoint_up{ca="primary"} [01]' "$LAB/metrics.1"
 check "metrics: no key material" lab_not grep -q "PRIVATE" "$LAB/metrics.1"
+check "metrics: aggregates over every certificate" grep -q '^holdfast_certificates 3$' "$LAB/metrics.1"
+check "metrics: all 3 with their own series (metrics_per_certificate 1000)" \
+	grep -q '^holdfast_certificates_series 3$' "$LAB/metrics.1"
 
 # 3. SIGHUP with a broken config: refused, the daemon keeps running.
 cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
@@ -168,6 +171,8 @@ for _ in $(seq 60); do
 done
 check "metrics: staple no longer valid after the withdrawal" \
 	grep -q 'holdfast_staple_valid{cert="www"} 0' <(metrics)
+check "metrics: counted among those without a valid staple" \
+	grep -q '^holdfast_certificates_staple_missing [1-9]' <(metrics)
 
 # 5. status: WARNING without a valid staple; exit code and JSON.
 "$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
