@@ -35,8 +35,8 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-#define STATE_JSON_RATE (64 * 1024) /* bytes a second: daemon.json's average write rate, at most \
-	                             */
+/* Bytes a second: daemon.json's average write rate, at most (see above). */
+#define STATE_JSON_RATE (64 * 1024)
 
 void site_changed(struct daemon *d, struct site *s)
 {
