@@ -18,11 +18,12 @@
 #    later; then SIGTERM.  Three runs: N certificates with the store's files
 #    evicted from the page cache ("cold"), N again ("warm"), 1 certificate
 #    (the baseline for memory).  During the warm run, once the daemon has
-#    settled, probe.py scrapes /metrics once (bytes, samples, time) and runs
-#    `holdfast status --json` (wall time, peak RSS from wait4, CPU), which
-#    reads the daemon's state index; after the run the index is moved aside
-#    and status runs again, reading daemon.json whole as before the index
-#    (STATUS_JSON=0 skips this), and the two outputs must be the same.
+#    settled, probe.py scrapes /metrics once (bytes, samples, time).  After
+#    it, with the daemon stopped (so that both runs share the same machine),
+#    probe.py runs `holdfast status --json` (wall time, peak RSS from wait4,
+#    CPU), which reads the daemon's state index; then the index is moved
+#    aside and status runs again, reading daemon.json whole as before the
+#    index (STATUS_JSON=0 skips this); the two outputs must be the same.
 #    METRICS_ALL=1 adds a run with metrics_per_certificate = N and scrapes
 #    that page too: every per-certificate series, for comparison.
 # 3. `openssl speed -seconds 3 ecdsap256 rsa2048` gives the verify rates;
@@ -207,14 +208,13 @@ save() {
 	done
 }
 
-# What runs during the warm start (inside the namespace): one scrape, then
-# status while the daemon runs; and the sizes of the state files.
+# What runs during the warm start (inside the namespace): one scrape, and
+# the sizes of the state files.
 STATE=$WORK/store/state
 cat >"$WORK/during.sh" <<EOF
 #!/bin/sh
 set -e
 python3 "$HERE/probe.py" scrape "$METRICS_URL" "$WORK/metrics.txt"
-python3 "$HERE/probe.py" status "$WORK/status-index.json" "$HOLDFAST" status --json -c "$WORK/holdfast.conf"
 echo "idx_bytes=\$(stat -c %s "$STATE/daemon.idx")"
 echo "journal_bytes=\$(stat -c %s "$STATE/daemon.idx.log")"
 echo "json_bytes=\$(stat -c %s "$STATE/daemon.json")"
@@ -234,27 +234,33 @@ run_daemon cold "$WORK/holdfast.conf" "$N"
 save cold
 run_daemon warm "$WORK/holdfast.conf" "$N" "$WORK/during.sh"
 save warm
-for k in scrape_bytes scrape_s scrape_samples scrape_series_certs status_s status_rss_kb \
-	status_cpu_s status_exit status_lines status_daemon_null idx_bytes journal_bytes json_bytes \
-	hwm_during_kb; do
+for k in scrape_bytes scrape_s scrape_samples scrape_series_certs idx_bytes journal_bytes \
+	json_bytes hwm_during_kb; do
 	var=R_$k
 	S[warm.$k]=${!var}
 done
 SERIES_WANT=$((N < 1000 ? N : 1000))
 ((S[warm.scrape_series_certs] == SERIES_WANT)) ||
 	die "metrics: ${S[warm.scrape_series_certs]} certificates with series, expected $SERIES_WANT"
-((S[warm.status_lines] == N && S[warm.status_daemon_null] == 0)) ||
-	die "status: ${S[warm.status_lines]} lines, ${S[warm.status_daemon_null]} without the daemon's state (expected $N, 0)"
+# status_run LABEL: one holdfast status --json over the whole configuration;
+# S[LABEL.*] from probe.py.
+status_run() {
+	python3 "$HERE/probe.py" status "$WORK/status-$1.json" "$HOLDFAST" status --json \
+		-c "$WORK/holdfast.conf" >"$WORK/status-$1.out" || die "status ($1) failed"
+	while IFS='=' read -r k v; do
+		[[ $k =~ ^[a-z_0-9]+$ ]] && S[$1.$k]=$v
+	done <"$WORK/status-$1.out"
+}
+note "status --json from the state index ..."
+status_run index
+((S[index.status_lines] == N && S[index.status_daemon_null] == 0)) ||
+	die "status: ${S[index.status_lines]} lines, ${S[index.status_daemon_null]} without the daemon's state (expected $N, 0)"
 if [[ $STATUS_JSON == 1 ]]; then
 	# The path before the index: status finds no index and reads daemon.json.
-	note "status --json reading daemon.json (the index moved aside) ..."
+	note "status --json from daemon.json (the index moved aside) ..."
 	mv "$STATE/daemon.idx" "$STATE/daemon.idx.aside"
-	python3 "$HERE/probe.py" status "$WORK/status-json.json" "$HOLDFAST" status --json \
-		-c "$WORK/holdfast.conf" >"$WORK/status-json.out" || die "status (daemon.json) failed"
+	status_run json
 	mv "$STATE/daemon.idx.aside" "$STATE/daemon.idx"
-	while IFS='=' read -r k v; do
-		[[ $k =~ ^[a-z_0-9]+$ ]] && S[json.$k]=$v
-	done <"$WORK/status-json.out"
 	cmp -s "$WORK/status-index.json" "$WORK/status-json.json" ||
 		die "status: the output from the index differs from the one from daemon.json"
 fi
@@ -333,18 +339,18 @@ printf 'rss_beyond_der=%sB goal<=%sB %s\n' "$BEYOND" "$GOAL_BYTES" "$(verdict "$
 # ------------------------------------------------- status and metrics at N
 bytes_mib() { calc 'printf "%.1f MiB", b / 1048576' b="$1"; }
 per_cert() { calc 'printf "%.0f", b / n' b="$1" n="$N"; }
-printf '\nstatus and metrics at N=%s (during the warm run: the daemon up, idle):\n' "$N"
+printf '\nstatus and metrics at N=%s (state files and scrape during the warm run, status after it):\n' "$N"
 printf '  state files: daemon.idx %s (%s B per certificate), daemon.idx.log %s B, daemon.json %s (%s B per certificate)\n' \
 	"$(bytes_mib "${S[warm.idx_bytes]}")" "$(per_cert "${S[warm.idx_bytes]}")" "${S[warm.journal_bytes]}" \
 	"$(bytes_mib "${S[warm.json_bytes]}")" "$(per_cert "${S[warm.json_bytes]}")"
 srow() { printf '  %-36s %9s %11s %9s %6s\n' "$@"; }
 srow "holdfast status --json" wall_s peak_rss cpu_s exit
-srow "  from the state index" "${S[warm.status_s]}" "$(mib "${S[warm.status_rss_kb]}")" \
-	"${S[warm.status_cpu_s]}" "${S[warm.status_exit]}"
+srow "  from the state index" "${S[index.status_s]}" "$(mib "${S[index.status_rss_kb]}")" \
+	"${S[index.status_cpu_s]}" "${S[index.status_exit]}"
 if [[ $STATUS_JSON == 1 ]]; then
 	srow "  from daemon.json (index aside)" "${S[json.status_s]}" "$(mib "${S[json.status_rss_kb]}")" \
 		"${S[json.status_cpu_s]}" "${S[json.status_exit]}"
-	printf '  (both outputs identical, %s lines)\n' "${S[warm.status_lines]}"
+	printf '  (both outputs identical, %s lines)\n' "${S[index.status_lines]}"
 fi
 mrow() { printf '  %-36s %12s %9s %8s %8s\n' "$@"; }
 mrow "one scrape of /metrics" bytes samples time_s series

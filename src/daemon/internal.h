@@ -134,7 +134,6 @@ struct daemon {
 	size_t *changed;         /* sites changed since the index was written, once each */
 	size_t changed_count;
 	int index_valid; /* a base and its journal are in place; else a new base is due */
-	unsigned long long index_gen;
 	size_t journal_bytes;
 	time_t index_written; /* last attempt */
 	int index_audit_done; /* the audit summary the index holds */

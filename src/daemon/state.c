@@ -172,7 +172,6 @@ static int index_base_write(struct daemon *d, time_t now)
 	line[n++] = '\n';
 	if (store_state_save(d->store, STORE_STATE_DAEMON_JOURNAL, line, (size_t)n) != 0)
 		return -1;
-	d->index_gen = h.gen;
 	d->journal_bytes = (size_t)n;
 	d->index_valid = 1;
 	return 0;

@@ -32,8 +32,9 @@
  * Why a journal: at 100,000 certificates some staple is refreshed every few
  * seconds, and rewriting even a 9 MB base each time would be 4 MB/s of
  * writes and fsyncs, forever.  The daemon appends the records that changed
- * (every 2 s at most) and writes a new base only when the journal would
- * exceed STATE_JOURNAL_MAX, at start and on reload, so what it writes is
+ * (every 2 s at most; daemon/state.c) and writes a new base only when the
+ * journal would exceed STATE_JOURNAL_MAX, at start, on reload and after a
+ * failed append (which may have left a torn line), so what it writes is
  * proportional to what changed.  The journal is not fsync'ed: after a crash
  * it may miss its last lines (a torn last line is ignored), and the next
  * start writes a new base anyway.
