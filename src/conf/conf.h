@@ -21,7 +21,7 @@
 /* metrics_per_certificate: certificates with their own series on the metrics
  * page (daemon/metrics_select.h); more are counted in the aggregates only.
  * 1,000 keeps every configuration of up to 1,000 certificates as it was and
- * a page of ~0.7 MB (~10,000 samples) at any size. */
+ * a page of ~0.57 MB (~10,000 samples) at any size. */
 #define CONF_METRICS_PER_CERTIFICATE_DEFAULT 1000
 #define CONF_METRICS_PER_CERTIFICATE_MAX     10000000
 

@@ -2,7 +2,7 @@
  * daemon/metrics_select: which certificates get their own series on the
  * metrics page when there are more of them than metrics_per_certificate.
  * At 100,000 certificates every per-certificate series would make a page of
- * ~70 MB, rendered every 2 s and too big for most scrapers; the page keeps
+ * 56 MB, rendered every 2 s and too big for most scrapers; the page keeps
  * its aggregates for all and per-certificate series for the most urgent.
  *
  * The rule, most urgent first:

@@ -11,17 +11,17 @@
  * reload, after a failed append, and when the journal would grow past
  * STATE_JOURNAL_MAX.  So what is written follows what changed, not the
  * number of certificates: at 100,000 a staple refresh costs one ~90-byte
- * line, and the 9 MB base is written once per ~2,800 changes.
+ * line, and the 7 MB base is written once per ~3,800 changes.
  *
  * STORE/state/daemon.json: the same per certificate with every key spelled
- * out (~550 bytes a certificate), a documented file that scripts read; it
+ * out (~485 bytes a certificate), a documented file that scripts read; it
  * can only be rewritten whole.  It is rewritten when something changed, at
  * most every STATE_WRITE_EVERY seconds and at least every
  * STATE_WRITE_MAX_AGE ("updated"), but on average never faster than
  * STATE_JSON_RATE bytes a second: the interval is its last size /
- * STATE_JSON_RATE when that is longer.  Up to ~250 certificates (140 KB)
- * that changes nothing; 1,000 (550 KB): every 9 s at most; 100,000 (55 MB):
- * every 14 minutes at most, instead of 55 MB every 2 s.  It is always
+ * STATE_JSON_RATE when that is longer.  Up to ~270 certificates (128 KiB)
+ * that changes nothing; 1,000 (485 KB): every 7 s at most; 100,000 (48 MB):
+ * every 12 minutes at most, instead of 48 MB every 2 s.  It is always
  * written at start and at stop.  The index is written first, so it is never
  * older than daemon.json.
  */

@@ -2,8 +2,9 @@
  * daemon/state_index: what the daemon reports of each certificate, in a form
  * holdfast status can read in memory that does not grow with the number of
  * certificates (STORE/state/daemon.json, with every key spelled out for every
- * certificate, is ~550 bytes each: 55 MB, and a jansson tree of hundreds of
- * MB, at 100,000).
+ * certificate, is ~485 bytes each: 48 MB at 100,000, and holdfast status
+ * that loads it whole peaks at 280 MiB against 55 MiB through the index;
+ * bench/daemon).
  *
  * Two files, both text, one record per line:
  *
@@ -27,10 +28,10 @@
  * 0x7f and "\" written as \xHH.  A is "-" before the first audit, else the
  * counts of OK,INFO,WARNING,UNKNOWN,CRITICAL findings.  Names are those of
  * holdfast.conf's sections ([A-Za-z0-9._-], under 256 bytes).  A record is
- * ~90 bytes without errors: 9 MB at 100,000 certificates.
+ * ~70 bytes without errors: 7 MB at 100,000 certificates (bench/daemon).
  *
  * Why a journal: at 100,000 certificates some staple is refreshed every few
- * seconds, and rewriting even a 9 MB base each time would be 4 MB/s of
+ * seconds, and rewriting even a 7 MB base each time would be 3 MB/s of
  * writes and fsyncs, forever.  The daemon appends the records that changed
  * (every 2 s at most; daemon/state.c) and writes a new base only when the
  * journal would exceed STATE_JOURNAL_MAX, at start, on reload and after a
