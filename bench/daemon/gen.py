@@ -12,7 +12,8 @@ src/certstore.h and src/daemon.c:
 
     WORK/store/certificates/NAME -> .versions/NAME.TIME.RANDOM/
         cert.pem chain.pem fullchain.pem privkey.pem (0600) meta.json staple.ocsp
-    WORK/holdfast.conf      N [certificate NAME] sections
+    WORK/holdfast.conf      N [certificate NAME] sections, metrics on
+                            127.0.0.1:9464 (in run.sh's network namespace)
     WORK/holdfast-1.conf    the same store, only the first certificate
     WORK/ca.pem             the CA
     WORK/gen.json           sizes: average leaf DER, CA DER, staple DER, ...
@@ -203,6 +204,7 @@ def write_conf(path, store, names):
         f.write("# bench/daemon: %d certificates, nothing due, no network\n" % len(names))
         f.write("store = %s\n" % store)
         f.write("audit_interval = off\n")
+        f.write("metrics_listen = 127.0.0.1:9464\n")
         f.write("staple_retry_min = 1h\n")
         f.write("staple_retry_max = 1h\n")
         f.write("issue_retry_min = 1h\n\n")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench/daemon/measure.py -- one timed start of `holdfast run`.
 
-    measure.py LOG SETTLE TIMEOUT CMD...
+    measure.py [--during SCRIPT] LOG SETTLE TIMEOUT CMD...
 
 Starts CMD (holdfast run -c FILE) with stderr appended to LOG and polls LOG
 every 2 ms, reading only what is new.  Records the time from just before
@@ -10,11 +10,14 @@ exec to the first `event=certificate_loaded` line and to the
 VmHWM), /proc/PID/stat (CPU time, faults) and /proc/PID/io (bytes read from
 disk).  Waits SETTLE seconds (the daemon writes its state file right after
 starting and then every 2 s), reads VmRSS/VmHWM again, sends SIGTERM and
-waits for the exit.
+waits for the exit.  With --during, SCRIPT (an executable, no arguments) is
+run after the second reading, while the daemon runs, and waited for before
+the SIGTERM; its standard output (key=value lines) is passed on.
 
 Prints key=value lines.  Exits non-zero when the daemon did not start
 within TIMEOUT seconds, exited early, or did not stop on SIGTERM within 120 s
-(it is then killed); the caller treats that as a broken run.
+(it is then killed), or SCRIPT failed; the caller treats that as a broken
+run.
 """
 import os
 import signal
@@ -61,9 +64,13 @@ def io(pid):
 
 
 def main():
-    if len(sys.argv) < 5:
+    args = sys.argv[1:]
+    during = None
+    if len(args) >= 2 and args[0] == "--during":
+        during, args = args[1], args[2:]
+    if len(args) < 4:
         sys.exit(__doc__)
-    log, settle, timeout, cmd = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+    log, settle, timeout, cmd = args[0], float(args[1]), float(args[2]), args[3:]
     proc = None
 
     def on_signal(signum, _frame):
@@ -133,6 +140,15 @@ def main():
     print("rss_settled_kb=%d" % st["VmRSS"])
     print("hwm_settled_kb=%d" % st["VmHWM"])
     print("anon_settled_kb=%d" % st.get("RssAnon", -1))
+    during_rc = 0
+    if during is not None:
+        sys.stdout.flush()
+        during_rc = subprocess.call([during], stdin=subprocess.DEVNULL)
+        if proc.poll() is not None:
+            print("error=exited_during rc=%d" % proc.returncode)
+            sys.exit(1)
+        st = status(pid)
+        print("hwm_during_kb=%d" % st["VmHWM"])
     t1 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     try:
@@ -144,6 +160,9 @@ def main():
         sys.exit(3)
     print("stop_s=%.3f" % (time.monotonic() - t1))
     print("exit_code=%d" % rc)
+    if during_rc != 0:
+        print("error=during_failed rc=%d" % during_rc)
+        sys.exit(5)
     sys.exit(0 if rc == 0 else 4)
 
 

@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # bench/daemon/run.sh [N | quick] -- how fast `holdfast run` loads and
 # re-validates a store of N certificates (default 100,000; `quick` = 2,000),
-# and how much memory it keeps per certificate.
+# how much memory it keeps per certificate, and what `holdfast status` and
+# one metrics scrape cost at that size.
 #
 # 1. gen.py makes one small CA (EC P-256 by default) and N leaves sharing one
 #    EC key, each with an OCSP response the CA signed itself (good, valid for
 #    4 days), in holdfast's store layout (certificates/NAME -> .versions/...,
 #    with cert.pem, chain.pem, fullchain.pem, privkey.pem, meta.json,
 #    staple.ocsp), plus holdfast.conf with N [certificate] sections (no
-#    deploy, renew_at in 2099, audit off: nothing is due, nothing is fetched)
-#    and holdfast-1.conf with only the first one.  Timed on its own.
+#    deploy, renew_at in 2099, audit off: nothing is due, nothing is fetched;
+#    metrics_listen on 127.0.0.1:9464, metrics_per_certificate at its
+#    default) and holdfast-1.conf with only the first one.  Timed on its own.
 # 2. In a fresh network namespace (only lo, up), measure.py starts
 #    `holdfast run -c holdfast.conf` and polls its log: time from exec to
 #    `event=daemon_started`; VmRSS/VmHWM at that moment and SETTLE seconds
 #    later; then SIGTERM.  Three runs: N certificates with the store's files
 #    evicted from the page cache ("cold"), N again ("warm"), 1 certificate
-#    (the baseline for memory).
+#    (the baseline for memory).  During the warm run, once the daemon has
+#    settled, probe.py scrapes /metrics once (bytes, samples, time).  After
+#    it, with the daemon stopped (so that both runs share the same machine),
+#    probe.py runs `holdfast status --json` (wall time, peak RSS from wait4,
+#    CPU), which reads the daemon's state index; then the index is moved
+#    aside and status runs again, reading daemon.json whole as before the
+#    index (STATUS_JSON=0 skips this); the two outputs must be the same.
+#    METRICS_ALL=1 adds a run with metrics_per_certificate = N and scrapes
+#    that page too: every per-certificate series, for comparison.
 # 3. `openssl speed -seconds 3 ecdsap256 rsa2048` gives the verify rates;
 #    the pure signature-verification time of N staples is N / (verify/s of
 #    the CA's algorithm).  Goals: start <= 3x that; <= 2 KiB of RSS per
@@ -37,6 +47,9 @@
 #   SETTLE=3          seconds between daemon_started and the second RSS reading
 #   START_TIMEOUT=900 seconds allowed for one start before the run is abandoned
 #   SPEED_SECONDS=3   openssl speed -seconds
+#   STATUS_JSON=1     0 = skip the status run that reads daemon.json (~as long as
+#                     the other)
+#   METRICS_ALL=0     1 = one more start, with every per-certificate series
 #   KEEP=0            1 = keep the work directory (its path is printed)
 #   TMPDIR            where the work directory (the store) is created
 set -euo pipefail
@@ -53,6 +66,9 @@ COLD=${COLD:-evict}
 SETTLE=${SETTLE:-3}
 START_TIMEOUT=${START_TIMEOUT:-900}
 SPEED_SECONDS=${SPEED_SECONDS:-3}
+STATUS_JSON=${STATUS_JSON:-1}
+METRICS_ALL=${METRICS_ALL:-0}
+METRICS_URL=http://127.0.0.1:9464/metrics
 readonly GOAL_FACTOR=3 GOAL_BYTES=2048
 
 die() {
@@ -152,11 +168,13 @@ ip -n "$NS" link set lo up
 mkdir -p "/etc/netns/$NS"
 echo "nameserver 127.0.0.1" >"/etc/netns/$NS/resolv.conf"
 
-# run_daemon LABEL CONF EXPECTED: one measured start; sets R_* from measure.py.
+# run_daemon LABEL CONF EXPECTED [DURING]: one measured start, with the
+# script DURING run while the daemon is up; sets R_* from measure.py.
 run_daemon() {
-	local label=$1 conf=$2 want=$3 log=$WORK/$1.log out=$WORK/$1.out rc=0 valid
+	local label=$1 conf=$2 want=$3 log=$WORK/$1.log out=$WORK/$1.out rc=0 valid during=()
+	[[ -n ${4:-} ]] && during=(--during "$4")
 	note "run $label: holdfast run -c $(basename "$conf") ($want certificates) ..."
-	ip netns exec "$NS" python3 "$HERE/measure.py" "$log" "$SETTLE" "$START_TIMEOUT" \
+	ip netns exec "$NS" python3 "$HERE/measure.py" "${during[@]}" "$log" "$SETTLE" "$START_TIMEOUT" \
 		"$HOLDFAST" run -c "$conf" >"$out" &
 	CHILD_PID=$!
 	wait "$CHILD_PID" || rc=$?
@@ -190,6 +208,23 @@ save() {
 	done
 }
 
+# What runs during the warm start (inside the namespace): one scrape, and
+# the sizes of the state files.
+STATE=$WORK/store/state
+cat >"$WORK/during.sh" <<EOF
+#!/bin/sh
+set -e
+python3 "$HERE/probe.py" scrape "$METRICS_URL" "$WORK/metrics.txt"
+echo "idx_bytes=\$(stat -c %s "$STATE/daemon.idx")"
+echo "journal_bytes=\$(stat -c %s "$STATE/daemon.idx.log")"
+echo "json_bytes=\$(stat -c %s "$STATE/daemon.json")"
+EOF
+cat >"$WORK/during-all.sh" <<EOF
+#!/bin/sh
+exec python3 "$HERE/probe.py" scrape "$METRICS_URL" "$WORK/metrics-all.txt"
+EOF
+chmod +x "$WORK/during.sh" "$WORK/during-all.sh"
+
 case $COLD in
 evict) python3 "$HERE/gen.py" evict "$WORK/store" >/dev/null ;;
 drop) sync && echo 3 >/proc/sys/vm/drop_caches ;;
@@ -197,8 +232,46 @@ none) ;;
 esac
 run_daemon cold "$WORK/holdfast.conf" "$N"
 save cold
-run_daemon warm "$WORK/holdfast.conf" "$N"
+run_daemon warm "$WORK/holdfast.conf" "$N" "$WORK/during.sh"
 save warm
+for k in scrape_bytes scrape_s scrape_samples scrape_series_certs idx_bytes journal_bytes \
+	json_bytes hwm_during_kb; do
+	var=R_$k
+	S[warm.$k]=${!var}
+done
+SERIES_WANT=$((N < 1000 ? N : 1000))
+((S[warm.scrape_series_certs] == SERIES_WANT)) ||
+	die "metrics: ${S[warm.scrape_series_certs]} certificates with series, expected $SERIES_WANT"
+# status_run LABEL: one holdfast status --json over the whole configuration;
+# S[LABEL.*] from probe.py.
+status_run() {
+	python3 "$HERE/probe.py" status "$WORK/status-$1.json" "$HOLDFAST" status --json \
+		-c "$WORK/holdfast.conf" >"$WORK/status-$1.out" || die "status ($1) failed"
+	while IFS='=' read -r k v; do
+		[[ $k =~ ^[a-z_0-9]+$ ]] && S[$1.$k]=$v
+	done <"$WORK/status-$1.out"
+}
+note "status --json from the state index ..."
+status_run index
+((S[index.status_lines] == N && S[index.status_daemon_null] == 0)) ||
+	die "status: ${S[index.status_lines]} lines, ${S[index.status_daemon_null]} without the daemon's state (expected $N, 0)"
+if [[ $STATUS_JSON == 1 ]]; then
+	# The path before the index: status finds no index and reads daemon.json.
+	note "status --json from daemon.json (the index moved aside) ..."
+	mv "$STATE/daemon.idx" "$STATE/daemon.idx.aside"
+	status_run json
+	mv "$STATE/daemon.idx.aside" "$STATE/daemon.idx"
+	cmp -s "$WORK/status-index.json" "$WORK/status-json.json" ||
+		die "status: the output from the index differs from the one from daemon.json"
+fi
+if [[ $METRICS_ALL == 1 ]]; then
+	sed "s/^metrics_listen = .*/&\nmetrics_per_certificate = $N/" "$WORK/holdfast.conf" >"$WORK/holdfast-all.conf"
+	run_daemon all "$WORK/holdfast-all.conf" "$N" "$WORK/during-all.sh"
+	for k in scrape_bytes scrape_s scrape_samples scrape_series_certs hwm_during_kb; do
+		var=R_$k
+		S[all.$k]=${!var}
+	done
+fi
 run_daemon one "$WORK/holdfast-1.conf" 1
 save one
 
@@ -262,3 +335,34 @@ printf 'start_warm=%ss goal<=%ss (%sx %ss of %s verifies) %s\n' "$WARM_S" "$GOAL
 	"$VERIFY_S" "$ALG" "$(verdict "$WARM_S" "$GOAL_S")"
 printf 'start_cold=%ss goal<=%ss %s\n' "$COLD_S" "$GOAL_S" "$(verdict "$COLD_S" "$GOAL_S")"
 printf 'rss_beyond_der=%sB goal<=%sB %s\n' "$BEYOND" "$GOAL_BYTES" "$(verdict "$BEYOND" "$GOAL_BYTES")"
+
+# ------------------------------------------------- status and metrics at N
+bytes_mib() { calc 'printf "%.1f MiB", b / 1048576' b="$1"; }
+per_cert() { calc 'printf "%.0f", b / n' b="$1" n="$N"; }
+printf '\nstatus and metrics at N=%s (state files and scrape during the warm run, status after it):\n' "$N"
+printf '  state files: daemon.idx %s (%s B per certificate), daemon.idx.log %s B, daemon.json %s (%s B per certificate)\n' \
+	"$(bytes_mib "${S[warm.idx_bytes]}")" "$(per_cert "${S[warm.idx_bytes]}")" "${S[warm.journal_bytes]}" \
+	"$(bytes_mib "${S[warm.json_bytes]}")" "$(per_cert "${S[warm.json_bytes]}")"
+srow() { printf '  %-36s %9s %11s %9s %6s\n' "$@"; }
+srow "holdfast status --json" wall_s peak_rss cpu_s exit
+srow "  from the state index" "${S[index.status_s]}" "$(mib "${S[index.status_rss_kb]}")" \
+	"${S[index.status_cpu_s]}" "${S[index.status_exit]}"
+if [[ $STATUS_JSON == 1 ]]; then
+	srow "  from daemon.json (index aside)" "${S[json.status_s]}" "$(mib "${S[json.status_rss_kb]}")" \
+		"${S[json.status_cpu_s]}" "${S[json.status_exit]}"
+	printf '  (both outputs identical, %s lines)\n' "${S[index.status_lines]}"
+fi
+mrow() { printf '  %-36s %12s %9s %8s %8s\n' "$@"; }
+mrow "one scrape of /metrics" bytes samples time_s series
+mrow "  metrics_per_certificate=1000" "${S[warm.scrape_bytes]}" "${S[warm.scrape_samples]}" \
+	"${S[warm.scrape_s]}" "${S[warm.scrape_series_certs]}"
+if [[ $METRICS_ALL == 1 ]]; then
+	mrow "  metrics_per_certificate=$N" "${S[all.scrape_bytes]}" "${S[all.scrape_samples]}" \
+		"${S[all.scrape_s]}" "${S[all.scrape_series_certs]}"
+	printf '  daemon peak RSS after the scrape: %s with the default, %s with every series\n' \
+		"$(mib "${S[warm.hwm_during_kb]}")" "$(mib "${S[all.hwm_during_kb]}")"
+fi
+cat <<EOF
+  series    certificates with their own series (holdfast_certificates_series)
+  status    wall time, peak RSS (wait4) and CPU of one holdfast status --json over all N
+EOF

@@ -194,6 +194,22 @@ static int parse_bool(const char *v, int *out)
 	return -1;
 }
 
+/* A count: decimal digits only, at most max; -1 when malformed or larger. */
+static long long parse_count(const char *v, long long max)
+{
+	long long n = 0;
+	const char *p;
+
+	if (*v == '\0')
+		return -1;
+	for (p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n > (max - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
 /* "30", "30s", "15m", "6h", "2d" -> seconds; -1 when malformed. */
 static long parse_duration(const char *v)
 {
@@ -294,6 +310,17 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 		return set_string(
 		    st, strcmp(key, "ocsp_listen") == 0 ? &c->ocsp_listen : &c->metrics_listen, key,
 		    v);
+	}
+	if (strcmp(key, "metrics_per_certificate") == 0) {
+		long long n = parse_count(v, CONF_METRICS_PER_CERTIFICATE_MAX);
+		if (n < 0) {
+			conf_error(st, st->line, key,
+			           "expected a number of certificates from 0 to %d, got \"%s\"",
+			           CONF_METRICS_PER_CERTIFICATE_MAX, v);
+			return -1;
+		}
+		c->metrics_per_certificate = (size_t)n;
+		return 0;
 	}
 	if (strcmp(key, "audit_interval") == 0) {
 		if (strcmp(v, "off") == 0) {
@@ -756,6 +783,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	st.kind = SECTION_TOP;
 	c->path = strdup(name);
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
+	c->metrics_per_certificate = CONF_METRICS_PER_CERTIFICATE_DEFAULT;
 	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
 	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;
 	c->staple_retry_min = 60;

@@ -18,6 +18,12 @@
 #define CONF_FILE_MAX     (64 * 1024 * 1024) /* 100,000 certificates take ~5 MiB */
 #define CONF_LIST_MAX     64
 #define CONF_ERROR_MAX    512
+/* metrics_per_certificate: certificates with their own series on the metrics
+ * page (daemon/metrics_select.h); more are counted in the aggregates only.
+ * 1,000 keeps every configuration of up to 1,000 certificates as it was and
+ * a page of ~0.57 MB (~10,000 samples) at any size. */
+#define CONF_METRICS_PER_CERTIFICATE_DEFAULT 1000
+#define CONF_METRICS_PER_CERTIFICATE_MAX     10000000
 
 enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
 enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };
@@ -62,6 +68,7 @@ struct conf {
 	struct conf_list resolvers;     /* audit: independent resolvers IP[:PORT] */
 	char *rdap_bootstrap;           /* URL or file of IANA's dns.json, or NULL */
 	char *metrics_listen;           /* host:port, or NULL */
+	size_t metrics_per_certificate; /* certificates with their own series, default 1000 */
 	char *ocsp_listen;              /* host:port of the local OCSP responder, or NULL */
 	long audit_interval;            /* seconds, default 6 h */
 	long acme_connect_timeout;      /* seconds, default 5 */

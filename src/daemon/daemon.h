@@ -13,7 +13,8 @@
  *     never later than nextUpdate minus a safety margin; the last valid staple
  *     keeps being served until it expires, and is withdrawn then;
  *   - every change is deployed (nginx, HAProxy, Apache, hook);
- *   - the state is written to STORE/state/daemon.json for holdfast status.
+ *   - the state is written to STORE/state/daemon.idx (+ .log), the index
+ *     holdfast status reads, and to STORE/state/daemon.json (state.c).
  * SIGHUP reloads the configuration (a bad one is refused, the old kept);
  * SIGTERM and SIGINT let in-flight writes finish, then exit.
  */

@@ -110,6 +110,8 @@ struct site {
 	size_t id;                     /* its index in d->sites: its key in d->timers */
 	int issue_queued;              /* due, waiting in d's queue for an issuance thread */
 	struct site *issue_queue_next; /* that queue is first come, first served */
+	/* the state index (state.c) */
+	int state_changed; /* listed in d->changed */
 };
 
 /* An issuance thread's work: the thread writes only job; when it is done it
@@ -150,8 +152,17 @@ struct daemon {
 	unsigned long audit_counts[5]; /* by severity: ok info warning unknown critical */
 	int audit_done;
 	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
-	int dirty;                                    /* state file needs writing */
-	time_t state_written;
+	/* the state files (state.c) */
+	int dirty;               /* daemon.json needs writing */
+	time_t state_written;    /* daemon.json, last attempt */
+	size_t state_json_bytes; /* its size then: its rate limit */
+	size_t *changed;         /* sites changed since the index was written, once each */
+	size_t changed_count;
+	int index_valid; /* a base and its journal are in place; else a new base is due */
+	size_t journal_bytes;
+	time_t index_written; /* last attempt */
+	int index_audit_done; /* the audit summary the index holds */
+	unsigned long index_audit[5];
 	time_t metrics_rendered;
 	time_t started;
 };
@@ -229,10 +240,24 @@ void daemon_audit_stop(struct daemon *d);
 void daemon_metrics_render(struct daemon *d, time_t now);
 
 /*
- * STORE/state/daemon.json for holdfast status: what jansson writes with
- * JSON_INDENT(2) | JSON_SORT_KEYS, streamed to the file instead of built as a
- * tree first (that tree cost ~3 KB per certificate at its peak).
+ * Note that what the state files report of s changed (see state_index.h's
+ * record): marks s for the index's journal, once however often it is called
+ * before the next write, and sets d->dirty.  The loop's thread only.
  */
+void site_changed(struct daemon *d, struct site *s);
+
+/* Forget the marks of site_changed() and the index written for these sites:
+ * before the sites are freed (stop, reload); the next write is a new base. */
+void daemon_state_forget(struct daemon *d);
+
+/* Write the state files now, whatever is due (start, stop): the index
+ * (journal or base) and daemon.json.  Failures are logged. */
 void daemon_state_write(struct daemon *d, time_t now);
+
+/* Write what is due of the state files (state.c says when); for the loop. */
+void daemon_state_tick(struct daemon *d, time_t now);
+
+/* When daemon_state_tick() has something to write next (may be past). */
+time_t daemon_state_due(const struct daemon *d);
 
 #endif

@@ -53,6 +53,7 @@ void daemon_issue_start(struct daemon *d, struct site *s)
 
 	if (t == NULL) {
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
+		site_changed(d, s);
 		return;
 	}
 	t->job.cert = s->cert;
@@ -64,12 +65,13 @@ void daemon_issue_start(struct daemon *d, struct site *s)
 	if (pthread_create(&s->thread, NULL, issue_thread, t) != 0) {
 		free(t);
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
+		site_changed(d, s);
 		return;
 	}
 	s->task = t;
 	s->issuing = 1;
 	d->issuing++;
-	d->dirty = 1;
+	site_changed(d, s);
 }
 
 /* Join s's ended issuance and act on its outcome. */
@@ -122,7 +124,7 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 	free(s->task);
 	s->task = NULL;
 	issuer_save_state(d->iss);
-	d->dirty = 1;
+	site_changed(d, s);
 }
 
 /* The ended tasks, oldest first, taken off d->done. */

@@ -66,6 +66,7 @@ static void sites_free(struct daemon *d)
 {
 	size_t i;
 
+	daemon_state_forget(d); /* before the sites it marks */
 	for (i = 0; i < d->site_count; i++) {
 		site_unload(&d->sites[i]);
 		free(d->sites[i].staple_error);
@@ -250,8 +251,7 @@ static int loop_wait_ms(const struct daemon *d)
 		wait = DAEMON_WAIT_MAX_MS;
 	if (daemon_next_due(d, &due) && (w = ms_until(now_ms, due)) < wait)
 		wait = w;
-	if ((w = ms_until(now_ms, d->state_written +
-	                              (d->dirty ? STATE_WRITE_EVERY : STATE_WRITE_MAX_AGE))) < wait)
+	if ((w = ms_until(now_ms, daemon_state_due(d))) < wait)
 		wait = w;
 	if (d->metrics != NULL &&
 	    (w = ms_until(now_ms, d->metrics_rendered + STATE_WRITE_EVERY)) < wait)
@@ -379,9 +379,7 @@ int daemon_main(const char *conf_path)
 		else if (!d.pending_reload && d.conf->audit_interval > 0 && d.site_count > 0 &&
 		         now >= d.audit_next)
 			daemon_audit_start(&d);
-		if ((d.dirty && now - d.state_written >= STATE_WRITE_EVERY) ||
-		    now - d.state_written >= STATE_WRITE_MAX_AGE)
-			daemon_state_write(&d, now);
+		daemon_state_tick(&d, now);
 		if (now - d.metrics_rendered >= STATE_WRITE_EVERY)
 			daemon_metrics_render(&d, now);
 		loop_wait(&d);

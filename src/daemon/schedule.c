@@ -126,7 +126,7 @@ static void site_dispatch(struct daemon *d, struct site *s, time_t now)
 	if (s->staple_ok && now >= staple_withdraw_at(s->sv.this_update, s->sv.next_update)) {
 		char t[32];
 		s->staple_ok = 0;
-		d->dirty = 1;
+		site_changed(d, s);
 		log_error("staple_expired", "cert=%s action=withdrawn next_update=%s",
 		          s->cert->name, time_format(t, sizeof(t), s->sv.next_update));
 		site_deploy(d, s, "staple");

@@ -300,13 +300,13 @@ void site_deploy(struct daemon *d, struct site *s, const char *event)
 		if (rc == -1 || attempt == 1) {
 			s->deploy_failed = 1;
 			s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
-			d->dirty = 1;
+			site_changed(d, s);
 			return;
 		}
 		/* The version loaded is gone: load what the store holds now. */
 		site_load(d, s, time(NULL));
 		site_publish(d, s);
-		d->dirty = 1;
+		site_changed(d, s);
 	}
 	memset(&in, 0, sizeof(in));
 	in.fullchain_pem = chain;
@@ -331,7 +331,7 @@ void site_deploy(struct daemon *d, struct site *s, const char *event)
 	if (changed)
 		log_info("deploy_done", "cert=%s event=%s staple=%s failed=%d", s->cert->name,
 		         event, in.staple ? "yes" : "no", s->deploy_failed);
-	d->dirty = 1;
+	site_changed(d, s);
 }
 
 /* Check that the server at verify_addr serves what was deployed. */
@@ -345,7 +345,7 @@ void site_verify(struct daemon *d, struct site *s, time_t now)
 		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
 		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
 		s->verify_at = 0;
-		d->dirty = 1;
+		site_changed(d, s);
 		return;
 	}
 	if (++s->verify_tries >= VERIFY_TRIES) {

@@ -65,7 +65,7 @@ static void staple_failed(struct daemon *d, struct site *s)
 	         "cert=%s failures=%d serving=%s next_attempt=%s error=\"%s\"", s->cert->name,
 	         s->staple_failures, s->staple_ok ? "last-good" : "none",
 	         time_format(t, sizeof(t), next), s->staple_error ? s->staple_error : "");
-	d->dirty = 1;
+	site_changed(d, s);
 }
 
 /* Store the accepted response r->der in s's version and serve it (taking it
@@ -125,7 +125,7 @@ static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch
 	if (status == STAPLE_STATUS_REVOKED)
 		cert_leaf_serial_hex(f->leaf, serial, sizeof(serial));
 	daemon_staple_fetch_end(d, s);
-	d->dirty = 1;
+	site_changed(d, s);
 	if (status == STAPLE_STATUS_REVOKED) {
 		log_error("certificate_revoked", "cert=%s serial=%s action=reissue", s->cert->name,
 		          serial);

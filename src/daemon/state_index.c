@@ -482,6 +482,14 @@ json_t *state_record_json(const struct state_record *r)
 	return o;
 }
 
+const char *state_audit_severity_name(size_t i)
+{
+	static const char *const names[STATE_AUDIT_COUNTS] = {"OK", "INFO", "WARNING", "UNKNOWN",
+	                                                      "CRITICAL"};
+
+	return i < STATE_AUDIT_COUNTS ? names[i] : NULL;
+}
+
 void state_json_put_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -549,29 +557,6 @@ void state_record_json_write(FILE *f, const struct state_record *r)
 }
 
 /* ---------------------------------------------------------------- reader */
-
-int state_index_path(const char *store, const char *file, char *dst, size_t len)
-{
-	static const struct {
-		const char *file;
-		enum store_state doc;
-	} docs[] = {{"daemon.idx", STORE_STATE_DAEMON_INDEX},
-	            {"daemon.idx.log", STORE_STATE_DAEMON_JOURNAL},
-	            {"daemon.json", STORE_STATE_DAEMON}};
-	char err[256];
-	struct store *st;
-	size_t i;
-	int rc = -1;
-
-	for (i = 0; i < sizeof(docs) / sizeof(docs[0]) && strcmp(docs[i].file, file) != 0; i++)
-		;
-	if (i == sizeof(docs) / sizeof(docs[0]) ||
-	    (st = store_open_dir(store, 0, err, sizeof(err))) == NULL)
-		return -1;
-	rc = store_state_path(st, docs[i].doc, dst, len);
-	store_free(st);
-	return rc;
-}
 
 /* A journal line: the record of name, the seq-th line of the journal. */
 struct journal_entry {
@@ -698,7 +683,7 @@ static int journal_index(struct state_index *x, const char *p, const char *end)
 }
 
 /* Read STORE's journal and, when its gen is the base's, index it. */
-static enum journal_use journal_load(struct state_index *x, const char *store)
+static enum journal_use journal_load(struct state_index *x, struct store *store)
 {
 	size_t ml = strlen(STATE_JOURNAL_MAGIC), n = 0;
 	unsigned long long gen;
@@ -709,7 +694,7 @@ static enum journal_use journal_load(struct state_index *x, const char *store)
 	ssize_t got;
 	int fd;
 
-	if (state_index_path(store, "daemon.idx.log", path, sizeof(path)) != 0 ||
+	if (store_state_path(store, STORE_STATE_DAEMON_JOURNAL, path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return JOURNAL_NONE;
 	if (fstat(fd, &st) != 0 || st.st_size <= 0 ||
@@ -750,17 +735,15 @@ unused:
 }
 
 /* Open the base and read its header; 0, or -1 with errno. */
-static int base_open(struct state_index *x, const char *store)
+static int base_open(struct state_index *x, struct store *store)
 {
 	char path[4096];
 	const char *line;
 	struct stat st;
 	size_t len;
 
-	if (state_index_path(store, "daemon.idx", path, sizeof(path)) != 0) {
-		errno = ENAMETOOLONG;
+	if (store_state_path(store, STORE_STATE_DAEMON_INDEX, path, sizeof(path)) != 0)
 		return -1;
-	}
 	x->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (x->fd < 0)
 		return -1;
@@ -780,7 +763,7 @@ static int base_open(struct state_index *x, const char *store)
 	return 0;
 }
 
-struct state_index *state_index_open(const char *store)
+struct state_index *state_index_open(struct store *store)
 {
 	struct state_index *x = calloc(1, sizeof(*x));
 	enum journal_use use = JOURNAL_NONE;

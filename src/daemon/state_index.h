@@ -2,8 +2,9 @@
  * daemon/state_index: what the daemon reports of each certificate, in a form
  * holdfast status can read in memory that does not grow with the number of
  * certificates (STORE/state/daemon.json, with every key spelled out for every
- * certificate, is ~550 bytes each: 55 MB, and a jansson tree of hundreds of
- * MB, at 100,000).
+ * certificate, is ~485 bytes each: 48 MB at 100,000, and holdfast status
+ * that loads it whole peaks at 280 MiB against 55 MiB through the index;
+ * bench/daemon).
  *
  * Two files, both text, one record per line:
  *
@@ -27,13 +28,14 @@
  * 0x7f and "\" written as \xHH.  A is "-" before the first audit, else the
  * counts of OK,INFO,WARNING,UNKNOWN,CRITICAL findings.  Names are those of
  * holdfast.conf's sections ([A-Za-z0-9._-], under 256 bytes).  A record is
- * ~90 bytes without errors: 9 MB at 100,000 certificates.
+ * ~70 bytes without errors: 7 MB at 100,000 certificates (bench/daemon).
  *
  * Why a journal: at 100,000 certificates some staple is refreshed every few
- * seconds, and rewriting even a 9 MB base each time would be 4 MB/s of
+ * seconds, and rewriting even a 7 MB base each time would be 3 MB/s of
  * writes and fsyncs, forever.  The daemon appends the records that changed
- * (every 2 s at most) and writes a new base only when the journal would
- * exceed STATE_JOURNAL_MAX, at start and on reload, so what it writes is
+ * (every 2 s at most; daemon/state.c) and writes a new base only when the
+ * journal would exceed STATE_JOURNAL_MAX, at start, on reload and after a
+ * failed append (which may have left a torn line), so what it writes is
  * proportional to what changed.  The journal is not fsync'ed: after a crash
  * it may miss its last lines (a torn last line is ignored), and the next
  * start writes a new base anyway.
@@ -118,15 +120,14 @@ json_t *state_record_json(const struct state_record *r);
  * JSON_SORT_KEYS would at depth 2, without a trailing comma or newline. */
 void state_record_json_write(FILE *f, const struct state_record *r);
 
-/* The local file of FILE (daemon.idx, daemon.idx.log, daemon.json), as the
- * store (store_state_path) keeps it.  0, or -1. */
-int state_index_path(const char *store, const char *file, char *dst, size_t len);
-
 struct state_index;
+struct store;
 
-/* Open STORE's index for reading; NULL with errno (ENOENT: never written,
- * EBADMSG: not an index). */
-struct state_index *state_index_open(const char *store);
+/* Open st's index (STORE_STATE_DAEMON_INDEX and _JOURNAL, the local files
+ * store_state_path names) for reading; NULL with errno (ENOENT: never
+ * written, EBADMSG: not an index, ENOTSUP: the backend keeps no local file).
+ * The index keeps no reference to st. */
+struct state_index *state_index_open(struct store *st);
 
 /* 1 with *r when name has a record, 0 when it has none, -1 on a read error
  * or a malformed record. */
@@ -137,6 +138,10 @@ int state_index_audit(const struct state_index *x, unsigned long counts[STATE_AU
 
 /* NULL is a no-op. */
 void state_index_close(struct state_index *x);
+
+/* The name of the i-th audit count ("OK" ... "CRITICAL"), as daemon.json's
+ * "audit" object and holdfast status spell it; NULL past the last. */
+const char *state_audit_severity_name(size_t i);
 
 /* Write s as a JSON string to f: null for NULL (and for what is not UTF-8);
  * plain ASCII without quotes or backslashes as it is, the rest through

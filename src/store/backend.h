@@ -83,6 +83,7 @@ struct store_ops {
 	int (*state_read)(struct store *st, enum store_state doc, size_t max, unsigned char **out,
 	                  size_t *len);
 	int (*state_write)(struct store *st, enum store_state doc, const void *data, size_t len);
+	int (*state_append)(struct store *st, enum store_state doc, const void *data, size_t len);
 	struct store_state_stream *(*state_stream_open)(struct store *st, enum store_state doc);
 	const char *(*state_where)(struct store *st, enum store_state doc, char *dst, size_t len);
 	int (*state_path)(struct store *st, enum store_state doc, char *dst, size_t len);

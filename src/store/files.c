@@ -679,6 +679,44 @@ static int files_state_write(struct store *st, enum store_state doc, const void 
 	return store_write_atomic(path, data, len, state_files[doc].mode);
 }
 
+/* O_APPEND, no O_CREAT: a journal someone removed is not made again without
+ * its header line (the daemon writes a new base and journal instead). */
+static int files_state_append(struct store *st, enum store_state doc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char path[PATH_MAX];
+	int fd, e;
+
+	if (state_file_path(st, doc, path, sizeof(path)) != 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			e = errno;
+			close(fd);
+			errno = e;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) != 0)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	log_error("store_write_failed", "file=%s reason=\"%s\"", path, strerror(e));
+	errno = e;
+	return -1;
+}
+
 static int files_stream_commit(struct store_state_stream *s)
 {
 	struct files_stream *fs = (struct files_stream *)(void *)s;
@@ -757,6 +795,7 @@ static const struct store_ops files_ops = {
     .account_where = files_account_where,
     .state_read = files_state_read,
     .state_write = files_state_write,
+    .state_append = files_state_append,
     .state_stream_open = files_state_stream_open,
     .state_where = files_state_where,
     .state_path = files_state_path,

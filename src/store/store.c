@@ -404,6 +404,11 @@ int store_state_save(struct store *st, enum store_state doc, const void *data, s
 	return st->ops->state_write(st, doc, data, len);
 }
 
+int store_state_append(struct store *st, enum store_state doc, const void *data, size_t len)
+{
+	return st->ops->state_append(st, doc, data, len);
+}
+
 struct store_state_stream *store_state_stream_open(struct store *st, enum store_state doc)
 {
 	return st->ops->state_stream_open(st, doc);

@@ -17,8 +17,8 @@
  *       cert.pem chain.pem fullchain.pem privkey.pem (0600) meta.json
  *       bundle.bin (what the daemon's start reads, see below) staple.ocsp
  *   accounts/CA/account.key (0600, never logged) and account.json
- *   state/daemon.json endpoints.json audit.jsonl, audit/state.json,
- *   rdap/dns.json
+ *   state/daemon.json daemon.idx daemon.idx.log endpoints.json audit.jsonl,
+ *   audit/state.json, rdap/dns.json
  *
  * Crash guarantee.  Every file is replaced whole (util/atomic: temporary
  * file, fsync, rename, fsync of the directory).  A new certificate is
@@ -28,7 +28,8 @@
  * issuance with a certificate from another, and a crash at any point leaves
  * the previous set in place.  The newest STORE_VERSIONS_KEPT old versions
  * are kept.  meta.json and staple.ocsp of a version are replaced (whole)
- * between issuances.
+ * between issuances.  The one file that is appended to instead is the state
+ * index's journal, state/daemon.idx.log (store_state_append).
  *
  * The start bundle.  The daemon re-validates every certificate at start, and
  * reading three files and decoding PEM cost more than the signature checks
@@ -235,6 +236,13 @@ json_t *store_state_json_load(struct store *st, enum store_state doc, size_t max
 
 /* Replace doc with len bytes of data.  0 or -1 (logged). */
 int store_state_save(struct store *st, enum store_state doc, const void *data, size_t len);
+
+/* Append len bytes of data to doc, which must exist (store_state_save made
+ * it): the one exception to whole-file replacement, for the state index's
+ * journal (STORE_STATE_DAEMON_JOURNAL, see daemon/state_index.h), whose
+ * reader ignores a torn last line.  Not fsync'ed.  0, or -1 (logged; ENOENT
+ * when doc does not exist; after a short write doc may end in a torn line). */
+int store_state_append(struct store *st, enum store_state doc, const void *data, size_t len);
 
 /* A document too large to build in memory first (daemon.json), written
  * through a FILE and visible only after commit. */

@@ -10,7 +10,8 @@
 #   - with the responder down the last good staple is served until it
 #     expires, then withdrawn: nginx never serves an expired staple;
 #   - SIGHUP with a broken config is refused and the daemon keeps running;
-#   - holdfast status reports the state with monitoring exit codes.
+#   - holdfast status reports the state with monitoring exit codes, and
+#     what it reads of the daemon's state index is what daemon.json says.
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
 lab_init
@@ -125,6 +126,9 @@ check "metrics: responder failures counted per URL" grep -qE 'holdfast_responder
 check "metrics: refreshes counted" grep -q 'holdfast_staple_refresh_total{cert="www",result="ok"} [1-9]' "$LAB/metrics.1"
 check "metrics: endpoint gauge" grep -q 'holdfast_endpoint_up{ca="primary"} [01]' "$LAB/metrics.1"
 check "metrics: no key material" lab_not grep -q "PRIVATE" "$LAB/metrics.1"
+check "metrics: aggregates over every certificate" grep -q '^holdfast_certificates 3$' "$LAB/metrics.1"
+check "metrics: all 3 with their own series (metrics_per_certificate 1000)" \
+	grep -q '^holdfast_certificates_series 3$' "$LAB/metrics.1"
 
 # 3. SIGHUP with a broken config: refused, the daemon keeps running.
 cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
@@ -167,6 +171,8 @@ for _ in $(seq 60); do
 done
 check "metrics: staple no longer valid after the withdrawal" \
 	grep -q 'holdfast_staple_valid{cert="www"} 0' <(metrics)
+check "metrics: counted among those without a valid staple" \
+	grep -q '^holdfast_certificates_staple_missing [1-9]' <(metrics)
 
 # 5. status: WARNING without a valid staple; exit code and JSON.
 "$HOLDFAST" status -c "$LAB/holdfast.conf" >"$LAB/status.out" 2>&1
@@ -191,5 +197,20 @@ kill -TERM "$DAEMON"
 wait "$DAEMON"
 check "sigterm: exit 0" test $? = 0
 check "sigterm: logged" grep -q "event=daemon_stopping" "$DLOG"
+
+# 7. The state index, what status reads: after the last write at the stop it
+# says what daemon.json says, with the changes since the start in its journal.
+check "state index: base and journal written" \
+	test -s "$STORE/state/daemon.idx" -a -s "$STORE/state/daemon.idx.log"
+check "state index: the journal holds the changes" \
+	test "$(grep -c '^www ' "$STORE/state/daemon.idx.log")" -ge 1
+"$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status2.json" 2>&1
+check "state index: status's daemon objects are daemon.json's" python3 -c '
+import json,sys
+d=json.load(open(sys.argv[2]))["certificates"]
+rows=[j for j in map(json.loads, open(sys.argv[1])) if "cert" in j]
+bad=[(r["cert"], r["daemon"], d.get(r["cert"])) for r in rows if r["daemon"]!=d.get(r["cert"])]
+assert len(rows)==len(d) and not bad, bad
+' "$LAB/status2.json" "$STORE/state/daemon.json"
 check "logs: no key material" lab_not grep -q "PRIVATE KEY" "$DLOG"
 lab_finish

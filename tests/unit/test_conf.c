@@ -86,8 +86,45 @@ static void test_defaults(void)
 	if (c != NULL) {
 		CHECK(strcmp(c->store, "/var/lib/holdfast") == 0, "default store");
 		CHECK(c->audit_interval == 6 * 3600, "default audit interval 6 h");
+		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
+}
+
+static void test_metrics_per_certificate(void)
+{
+	char err[CONF_ERROR_MAX];
+	struct conf *c = parse("metrics_per_certificate = 0\n", err);
+
+	CHECK(c != NULL && c->metrics_per_certificate == 0,
+	      "metrics_per_certificate 0: aggregates only");
+	conf_free(c);
+	c = parse("metrics_per_certificate = 10000000\n", err);
+	CHECK(c != NULL && c->metrics_per_certificate == 10000000,
+	      "metrics_per_certificate: the maximum");
+	conf_free(c);
+	c = parse("metrics_per_certificate = 250   # a comment\n", err);
+	CHECK(c != NULL && c->metrics_per_certificate == 250, "metrics_per_certificate 250");
+	conf_free(c);
+	refused(
+	    "metrics_per_certificate too large", "store = /x\nmetrics_per_certificate = 10000001\n",
+	    "t.conf:2: key \"metrics_per_certificate\": expected a number of certificates from 0 "
+	    "to 10000000, got \"10000001\"");
+	refused(
+	    "metrics_per_certificate negative", "metrics_per_certificate = -1\n",
+	    "t.conf:1: key \"metrics_per_certificate\": expected a number of certificates from 0 "
+	    "to 10000000, got \"-1\"");
+	refused(
+	    "metrics_per_certificate with a suffix", "metrics_per_certificate = 1k\n",
+	    "t.conf:1: key \"metrics_per_certificate\": expected a number of certificates from 0 "
+	    "to 10000000, got \"1k\"");
+	refused(
+	    "metrics_per_certificate huge", "metrics_per_certificate = 99999999999999999999999\n",
+	    "t.conf:1: key \"metrics_per_certificate\": expected a number of certificates from 0 "
+	    "to 10000000, got \"99999999999999999999999\"");
+	refused("metrics_per_certificate in a section",
+	        "[ca a]\ndirectory = https://a.test/d\nmetrics_per_certificate = 5\n",
+	        "t.conf:3: key \"metrics_per_certificate\": unknown key in [ca a]");
 }
 
 static void test_errors(void)
@@ -188,6 +225,7 @@ int main(void)
 {
 	test_full();
 	test_defaults();
+	test_metrics_per_certificate();
 	test_errors();
 	test_missing_file();
 	test_shipped_example();

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/state_index.h"
+#include "store/store.h"
 #include "tap.h"
 
 #define BIG 100000
@@ -252,8 +253,9 @@ static void test_reader(void)
 	struct state_header h;
 	struct state_record r, got;
 	struct state_index *x;
+	struct store *st = NULL;
 	unsigned long counts[STATE_AUDIT_COUNTS];
-	char path[512], line[STATE_RECORD_MAX], name[32];
+	char path[512], line[STATE_RECORD_MAX], name[32], err[256];
 	size_t i, bad = 0, missing = 0, extra = 0;
 	char *base = NULL, *journal = NULL;
 	size_t base_len = 0, journal_len = 0;
@@ -266,10 +268,16 @@ static void test_reader(void)
 	}
 	snprintf(path, sizeof(path), "%s/state", store);
 	mkdir(path, 0755);
+	st = store_open_dir(store, 0, err, sizeof(err));
+	if (st == NULL) {
+		CHECK(0, "reader: open the store");
+		fprintf(stderr, "# %s\n", err);
+		return;
+	}
 	errno = 0;
-	CHECK(state_index_open(store) == NULL && errno == ENOENT, "open: no index: ENOENT");
+	CHECK(state_index_open(st) == NULL && errno == ENOENT, "open: no index: ENOENT");
 	write_file("daemon.idx", "not an index\n", 13);
-	CHECK(state_index_open(store) == NULL && errno == EBADMSG, "open: not an index: EBADMSG");
+	CHECK(state_index_open(st) == NULL && errno == EBADMSG, "open: not an index: EBADMSG");
 
 	memset(&h, 0, sizeof(h));
 	h.gen = 77;
@@ -289,7 +297,7 @@ static void test_reader(void)
 	fclose(f);
 	write_file("daemon.idx", base, base_len);
 
-	x = state_index_open(store);
+	x = state_index_open(st);
 	CHECK(x != NULL, "open: a base of 100,000 records, no journal");
 	for (i = 0; x != NULL && i < BIG; i++) {
 		name_of(name, sizeof(name), i);
@@ -343,7 +351,7 @@ static void test_reader(void)
 	fprintf(f, "%.*s", n - 3, line); /* torn */
 	fclose(f);
 	write_file("daemon.idx.log", journal, journal_len);
-	x = state_index_open(store);
+	x = state_index_open(st);
 	CHECK(x != NULL && state_index_find(x, "c000001", &got) == 1 && got.staple_failures == 1002,
 	      "journal: the last line for a name wins over the base");
 	CHECK(x != NULL && state_index_find(x, "new", &got) == 1,
@@ -357,7 +365,7 @@ static void test_reader(void)
 	/* Another gen: the journal is ignored. */
 	memcpy(journal + strlen("holdfast-state-journal 1 gen=") + 14, "99", 2);
 	write_file("daemon.idx.log", journal, journal_len);
-	x = state_index_open(store);
+	x = state_index_open(st);
 	CHECK(x != NULL && state_index_find(x, "c000001", &got) == 1 && got.staple_failures == 0 &&
 	          state_index_find(x, "new", &got) == 0,
 	      "journal of another gen: ignored");
@@ -371,6 +379,7 @@ static void test_reader(void)
 	snprintf(path, sizeof(path), "%s/state", store);
 	rmdir(path);
 	rmdir(store);
+	store_free(st);
 	free(base);
 	free(journal);
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "util/atomic.h"
 #include "tap.h"
 
@@ -239,6 +240,34 @@ static void test_stream(const char *dir)
 	unlink(path);
 }
 
+/* store_state_append: the journal of the state index, appended to, never
+ * made by an append. */
+static void test_append(const char *dir)
+{
+	char err[256], path[PATH_MAX];
+	unsigned char *data = NULL;
+	struct store *st = store_open_dir(dir, 0, err, sizeof(err));
+	size_t len = 0;
+
+	CHECK(st != NULL, "append: open the store");
+	if (st == NULL)
+		return;
+	errno = 0;
+	CHECK(store_state_append(st, STORE_STATE_DAEMON_JOURNAL, "x\n", 2) == -1 && errno == ENOENT,
+	      "append: a missing document is not made (ENOENT)");
+	CHECK(store_state_save(st, STORE_STATE_DAEMON_JOURNAL, "head\n", 5) == 0 &&
+	          store_state_append(st, STORE_STATE_DAEMON_JOURNAL, "one\n", 4) == 0 &&
+	          store_state_append(st, STORE_STATE_DAEMON_JOURNAL, "two\n", 4) == 0 &&
+	          store_state_load(st, STORE_STATE_DAEMON_JOURNAL, 1024, &data, &len) == 0 &&
+	          len == 13 && memcmp(data, "head\none\ntwo\n", 13) == 0,
+	      "append: after what was saved, in order");
+	free(data);
+	if (store_state_path(st, STORE_STATE_DAEMON_JOURNAL, path, sizeof(path)) == 0)
+		unlink(path);
+	rmdir(path_in(path, sizeof(path), dir, "state"));
+	store_free(st);
+}
+
 static void test_relative(const char *dir)
 {
 	char cwd[PATH_MAX], path[PATH_MAX];
@@ -353,6 +382,7 @@ int main(void)
 	test_relative(dir);
 	test_read(dir);
 	test_stream(dir);
+	test_append(dir);
 	remove_tree(dir);
 	return tap_done();
 }
