@@ -196,22 +196,38 @@ void daemon_audit_start(struct daemon *d)
 	log_info("audit_started", "pid=%d", (int)d->audit_pid);
 }
 
+/* Read what the audit wrote so far; at end of file close the pipe, so that
+ * the loop stops polling it (it then looks again within DAEMON_WAIT_MAX_MS
+ * whether the child has exited, instead of spinning on a readable EOF). */
+static void audit_drain(struct daemon *d)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	if (d->audit_fd < 0)
+		return;
+	while ((n = read(d->audit_fd, chunk, sizeof(chunk))) > 0)
+		buf_append(&d->audit_out, chunk, (size_t)n); /* past the cap: truncated */
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		close(d->audit_fd);
+		d->audit_fd = -1;
+	}
+}
+
 /* Drain the audit's output; when it has exited, count its findings. */
 void daemon_audit_poll(struct daemon *d)
 {
-	char chunk[65536];
 	const char *p, *end;
 	int status;
-	ssize_t n;
 	size_t i;
 
-	while ((n = read(d->audit_fd, chunk, sizeof(chunk))) > 0)
-		buf_append(&d->audit_out, chunk, (size_t)n); /* past the cap: truncated */
+	audit_drain(d);
 	if (waitpid(d->audit_pid, &status, WNOHANG) != d->audit_pid)
 		return;
-	while ((n = read(d->audit_fd, chunk, sizeof(chunk))) > 0)
-		buf_append(&d->audit_out, chunk, (size_t)n);
-	close(d->audit_fd);
+	audit_drain(d);
+	if (d->audit_fd >= 0)
+		close(d->audit_fd); /* a grandchild may still hold the pipe open */
+	d->audit_fd = -1;
 	d->audit_pid = 0;
 	memset(d->audit_counts, 0, sizeof(d->audit_counts));
 	p = (const char *)d->audit_out.data;
@@ -247,7 +263,9 @@ void daemon_audit_stop(struct daemon *d)
 	if (d->audit_pid > 0) {
 		kill(d->audit_pid, SIGTERM);
 		waitpid(d->audit_pid, NULL, 0);
-		close(d->audit_fd);
+		if (d->audit_fd >= 0)
+			close(d->audit_fd);
+		d->audit_fd = -1;
 		buf_free(&d->audit_out);
 		d->audit_pid = 0;
 	}
