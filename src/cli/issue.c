@@ -22,6 +22,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 
 #define ISSUE_PARALLEL_DEFAULT 8
@@ -269,8 +270,7 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 	issuer_save_state(q.iss);
 	for (i = 0; i < q.job_count; i++) {
 		job_print(&q.jobs[i], as_json);
-		if ((int)q.jobs[i].result > worst)
-			worst = (int)q.jobs[i].result;
+		worst = (int)result_worse((enum result)worst, q.jobs[i].result);
 	}
 out:
 	free(threads);

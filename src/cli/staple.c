@@ -44,6 +44,7 @@
 #include "util/atomic.h"
 #include "util/http.h"
 #include "util/log.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
 #include "x509/cert.h"
@@ -692,7 +693,7 @@ int cmd_staple(int argc, char **argv)
 	}
 	staple_pump(&run);
 	if (http_client_run(run.client) != 0)
-		worst = EXIT_UNKNOWN;
+		worst = (int)result_worse((enum result)worst, RESULT_UNKNOWN);
 	/* Every file is made durable together, then each job reports. */
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].exit_code == EXIT_OK)
@@ -704,8 +705,7 @@ int cmd_staple(int argc, char **argv)
 		if (job->exit_code == EXIT_OK)
 			job_finish(job, batch);
 		job_print(job, as_json);
-		if (job->exit_code > worst)
-			worst = job->exit_code;
+		worst = (int)result_worse((enum result)worst, (enum result)job->exit_code);
 	}
 out:
 	for (i = 0; jobs != NULL && i < njobs; i++)

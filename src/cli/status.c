@@ -34,6 +34,7 @@
 #include "store/meta.h"
 #include "store/store.h"
 #include "util/atomic.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"
 
@@ -41,7 +42,7 @@
 
 static int worse(int a, int b)
 {
-	return a > b ? a : b;
+	return (int)result_worse((enum result)a, (enum result)b);
 }
 
 /* What the daemon last reported: its index, or daemon.json without one. */
@@ -259,7 +260,10 @@ int cmd_status(int argc, char **argv)
 		long warn = (long)json_integer_value(json_object_get(a, "WARNING"));
 		long unk = (long)json_integer_value(json_object_get(a, "UNKNOWN"));
 		if (json_is_object(a)) {
-			int st = crit > 0 ? EXIT_CRITICAL : warn > 0 ? EXIT_WARNING : EXIT_OK;
+			int st = crit > 0   ? EXIT_CRITICAL
+			         : unk > 0  ? EXIT_UNKNOWN
+			         : warn > 0 ? EXIT_WARNING
+			                    : EXIT_OK;
 			worst = worse(worst, st);
 			if (as_json) {
 				char *line;
