@@ -76,12 +76,7 @@ static void note_margin(struct status_run *run, long m)
 
 static void print_json(json_t *o)
 {
-	char *line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-
-	if (line != NULL)
-		printf("%s\n", line);
-	free(line);
-	json_decref(o);
+	cli_json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 /* A state file that is not what it should be: WARNING naming it. */
