@@ -113,7 +113,21 @@ check "heartbeat +7 min: exit 2" test $? = 2
 check "heartbeat +7 min: CRITICAL past the margin" \
 	grep -q "^daemon: CRITICAL silent since .*longer than the shortest margin it keeps (350s)" "$LAB/fake.out"
 
-# 4. A clean stop is not "running".
+# 4. SIGHUP with a configuration that would break issuance, or has no
+#    certificate: refused with file:line:key, the running one kept.
+cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
+sed -i 's/^names = dep.test$/names = dep.test *.dep.test/' "$LAB/holdfast.conf"
+kill -HUP "$DAEMON"
+check "sighup: a wildcard with http-01 refused, file:line:key" \
+	wait_for_log "$DLOG" "event=reload_refused reason=.*holdfast\.conf:[0-9]+: key .challenge.: \[certificate dep\]: the wildcard name" 10
+printf '%s\n' "store = $STORE" >"$LAB/holdfast.conf"
+kill -HUP "$DAEMON"
+check "sighup: no certificates refused" \
+	wait_for_log "$DLOG" "event=reload_refused reason=.*holdfast\.conf: no certificates configured" 10
+cp "$LAB/holdfast.conf.good" "$LAB/holdfast.conf"
+check "sighup: the daemon still runs" kill -0 "$DAEMON"
+
+# 5. A clean stop is not "running".
 kill -TERM "$DAEMON"
 wait "$DAEMON"
 check "sigterm: exit 0" test $? = 0
@@ -121,7 +135,7 @@ hf_expect "stopped: status exit 1" 1 status -c "$LAB/holdfast.conf"
 out_check "stopped: says so" "^daemon: WARNING stopped at "
 check "stopped: daemon.json says stopped" grep -q '"stopped": "' "$STORE/state/daemon.json"
 
-# 5. No certificate configured: not OK, for status and for run.
+# 6. No certificate configured: not OK, for status and for run.
 printf '%s\n' "store = $STORE" >"$LAB/empty.conf"
 hf_expect "no certificates: status exit 3" 3 status -c "$LAB/empty.conf"
 out_check "no certificates: status says so" "^UNKNOWN .*empty.conf: no certificates configured"
@@ -130,7 +144,7 @@ err_check "no certificates: run says so" "no certificates configured"
 : >"$LAB/void.conf"
 hf_expect "empty file: status exit 3" 3 status -c "$LAB/void.conf"
 
-# 6. Corrupt state files and a symlink loop: named, never OK.
+# 7. Corrupt state files and a symlink loop: named, never OK.
 rm -f "$STORE/state/daemon.idx" "$STORE/state/daemon.idx.log"
 echo '{"certificates": ' >"$STORE/state/daemon.json"
 echo 'not json' >"$STORE/state/endpoints.json"
