@@ -564,10 +564,11 @@ static int out_paths_distinct(struct staple_job *jobs, size_t n)
 			log_clean(order[i - 1]->cert_path, a, sizeof(a));
 			log_clean(order[i]->cert_path, b, sizeof(b));
 			log_clean(order[i]->out_path, o, sizeof(o));
-			fprintf(stderr,
-			        "holdfast staple: %s and %s would both be written to %s; staple them "
-			        "in separate runs or with --out\n",
-			        a, b, o);
+			fprintf(
+			    stderr,
+			    "holdfast staple: %s and %s would both be written to %s; staple them "
+			    "in separate runs or with --out\n",
+			    a, b, o);
 			rc = -1;
 		}
 	}
