@@ -15,12 +15,7 @@
 #include <openssl/x509.h>
 
 #include "conf/conf.h"
-
-/* base64url without padding; returns a new string (free()) or NULL. */
-char *b64url_new(const unsigned char *data, size_t len);
-
-/* Decode base64url (padding optional); *out is new (free()).  0 or -1. */
-int b64url_decode_new(const char *s, unsigned char **out, size_t *len);
+#include "util/b64url.h"
 
 /* A new private key of the given type, or NULL. */
 EVP_PKEY *key_generate(enum conf_key_type type);

@@ -29,6 +29,7 @@
 #include <ares.h>
 
 #include "util/log.h"
+#include "util/names.h"
 
 #define DNS_HEADER_LEN    12
 #define DNS_POINTERS_MAX  64 /* compression jumps in one name */
@@ -233,66 +234,6 @@ int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int
 		break;
 	}
 	return 0;
-}
-
-int dns_server_format(const char *addr, int port, char *out, size_t outlen)
-{
-	unsigned char probe[16];
-	int w;
-
-	if (port <= 0 || port > 65535)
-		return -1;
-	if (inet_pton(AF_INET, addr, probe) == 1)
-		w = snprintf(out, outlen, "%s:%d", addr, port);
-	else if (inet_pton(AF_INET6, addr, probe) == 1)
-		w = snprintf(out, outlen, "[%s]:%d", addr, port);
-	else
-		return -1;
-	return (w < 0 || (size_t)w >= outlen) ? -1 : 0;
-}
-
-int dns_server_parse(const char *spec, char *out, size_t outlen)
-{
-	char addr[DNS_ADDR_MAX];
-	const char *port_s = NULL, *colon;
-	size_t n;
-	long port = DNS_PORT_DEFAULT;
-	char *end = NULL;
-
-	if (spec == NULL)
-		return -1;
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-		if (close == NULL)
-			return -1;
-		n = (size_t)(close - spec - 1);
-		if (n == 0 || n >= sizeof(addr))
-			return -1;
-		memcpy(addr, spec + 1, n);
-		addr[n] = '\0';
-		if (close[1] == ':')
-			port_s = close + 2;
-		else if (close[1] != '\0')
-			return -1;
-	} else {
-		colon = strchr(spec, ':');
-		if (colon != NULL && strchr(colon + 1, ':') == NULL) { /* IPv4:PORT */
-			n = (size_t)(colon - spec);
-			port_s = colon + 1;
-		} else {
-			n = strlen(spec); /* IPv4, or a bare IPv6 address */
-		}
-		if (n == 0 || n >= sizeof(addr))
-			return -1;
-		memcpy(addr, spec, n);
-		addr[n] = '\0';
-	}
-	if (port_s != NULL) {
-		port = strtol(port_s, &end, 10);
-		if (end == port_s || *end != '\0')
-			return -1;
-	}
-	return dns_server_format(addr, (int)port, out, outlen);
 }
 
 size_t dns_system_resolvers(char (*out)[DNS_SERVER_MAX], size_t max)

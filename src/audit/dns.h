@@ -27,9 +27,9 @@
 #include <poll.h>
 #include <stddef.h>
 
+#include "util/names.h"
+
 #define DNS_NAME_MAX           254 /* 253 characters + NUL */
-#define DNS_ADDR_MAX           46  /* INET6_ADDRSTRLEN */
-#define DNS_SERVER_MAX         64  /* "[v6]:port" */
 #define DNS_REPLY_ADDRS_MAX    16
 #define DNS_REPLY_NS_MAX       16
 #define DNS_REPLY_GLUE_MAX     16
@@ -37,7 +37,6 @@
 #define DNS_IN_FLIGHT_DEFAULT  256  /* in all; each outstanding server holds a socket */
 #define DNS_TIMEOUT_MS_DEFAULT 1500 /* first try; c-ares doubles it per round */
 #define DNS_TRIES_DEFAULT      2
-#define DNS_PORT_DEFAULT       53
 
 #define DNS_TYPE_A    1
 #define DNS_TYPE_NS   2
@@ -85,13 +84,6 @@ struct dns_reply {
  * (out->outcome DNS_MALFORMED).  Pure. */
 int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int qtype,
                     struct dns_reply *out);
-
-/* Normalise "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" (default port 53) to
- * "IP:PORT" / "[IPv6]:PORT" in out.  Returns 0 or -1.  Pure. */
-int dns_server_parse(const char *spec, char *out, size_t outlen);
-
-/* Same, from an address and port. */
-int dns_server_format(const char *addr, int port, char *out, size_t outlen);
 
 /* The system's configured name servers (/etc/resolv.conf, read by c-ares),
  * as "IP:PORT" into out; returns how many (at most max). */

@@ -27,6 +27,7 @@
 
 #include "audit/internal.h"
 #include "util/log.h"
+#include "util/names.h"
 
 #define AUDIT_POLL_MS 250
 #define AUDIT_FDS_MAX 1024
@@ -203,6 +204,13 @@ static int run_map(struct audit_run *run, const struct audit_options *opt, struc
 
 	if (opt->domain_count > 0) {
 		for (i = 0; i < opt->domain_count; i++) {
+			char why[300];
+			/* An IP address or a malformed label is refused, not audited as
+			 * whatever its last labels look like ("192.0.2.1" is not "2.1"). */
+			if (host_check(opt->domains[i], 0, why, sizeof(why)) != 0) {
+				run_abort(out, "%s", why);
+				return -1;
+			}
 			if (audit_host_add(run, opt->domains[i], 0, AUDIT_ROLE_GIVEN, 1) != 0) {
 				run_abort(out, "\"%s\" is not a domain name", opt->domains[i]);
 				return -1;

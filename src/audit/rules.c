@@ -15,8 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <idn2.h>
-
+#include "util/names.h"
 #include "util/timeutil.h"
 
 /* ---------------------------------------------------------------- names */
@@ -58,51 +57,7 @@ int audit_registrable_domain(const psl_ctx_t *psl, const char *host, char *out, 
 
 int audit_host_normalise(const char *host, char *out, size_t outlen)
 {
-	char *ascii = NULL;
-	size_t n, i, label = 0;
-	int rc = -1;
-
-	if (host == NULL || *host == '\0')
-		return -1;
-	if (idn2_to_ascii_8z(host, &ascii, IDN2_NONTRANSITIONAL) != IDN2_OK) {
-		/* Names with '_' (service labels) are not IDNA-valid; plain
-		 * ASCII is taken as it is and validated below. */
-		for (i = 0; host[i] != '\0'; i++) {
-			if ((unsigned char)host[i] >= 0x80)
-				return -1;
-		}
-		ascii = strdup(host);
-		if (ascii == NULL)
-			return -1;
-	}
-	n = strlen(ascii);
-	if (n > 0 && ascii[n - 1] == '.')
-		ascii[--n] = '\0';
-	if (n == 0 || n >= outlen || n > 253)
-		goto out;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)ascii[i];
-		if (c == '.') {
-			if (label == 0)
-				goto out;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			goto out;
-		if (++label > 63)
-			goto out;
-		out[i] = (char)tolower(c);
-	}
-	for (i = 0; i < n; i++) {
-		if (ascii[i] == '.')
-			out[i] = '.';
-	}
-	out[n] = '\0';
-	rc = 0;
-out:
-	idn2_free(ascii);
-	return rc;
+	return host_normalise(host, out, outlen);
 }
 
 /* ---------------------------------------------------------------- RDAP */

@@ -22,6 +22,7 @@
 #include "conf/conf.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 
 #define ISSUE_PARALLEL_DEFAULT 8
@@ -65,11 +66,10 @@ static void job_print(const struct issue_job *job, int as_json)
 	size_t i;
 
 	if (!as_json) {
-		printf("%s %s: %s\n", exit_code_name(job->result), job->cert->name, job->message);
+		cli_line("%s %s: %s", exit_code_name(job->result), job->cert->name, job->message);
 		return;
 	}
 	json_t *o = json_object(), *att = json_array();
-	char *line;
 	json_object_set_new(o, "cert", json_string(job->cert->name));
 	json_object_set_new(o, "result", json_string(exit_code_name(job->result)));
 	json_object_set_new(o, "exit", json_integer(job->result));
@@ -91,11 +91,7 @@ static void job_print(const struct issue_job *job, int as_json)
 		                                job->attempts[i].detail));
 	json_object_set_new(o, "attempts", att);
 	json_object_set_new(o, "message", json_string(job->message));
-	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (line != NULL)
-		printf("%s\n", line);
-	free(line);
-	json_decref(o);
+	cli_json_line(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 }
 
 static void issue_usage(FILE *f, const char *cmd)
@@ -269,8 +265,7 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 	issuer_save_state(q.iss);
 	for (i = 0; i < q.job_count; i++) {
 		job_print(&q.jobs[i], as_json);
-		if ((int)q.jobs[i].result > worst)
-			worst = (int)q.jobs[i].result;
+		worst = (int)result_worse((enum result)worst, q.jobs[i].result);
 	}
 out:
 	free(threads);

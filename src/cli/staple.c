@@ -44,6 +44,7 @@
 #include "util/atomic.h"
 #include "util/http.h"
 #include "util/log.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
 #include "x509/cert.h"
@@ -463,18 +464,17 @@ static void job_print(const struct staple_job *job, int as_json)
 
 	if (!as_json) {
 		if (v != NULL && job->exit_code != EXIT_UNKNOWN)
-			printf("%s %s: %s refresh_at=%s\n", exit_code_name(job->exit_code),
-			       job->cert_path, job->message,
-			       time_format(refresh, sizeof(refresh), refresh_at));
+			cli_line("%s %s: %s refresh_at=%s", exit_code_name(job->exit_code),
+			         job->cert_path, job->message,
+			         time_format(refresh, sizeof(refresh), refresh_at));
 		else
-			printf("%s %s: %s\n", exit_code_name(job->exit_code), job->cert_path,
-			       job->message);
+			cli_line("%s %s: %s", exit_code_name(job->exit_code), job->cert_path,
+			         job->message);
 		fflush(stdout);
 		return;
 	}
 
 	json_t *o = json_object(), *errs = json_array();
-	char *line;
 
 	json_object_set_new(o, "cert", json_string(job->cert_path));
 	json_object_set_new(o, "result", json_string(exit_code_name(job->exit_code)));
@@ -509,13 +509,8 @@ static void job_print(const struct staple_job *job, int as_json)
 		json_array_append_new(errs, e);
 	}
 	json_object_set_new(o, "errors", errs);
-	line = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (line != NULL) {
-		printf("%s\n", line);
-		free(line);
-	}
+	cli_json_line(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 	fflush(stdout);
-	json_decref(o);
 }
 
 /* Where the staple for cert_path goes: --out as given, or DIR/<base>.ocsp. */
@@ -539,6 +534,46 @@ static int job_out_path(struct staple_job *job, const char *out, const char *out
 		return 0;
 	}
 	return job->out_path ? 0 : -1;
+}
+
+static int out_path_cmp(const void *a, const void *b)
+{
+	const struct staple_job *x = *(const struct staple_job *const *)a;
+	const struct staple_job *y = *(const struct staple_job *const *)b;
+
+	return strcmp(x->out_path ? x->out_path : "", y->out_path ? y->out_path : "");
+}
+
+/* 0 when no two jobs write the same file (--out-dir with a/www.pem and
+ * b/www.pem); else -1, the pair named on stderr. */
+static int out_paths_distinct(struct staple_job *jobs, size_t n)
+{
+	struct staple_job **order = calloc(n ? n : 1, sizeof(*order));
+	size_t i;
+	int rc = 0;
+
+	if (order == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		order[i] = &jobs[i];
+	qsort(order, n, sizeof(*order), out_path_cmp);
+	for (i = 1; i < n && rc == 0; i++) {
+		if (order[i]->out_path != NULL && order[i - 1]->out_path != NULL &&
+		    strcmp(order[i]->out_path, order[i - 1]->out_path) == 0) {
+			char a[PATH_MAX], b[PATH_MAX], o[PATH_MAX];
+			log_clean(order[i - 1]->cert_path, a, sizeof(a));
+			log_clean(order[i]->cert_path, b, sizeof(b));
+			log_clean(order[i]->out_path, o, sizeof(o));
+			fprintf(
+			    stderr,
+			    "holdfast staple: %s and %s would both be written to %s; staple them "
+			    "in separate runs or with --out\n",
+			    a, b, o);
+			rc = -1;
+		}
+	}
+	free(order);
+	return rc;
 }
 
 int cmd_staple(int argc, char **argv)
@@ -690,9 +725,13 @@ int cmd_staple(int argc, char **argv)
 		if (job_out_path(&jobs[i], out, out_dir) != 0)
 			job_fail(&jobs[i], EXIT_UNKNOWN, "%s", "output path too long");
 	}
+	if (out_dir != NULL && out_paths_distinct(jobs, njobs) != 0) {
+		worst = EXIT_UNKNOWN; /* nothing fetched, nothing written */
+		goto out;
+	}
 	staple_pump(&run);
 	if (http_client_run(run.client) != 0)
-		worst = EXIT_UNKNOWN;
+		worst = (int)result_worse((enum result)worst, RESULT_UNKNOWN);
 	/* Every file is made durable together, then each job reports. */
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].exit_code == EXIT_OK)
@@ -704,8 +743,7 @@ int cmd_staple(int argc, char **argv)
 		if (job->exit_code == EXIT_OK)
 			job_finish(job, batch);
 		job_print(job, as_json);
-		if (job->exit_code > worst)
-			worst = job->exit_code;
+		worst = (int)result_worse((enum result)worst, (enum result)job->exit_code);
 	}
 out:
 	for (i = 0; jobs != NULL && i < njobs; i++)

@@ -3,9 +3,20 @@
  * store alone (works whether or not the daemon runs): the certificate and
  * its CA, expiry and next renewal, the staple and its validity, the last
  * errors, and what the daemon last reported.
- * The exit code is the worst state: a missing, expired or placeholder
- * certificate or a revoked one is CRITICAL; a certificate past its renewal
- * time, without a valid staple, or with a recent error is WARNING.
+ * The exit code is the worst state (util/result.h's ranking): a missing,
+ * expired or placeholder certificate or a revoked one is CRITICAL; a
+ * certificate past its renewal time, without a valid staple, whose last
+ * deploy (any target or the hook) or last check on the wire failed, whose
+ * server at verify_addr does not serve what the store holds (status looks
+ * itself, one handshake per such certificate), whose stored set is
+ * unreadable, or with a recent error is WARNING.  Besides the certificates:
+ *   - the daemon's heartbeat (state_heartbeat_result()): WARNING when it
+ *     stopped or missed beats, CRITICAL when it has been silent longer than
+ *     the shortest margin of what it keeps; no line when no daemon ever ran
+ *     on this store;
+ *   - a state file that is not what it should be (daemon.idx, daemon.json,
+ *     endpoints.json): WARNING naming the file; what it says is not used;
+ *   - no [certificate] at all: UNKNOWN, "no certificates configured".
  *
  * What the daemon reported is read from its state index (STORE/state/
  * daemon.idx and its journal, daemon/state_index.h), one certificate at a
@@ -25,40 +36,99 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/x509.h>
 
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "daemon/state_index.h"
+#include "deploy/deploy.h"
 #include "ocsp/check.h"
 #include "ocsp/policy.h"
 #include "store/meta.h"
 #include "store/store.h"
 #include "util/atomic.h"
+#include "util/result.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"
 
 #define STATE_FILE_MAX (256 * 1024 * 1024) /* about 550 B per certificate */
+#define STATUS_MSG_MAX 600
 
-static int worse(int a, int b)
+/* One run of holdfast status. */
+struct status_run {
+	int as_json;
+	int worst;
+	time_t now;
+	long margin; /* the shortest margin seen (state_heartbeat_result()), 0: none */
+	struct store *store;
+};
+
+static void note_worse(struct status_run *run, int state)
 {
-	return a > b ? a : b;
+	run->worst = (int)result_worse((enum result)run->worst, (enum result)state);
+}
+
+static void note_margin(struct status_run *run, long m)
+{
+	if (m > 0 && (run->margin == 0 || m < run->margin))
+		run->margin = m;
+}
+
+static void print_json(json_t *o)
+{
+	cli_json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* A state file that is not what it should be: WARNING naming it. */
+static void file_problem(struct status_run *run, enum store_state doc, const char *what)
+{
+	char where[PATH_MAX + 64];
+
+	store_state_where(run->store, doc, where, sizeof(where));
+	note_worse(run, EXIT_WARNING);
+	if (run->as_json)
+		print_json(json_pack("{s:s, s:s, s:s}", "file", where, "result",
+		                     exit_code_name(EXIT_WARNING), "message", what));
+	else
+		printf("WARNING file %s: %s (not used)\n", where, what);
 }
 
 /* What the daemon last reported: its index, or daemon.json without one. */
 struct daemon_report {
 	struct state_index *index;
 	json_t *json;
+	int ran; /* some daemon wrote one of them */
 };
 
-static void daemon_report_open(struct store *store, struct daemon_report *r)
+static void daemon_report_open(struct status_run *run, struct daemon_report *r)
 {
-	r->index = NULL;
-	r->json = NULL;
-	if (store == NULL)
+	memset(r, 0, sizeof(*r));
+	if (run->store == NULL)
 		return;
-	r->index = state_index_open(store);
-	if (r->index == NULL && (errno == ENOENT || errno == ENOTSUP))
-		r->json = store_state_json_load(store, STORE_STATE_DAEMON, STATE_FILE_MAX);
+	r->index = state_index_open(run->store);
+	if (r->index != NULL) {
+		r->ran = 1;
+		return;
+	}
+	if (errno == EBADMSG) {
+		r->ran = 1;
+		file_problem(run, STORE_STATE_DAEMON_INDEX,
+		             "not a state index of this version (corrupt, or written by another "
+		             "holdfast: restart the daemon)");
+	} else if (errno != ENOENT && errno != ENOTSUP) {
+		r->ran = 1;
+		file_problem(run, STORE_STATE_DAEMON_INDEX, strerror(errno));
+	}
+	if (r->ran)
+		return; /* an index there but unusable: daemon.json is not newer */
+	r->json = store_state_json_load(run->store, STORE_STATE_DAEMON, STATE_FILE_MAX);
+	if (r->json != NULL)
+		r->ran = 1;
+	else if (errno != ENOENT) {
+		r->ran = 1;
+		file_problem(run, STORE_STATE_DAEMON,
+		             errno == EBADMSG ? "not a JSON object" : strerror(errno));
+	}
 }
 
 static void daemon_report_close(struct daemon_report *r)
@@ -97,6 +167,289 @@ static json_t *daemon_report_audit(struct daemon_report *r)
 	return a;
 }
 
+/* The daemon's last heartbeat and clean stop (0: none); 0 when unknown. */
+static time_t daemon_report_heartbeat(struct daemon_report *r, time_t *stopped)
+{
+	time_t t = 0;
+
+	*stopped = 0;
+	if (r->index != NULL)
+		return state_index_heartbeat(r->index, stopped);
+	if (r->json != NULL) {
+		const char *u = json_string_value(json_object_get(r->json, "updated"));
+		const char *st = json_string_value(json_object_get(r->json, "stopped"));
+		if (u == NULL || time_parse(u, &t) != 0)
+			return 0;
+		if (st != NULL && time_parse(st, stopped) != 0)
+			*stopped = 0;
+	}
+	return t;
+}
+
+/* What the server at the certificate's verify_addr serves, compared with
+ * what the store holds: 0 when the same, else -1 with why. */
+static int serving_check(const struct conf_cert *c, const struct store_cert *ci,
+                         const unsigned char *staple, size_t staple_len, char *why, size_t whylen)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(ci->cert, &der), rc;
+
+	if (len <= 0) {
+		snprintf(why, whylen, "cannot encode the stored certificate");
+		return -1;
+	}
+	rc = deploy_verify(c->verify_addr, c->names.items[0], der, (size_t)len, staple, staple_len,
+	                   why, whylen);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* One certificate's line. */
+static void status_cert(struct status_run *run, struct daemon_report *report,
+                        const struct conf_cert *c)
+{
+	json_t *ds = daemon_report_cert(report, c->name);
+	json_t *o = json_object();
+	struct store_cert *ci = NULL;
+	struct ocsp_verdict v;
+	const char *ca = NULL, *msg = "ok";
+	char detail[STATUS_MSG_MAX], served[256] = "", t1[32], t2[32];
+	int state = EXIT_OK, have, staple_ok = 0, unreadable = 0;
+	int serving = -2; /* -2 not checked, 0 serves the stored set, -1 does not */
+	time_t renew_at = 0;
+	unsigned char *staple = NULL;
+	size_t staple_len = 0;
+
+	have = run->store != NULL && (ci = store_cert_load(run->store, c->name)) != NULL;
+	unreadable = !have && run->store != NULL && errno == EINVAL;
+	memset(&v, 0, sizeof(v));
+	if (have) {
+		renew_at = ci->meta->renew_at;
+		ca = ci->meta->ca;
+		if (!ci->meta->placeholder && sk_X509_num(ci->chain) > 0 &&
+		    store_version_staple_load(ci->version, &staple, &staple_len) == 0)
+			/* Past staple_withdraw_at() the daemon no longer serves it. */
+			staple_ok = ocsp_response_check(staple, staple_len, ci->cert,
+			                                sk_X509_value(ci->chain, 0), run->now,
+			                                &v) == STAPLE_OK &&
+			            run->now < staple_withdraw_at(v.this_update, v.next_update);
+		if (staple_ok)
+			note_margin(run,
+			            (long)(v.next_update -
+			                   staple_refresh_at(v.this_update, v.next_update, 0)));
+		if (renew_at != 0 && !ci->meta->placeholder)
+			note_margin(run, (long)(ci->not_after - renew_at));
+		if (c->verify_addr != NULL && !ci->meta->placeholder)
+			serving = serving_check(c, ci, staple_ok ? staple : NULL,
+			                        staple_ok ? staple_len : 0, served, sizeof(served));
+	}
+	if (unreadable) {
+		struct store_version *ver = store_version_open(run->store, c->name);
+		char where[PATH_MAX];
+		state = EXIT_WARNING;
+		snprintf(detail, sizeof(detail), "stored set unreadable: %s",
+		         ver ? store_version_where(ver, STORE_ASPECT_COUNT, where, sizeof(where))
+		             : c->name);
+		store_version_free(ver);
+		msg = detail;
+	} else if (!have) {
+		state = EXIT_CRITICAL;
+		msg = "no certificate in the store";
+	} else if (ci->meta->placeholder) {
+		state = EXIT_CRITICAL;
+		msg = "only the temporary placeholder is in place";
+	} else if (run->now >= ci->not_after) {
+		state = EXIT_CRITICAL;
+		msg = "certificate expired";
+	} else if (ci->meta->revoked || (staple_ok && v.status == STAPLE_STATUS_REVOKED)) {
+		state = EXIT_CRITICAL;
+		msg = "certificate revoked";
+	} else if (json_is_true(json_object_get(ds, "deploy_failed"))) {
+		json_t *t = json_object_get(ds, "deploy_failed_targets");
+		size_t k, at;
+		state = EXIT_WARNING;
+		at = (size_t)snprintf(detail, sizeof(detail), "last deploy failed:");
+		for (k = 0; k < json_array_size(t) && at < sizeof(detail); k++)
+			at += (size_t)snprintf(detail + at, sizeof(detail) - at, " %s",
+			                       json_string_value(json_array_get(t, k)));
+		if (json_array_size(t) == 0)
+			snprintf(detail + at, sizeof(detail) - at, " (see the daemon's log)");
+		msg = detail;
+	} else if (serving == -1) {
+		state = EXIT_WARNING;
+		snprintf(detail, sizeof(detail), "%s does not serve the stored certificate: %s",
+		         c->verify_addr, served);
+		msg = detail;
+	} else if (renew_at != 0 && run->now >= renew_at) {
+		state = EXIT_WARNING;
+		msg = "renewal overdue";
+	} else if (!staple_ok && json_is_true(json_object_get(ds, "certificate")) &&
+	           json_object_get(ds, "next_staple_refresh") != NULL &&
+	           !json_is_null(json_object_get(ds, "next_staple_refresh"))) {
+		state = EXIT_WARNING;
+		msg = "no valid OCSP staple";
+	} else if (ci->meta->last_error != NULL) {
+		state = EXIT_WARNING;
+		msg = "last issuance attempt failed";
+	}
+	note_worse(run, state);
+	if (run->as_json) {
+		json_object_set_new(o, "cert", json_string(c->name));
+		json_object_set_new(o, "result", json_string(exit_code_name(state)));
+		json_object_set_new(o, "message", json_string(msg));
+		json_object_set_new(o, "ca", ca ? json_string(ca) : json_null());
+		json_object_set_new(o, "serial", have ? json_string(ci->serial) : json_null());
+		json_object_set_new(o, "not_after",
+		                    have ? json_string(time_format(t1, sizeof(t1), ci->not_after))
+		                         : json_null());
+		json_object_set_new(o, "renew_at",
+		                    renew_at ? json_string(time_format(t2, sizeof(t2), renew_at))
+		                             : json_null());
+		json_object_set_new(o, "placeholder", json_boolean(have && ci->meta->placeholder));
+		json_object_set_new(
+		    o, "staple",
+		    json_string(staple_ok ? staple_cert_status_name(v.status) : "none"));
+		json_object_set_new(o, "staple_this_update",
+		                    staple_ok
+		                        ? json_string(time_format(t1, sizeof(t1), v.this_update))
+		                        : json_null());
+		json_object_set_new(o, "staple_next_update",
+		                    staple_ok
+		                        ? json_string(time_format(t2, sizeof(t2), v.next_update))
+		                        : json_null());
+		json_object_set_new(o, "last_error",
+		                    have && ci->meta->last_error ? json_string(ci->meta->last_error)
+		                                                 : json_null());
+		if (json_object_get(o, "last_error") == NULL)
+			json_object_set_new(o, "last_error", json_null());
+		json_object_set_new(
+		    o, "serving",
+		    serving == -2  ? json_null()
+		    : serving == 0 ? json_pack("{s:s, s:s}", "addr", c->verify_addr, "result", "ok")
+		                   : json_pack("{s:s, s:s, s:s}", "addr", c->verify_addr, "result",
+		                               "mismatch", "error", served));
+		json_object_set_new(o, "daemon", ds ? json_incref(ds) : json_null());
+		print_json(json_incref(o));
+	} else {
+		printf("%s %s: %s; ca=%s not_after=%s renew_at=%s staple=%s", exit_code_name(state),
+		       c->name, msg, ca ? ca : "-",
+		       have ? time_format(t1, sizeof(t1), ci->not_after) : "-",
+		       renew_at ? time_format(t2, sizeof(t2), renew_at) : "-",
+		       staple_ok ? staple_cert_status_name(v.status) : "none");
+		if (staple_ok)
+			printf(" staple_next_update=%s",
+			       time_format(t1, sizeof(t1), v.next_update));
+		if (serving != -2)
+			printf(" serving=%s", serving == 0 ? "ok" : "mismatch");
+		printf("\n");
+	}
+	free(staple);
+	json_decref(o);
+	json_decref(ds);
+	store_cert_free(ci);
+}
+
+/* The daemon's last domain audit: its CRITICAL, UNKNOWN and WARNING
+ * findings count toward the exit code (details: holdfast audit). */
+static void status_audit(struct status_run *run, struct daemon_report *report)
+{
+	json_t *a = daemon_report_audit(report);
+	long crit = (long)json_integer_value(json_object_get(a, "CRITICAL"));
+	long warn = (long)json_integer_value(json_object_get(a, "WARNING"));
+	long unk = (long)json_integer_value(json_object_get(a, "UNKNOWN"));
+	int st;
+
+	if (!json_is_object(a)) {
+		json_decref(a);
+		return;
+	}
+	st = crit > 0 ? EXIT_CRITICAL : unk > 0 ? EXIT_UNKNOWN : warn > 0 ? EXIT_WARNING : EXIT_OK;
+	note_worse(run, st);
+	if (run->as_json)
+		print_json(json_pack("{s:s, s:s, s:O}", "audit", "last", "result",
+		                     exit_code_name(st), "findings", a));
+	else
+		printf("audit: %s critical=%ld warning=%ld unknown=%ld (details: holdfast audit)\n",
+		       exit_code_name(st), crit, warn, unk);
+	json_decref(a);
+}
+
+/* The daemon's heartbeat: is anyone keeping these certificates? */
+static void status_heartbeat(struct status_run *run, struct daemon_report *report)
+{
+	time_t stopped, beat = daemon_report_heartbeat(report, &stopped);
+	char msg[STATUS_MSG_MAX], t1[32], t2[32];
+	long age = (long)(run->now - beat);
+	int st;
+
+	if (!report->ran)
+		return; /* no daemon ever ran on this store: cron use */
+	if (beat == 0) {
+		st = EXIT_WARNING;
+		snprintf(msg, sizeof(msg), "no heartbeat in the daemon's state");
+	} else {
+		st = (int)state_heartbeat_result(run->now, beat, stopped != 0, run->margin);
+		if (stopped != 0)
+			snprintf(msg, sizeof(msg), "stopped at %s",
+			         time_format(t1, sizeof(t1), stopped));
+		else if (st == EXIT_OK)
+			snprintf(msg, sizeof(msg), "running");
+		else
+			snprintf(msg, sizeof(msg),
+			         "silent since %s (%lds): not running, hung, or "
+			         "its store is not writable",
+			         time_format(t1, sizeof(t1), beat), age);
+		if (st == EXIT_CRITICAL) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof(msg) - n,
+			         "; longer than the shortest margin it keeps (%lds)", run->margin);
+		}
+	}
+	note_worse(run, st);
+	if (run->as_json)
+		print_json(json_pack(
+		    "{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "daemon", "heartbeat", "result",
+		    exit_code_name(st), "message", msg, "heartbeat",
+		    beat ? json_string(time_format(t1, sizeof(t1), beat)) : json_null(),
+		    "heartbeat_age", beat ? json_integer(age) : json_null(), "stopped",
+		    stopped ? json_string(time_format(t2, sizeof(t2), stopped)) : json_null(),
+		    "margin", run->margin ? json_integer(run->margin) : json_null()));
+	else
+		printf("daemon: %s %s; heartbeat=%s\n", exit_code_name(st), msg,
+		       beat ? time_format(t1, sizeof(t1), beat) : "-");
+}
+
+static void status_endpoints(struct status_run *run)
+{
+	json_t *endpoints, *e;
+	const char *k;
+
+	if (run->store == NULL)
+		return;
+	endpoints = store_state_json_load(run->store, STORE_STATE_ENDPOINTS, STATE_FILE_MAX);
+	if (endpoints == NULL) {
+		if (errno != ENOENT)
+			file_problem(run, STORE_STATE_ENDPOINTS,
+			             errno == EBADMSG ? "not a JSON object" : strerror(errno));
+		return;
+	}
+	if (run->as_json) {
+		json_decref(endpoints);
+		return;
+	}
+	json_object_foreach(endpoints, k, e)
+	{
+		const char *state = json_string_value(json_object_get(e, "state"));
+		const char *until = json_string_value(json_object_get(e, "down_until"));
+		const char *why = json_string_value(json_object_get(e, "last_error"));
+		printf("endpoint %s: %s", k, state ? state : "?");
+		if (until != NULL)
+			printf(" until %s (%s)", until, why ? why : "");
+		printf("\n");
+	}
+	json_decref(endpoints);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -106,15 +459,16 @@ int cmd_status(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf_path = CONF_DEFAULT_PATH;
-	char err[CONF_ERROR_MAX], t1[32], t2[32];
+	char err[CONF_ERROR_MAX];
+	struct status_run run;
 	struct conf *conf;
-	struct store *store;
 	struct daemon_report report;
-	json_t *endpoints;
-	int ch, as_json = 0, worst = EXIT_OK;
-	time_t now = time(NULL);
+	int ch;
 	size_t i;
 
+	memset(&run, 0, sizeof(run));
+	run.worst = EXIT_OK;
+	run.now = time(NULL);
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -122,12 +476,15 @@ int cmd_status(int argc, char **argv)
 			conf_path = optarg;
 			break;
 		case 'j':
-			as_json = 1;
+			run.as_json = 1;
 			break;
 		case 'h':
-			printf("usage: holdfast status [-c FILE] [--json]\n\n"
-			       "Per certificate: CA, expiry, next renewal, staple, last errors.\n"
-			       "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+			printf(
+			    "usage: holdfast status [-c FILE] [--json]\n\n"
+			    "Per certificate: CA, expiry, next renewal, staple, last deploy and\n"
+			    "what verify_addr serves; the daemon's heartbeat; broken state files.\n"
+			    "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (CRITICAL outranks\n"
+			    "UNKNOWN; no certificate configured is UNKNOWN).\n");
 			return EXIT_OK;
 		default:
 			fprintf(stderr, "usage: holdfast status [-c FILE] [--json]\n");
@@ -139,166 +496,30 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "holdfast status: %s\n", err);
 		return EXIT_UNKNOWN;
 	}
-	store = store_open(conf, 0, err, sizeof(err));
-	daemon_report_open(store, &report);
-	endpoints =
-	    store ? store_state_json_load(store, STORE_STATE_ENDPOINTS, STATE_FILE_MAX) : NULL;
-
-	for (i = 0; i < conf->cert_count; i++) {
-		const struct conf_cert *c = &conf->certs[i];
-		json_t *ds = daemon_report_cert(&report, c->name);
-		json_t *o = json_object();
-		struct store_cert *ci = NULL;
-		struct ocsp_verdict v;
-		const char *ca = NULL, *msg = "ok";
-		int state = EXIT_OK, have, staple_ok = 0;
-		time_t renew_at = 0;
-		unsigned char *staple = NULL;
-		size_t staple_len = 0;
-
-		have = store != NULL && (ci = store_cert_load(store, c->name)) != NULL;
-		memset(&v, 0, sizeof(v));
-		if (!have) {
-			state = EXIT_CRITICAL;
-			msg = "no certificate in the store";
-		} else {
-			renew_at = ci->meta->renew_at;
-			ca = ci->meta->ca;
-			if (!ci->meta->placeholder && sk_X509_num(ci->chain) > 0 &&
-			    store_version_staple_load(ci->version, &staple, &staple_len) == 0)
-				/* Past staple_withdraw_at() the daemon no longer serves it. */
-				staple_ok = ocsp_response_check(staple, staple_len, ci->cert,
-				                                sk_X509_value(ci->chain, 0), now,
-				                                &v) == STAPLE_OK &&
-				            now < staple_withdraw_at(v.this_update, v.next_update);
-			free(staple);
-			if (ci->meta->placeholder) {
-				state = EXIT_CRITICAL;
-				msg = "only the temporary placeholder is in place";
-			} else if (now >= ci->not_after) {
-				state = EXIT_CRITICAL;
-				msg = "certificate expired";
-			} else if (ci->meta->revoked ||
-			           (staple_ok && v.status == STAPLE_STATUS_REVOKED)) {
-				state = EXIT_CRITICAL;
-				msg = "certificate revoked";
-			} else if (renew_at != 0 && now >= renew_at) {
-				state = EXIT_WARNING;
-				msg = "renewal overdue";
-			} else if (!staple_ok && json_is_true(json_object_get(ds, "certificate")) &&
-			           json_object_get(ds, "next_staple_refresh") != NULL &&
-			           !json_is_null(json_object_get(ds, "next_staple_refresh"))) {
-				state = EXIT_WARNING;
-				msg = "no valid OCSP staple";
-			} else if (ci->meta->last_error != NULL) {
-				state = EXIT_WARNING;
-				msg = "last issuance attempt failed";
-			}
-		}
-		worst = worse(worst, state);
-		if (as_json) {
-			char *line;
-			json_object_set_new(o, "cert", json_string(c->name));
-			json_object_set_new(o, "result", json_string(exit_code_name(state)));
-			json_object_set_new(o, "message", json_string(msg));
-			json_object_set_new(o, "ca", ca ? json_string(ca) : json_null());
-			json_object_set_new(o, "serial",
-			                    have ? json_string(ci->serial) : json_null());
-			json_object_set_new(
-			    o, "not_after",
-			    have ? json_string(time_format(t1, sizeof(t1), ci->not_after))
-			         : json_null());
-			json_object_set_new(o, "renew_at",
-			                    renew_at
-			                        ? json_string(time_format(t2, sizeof(t2), renew_at))
-			                        : json_null());
-			json_object_set_new(o, "placeholder",
-			                    json_boolean(have && ci->meta->placeholder));
-			json_object_set_new(
-			    o, "staple",
-			    json_string(staple_ok ? staple_cert_status_name(v.status) : "none"));
-			json_object_set_new(
-			    o, "staple_this_update",
-			    staple_ok ? json_string(time_format(t1, sizeof(t1), v.this_update))
-			              : json_null());
-			json_object_set_new(
-			    o, "staple_next_update",
-			    staple_ok ? json_string(time_format(t2, sizeof(t2), v.next_update))
-			              : json_null());
-			json_object_set_new(o, "last_error",
-			                    have && ci->meta->last_error
-			                        ? json_string(ci->meta->last_error)
-			                        : json_null());
-			if (json_object_get(o, "last_error") == NULL)
-				json_object_set_new(o, "last_error", json_null());
-			json_object_set_new(o, "daemon", ds ? json_incref(ds) : json_null());
-			line = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-			if (line != NULL)
-				printf("%s\n", line);
-			free(line);
-		} else {
-			printf("%s %s: %s; ca=%s not_after=%s renew_at=%s staple=%s",
-			       exit_code_name(state), c->name, msg, ca ? ca : "-",
-			       have ? time_format(t1, sizeof(t1), ci->not_after) : "-",
-			       renew_at ? time_format(t2, sizeof(t2), renew_at) : "-",
-			       staple_ok ? staple_cert_status_name(v.status) : "none");
-			if (staple_ok)
-				printf(" staple_next_update=%s",
-				       time_format(t1, sizeof(t1), v.next_update));
-			printf("\n");
-		}
-		json_decref(o);
-		json_decref(ds);
-		store_cert_free(ci);
+	if (conf->cert_count == 0) {
+		/* Nothing to report is not "OK": a monitor must not go green on an
+		 * empty or truncated configuration. */
+		if (run.as_json)
+			print_json(json_pack("{s:s, s:s, s:s}", "config", conf_path, "result",
+			                     "UNKNOWN", "message", "no certificates configured"));
+		else
+			printf("UNKNOWN %s: no certificates configured\n", conf_path);
+		conf_free(conf);
+		return EXIT_UNKNOWN;
 	}
-	{
-		/* The daemon's last domain audit: its CRITICAL and WARNING
-		 * findings count toward the exit code (details: holdfast audit). */
-		json_t *a = daemon_report_audit(&report);
-		long crit = (long)json_integer_value(json_object_get(a, "CRITICAL"));
-		long warn = (long)json_integer_value(json_object_get(a, "WARNING"));
-		long unk = (long)json_integer_value(json_object_get(a, "UNKNOWN"));
-		if (json_is_object(a)) {
-			int st = crit > 0 ? EXIT_CRITICAL : warn > 0 ? EXIT_WARNING : EXIT_OK;
-			worst = worse(worst, st);
-			if (as_json) {
-				char *line;
-				json_t *o = json_pack("{s:s, s:s, s:O}", "audit", "last", "result",
-				                      exit_code_name(st), "findings", a);
-				line = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-				if (line != NULL)
-					printf("%s\n", line);
-				free(line);
-				json_decref(o);
-			} else {
-				printf("audit: %s critical=%ld warning=%ld unknown=%ld (details: "
-				       "holdfast audit)\n",
-				       exit_code_name(st), crit, warn, unk);
-			}
-		}
-		json_decref(a);
+	run.store = store_open(conf, 0, err, sizeof(err));
+	if (run.store == NULL) {
+		note_worse(&run, EXIT_UNKNOWN);
+		fprintf(stderr, "holdfast status: %s\n", err);
 	}
-	if (!as_json && json_is_object(endpoints)) {
-		const char *k;
-		json_t *e;
-		json_object_foreach(endpoints, k, e)
-		{
-			printf("endpoint %s: %s", k,
-			       json_string_value(json_object_get(e, "state"))
-			           ? json_string_value(json_object_get(e, "state"))
-			           : "?");
-			if (json_string_value(json_object_get(e, "down_until")))
-				printf(" until %s (%s)",
-				       json_string_value(json_object_get(e, "down_until")),
-				       json_string_value(json_object_get(e, "last_error"))
-				           ? json_string_value(json_object_get(e, "last_error"))
-				           : "");
-			printf("\n");
-		}
-	}
+	daemon_report_open(&run, &report);
+	for (i = 0; i < conf->cert_count; i++)
+		status_cert(&run, &report, &conf->certs[i]);
+	status_audit(&run, &report);
+	status_heartbeat(&run, &report);
+	status_endpoints(&run);
 	daemon_report_close(&report);
-	json_decref(endpoints);
-	store_free(store);
+	store_free(run.store);
 	conf_free(conf);
-	return worst;
+	return run.worst;
 }

@@ -25,12 +25,19 @@
 #include <string.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/atomic.h"
+#include "util/b64url.h"
 #include "util/httpd.h"
+#include "util/names.h"
 
 #define CONF_LINE_MAX                     200 /* Debian's libinih is built with INI_MAX_LINE 200 */
 #define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
+#define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
 #define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
 #define CONF_ACME_TIMEOUT_DEFAULT         30L
@@ -58,6 +65,8 @@ struct parse_state {
 	char **names;
 	size_t names_cap, names_count;
 	size_t ca_cap, cert_cap;
+	int retry_min_line, retry_max_line; /* staple_retry_*: 0 when not given */
+	int top_closed;                     /* a section was opened */
 };
 
 static uint64_t name_hash(const char *s)
@@ -285,6 +294,48 @@ static int is_list_key(enum section_kind kind, const char *key)
 	return 0;
 }
 
+/* The keys of the top level (before the first section). */
+static int is_top_key(const char *key)
+{
+	static const char *const keys[] = {"store",
+	                                   "user",
+	                                   "resolvers",
+	                                   "rdap_bootstrap",
+	                                   "metrics_listen",
+	                                   "ocsp_listen",
+	                                   "metrics_per_certificate",
+	                                   "audit_interval",
+	                                   "log",
+	                                   "deploy_dir",
+	                                   "nginx_reload",
+	                                   "apache_reload",
+	                                   "staple_retry_min",
+	                                   "staple_retry_max",
+	                                   "issue_retry_min",
+	                                   "acme_connect_timeout",
+	                                   "acme_timeout",
+	                                   NULL};
+	size_t i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if (strcmp(keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A key the section does not take; a top-level key is said to belong before
+ * the first section (INI has no way back to the top level). */
+static void unknown_key(struct parse_state *st, const char *key, const char *kind, const char *name)
+{
+	if (is_top_key(key))
+		conf_error(st, st->line, key,
+		           "is a top-level key: it belongs before the first section, not in "
+		           "[%s %s]",
+		           kind, name);
+	else
+		conf_error(st, st->line, key, "unknown key in [%s %s]", kind, name);
+}
+
 static int handle_top(struct parse_state *st, const char *key, const char *v)
 {
 	struct conf *c = st->conf;
@@ -296,8 +347,22 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 	}
 	if (strcmp(key, "user") == 0)
 		return set_string(st, &c->user, key, v);
-	if (strcmp(key, "resolvers") == 0)
-		return set_list(st, &c->resolvers, key, v);
+	if (strcmp(key, "resolvers") == 0) {
+		size_t i;
+		if (set_list(st, &c->resolvers, key, v) != 0)
+			return -1;
+		for (i = 0; i < c->resolvers.count; i++) {
+			char norm[DNS_SERVER_MAX];
+			if (dns_server_parse(c->resolvers.items[i], norm, sizeof(norm)) != 0) {
+				conf_error(st, st->line, key,
+				           "\"%s\" is not a DNS server address (IP, IP:PORT or "
+				           "[IPv6]:PORT)",
+				           c->resolvers.items[i]);
+				return -1;
+			}
+		}
+		return 0;
+	}
 	if (strcmp(key, "rdap_bootstrap") == 0)
 		return set_string(st, &c->rdap_bootstrap, key, v);
 	if (strcmp(key, "metrics_listen") == 0 || strcmp(key, "ocsp_listen") == 0) {
@@ -333,6 +398,14 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			           "expected a duration such as 6h or 30m, got \"%s\"", v);
 			return -1;
 		}
+		if (c->audit_interval < CONF_AUDIT_INTERVAL_MIN) {
+			conf_error(
+			    st, st->line, key,
+			    "%s is shorter than the minimum of 15m (registries' RDAP servers "
+			    "rate-limit; off disables the audit)",
+			    v);
+			return -1;
+		}
 		return 0;
 	}
 	if (strcmp(key, "log") == 0) {
@@ -357,12 +430,15 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			           "expected a duration from 1s to 1d, got \"%s\"", v);
 			return -1;
 		}
-		if (key[0] == 'i')
+		if (key[0] == 'i') {
 			c->issue_retry_min = d;
-		else if (strcmp(key, "staple_retry_min") == 0)
+		} else if (strcmp(key, "staple_retry_min") == 0) {
 			c->staple_retry_min = d;
-		else
+			st->retry_min_line = st->line;
+		} else {
 			c->staple_retry_max = d;
+			st->retry_max_line = st->line;
+		}
 		return 0;
 	}
 	if (strcmp(key, "acme_connect_timeout") == 0 || strcmp(key, "acme_timeout") == 0) {
@@ -395,9 +471,23 @@ static int handle_ca(struct parse_state *st, struct conf_ca *ca, const char *key
 		return set_string(st, &ca->ca_bundle, key, v);
 	if (strcmp(key, "eab_kid") == 0)
 		return set_string(st, &ca->eab_kid, key, v);
-	if (strcmp(key, "eab_hmac_key") == 0)
+	if (strcmp(key, "eab_hmac_key") == 0) {
+		unsigned char *raw = NULL;
+		size_t raw_len = 0;
+		int bad = b64url_decode_new(v, &raw, &raw_len) != 0 || raw_len == 0;
+		if (raw != NULL)
+			OPENSSL_cleanse(raw, raw_len);
+		free(raw);
+		if (bad) {
+			/* The value is a secret: never repeated in the message. */
+			conf_error(
+			    st, st->line, key,
+			    "not base64url (RFC 4648 section 5: A-Z a-z 0-9 - _, no padding)");
+			return -1;
+		}
 		return set_string(st, &ca->eab_hmac_key, key, v);
-	conf_error(st, st->line, key, "unknown key in [ca %s]", ca->name);
+	}
+	unknown_key(st, key, "ca", ca->name);
 	return -1;
 }
 
@@ -439,15 +529,103 @@ const char *conf_key_type_name(enum conf_key_type k)
 	return "invalid";
 }
 
+/* 1 when l's item i equals an earlier one (lists are short: at most
+ * CONF_LIST_MAX). */
+static int list_has_before(const struct conf_list *l, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(l->items[j], l->items[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 0 when path (or, without a '/', a name in PATH, as the hook is run) is an
+ * executable regular file; else -1 with why. */
+static int executable_check(const char *path, char *why, size_t whylen)
+{
+	char found[4096];
+	struct stat sb;
+
+	if (*path == '\0') {
+		snprintf(why, whylen, "empty value");
+		return -1;
+	}
+	if (strchr(path, '/') == NULL) {
+		const char *dirs = getenv("PATH"), *p, *end;
+		if (dirs == NULL)
+			dirs = "/usr/local/bin:/usr/bin:/bin";
+		for (p = dirs; *p != '\0'; p = *end ? end + 1 : end) {
+			end = strchr(p, ':');
+			if (end == NULL)
+				end = p + strlen(p);
+			if ((size_t)snprintf(found, sizeof(found), "%.*s/%s", (int)(end - p), p,
+			                     path) < sizeof(found) &&
+			    stat(found, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    access(found, X_OK) == 0)
+				return 0;
+		}
+		snprintf(why, whylen, "\"%s\" is not an executable in PATH", path);
+		return -1;
+	}
+	if (stat(path, &sb) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(why, whylen, "%s is a directory, not a program", path);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "%s is not a regular file", path);
+		return -1;
+	}
+	if (access(path, X_OK) != 0) {
+		snprintf(why, whylen, "%s is not executable", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char *key,
                        const char *v)
 {
 	int b;
 
-	if (strcmp(key, "names") == 0)
-		return set_list(st, &crt->names, key, v);
-	if (strcmp(key, "cas") == 0)
-		return set_list(st, &crt->cas, key, v);
+	if (strcmp(key, "names") == 0) {
+		size_t i, from = crt->names.count;
+		char why[300];
+		if (set_list(st, &crt->names, key, v) != 0)
+			return -1;
+		for (i = from; i < crt->names.count; i++) {
+			if (host_check(crt->names.items[i], HOST_WILDCARD, why, sizeof(why)) != 0) {
+				conf_error(st, st->line, key, "%s", why);
+				return -1;
+			}
+			if (list_has_before(&crt->names, i)) {
+				conf_error(st, st->line, key, "\"%s\" is listed twice",
+				           crt->names.items[i]);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	if (strcmp(key, "cas") == 0) {
+		size_t i, from = crt->cas.count;
+		if (set_list(st, &crt->cas, key, v) != 0)
+			return -1;
+		for (i = from; i < crt->cas.count; i++) {
+			if (list_has_before(&crt->cas, i)) {
+				conf_error(
+				    st, st->line, key,
+				    "\"%s\" is listed twice (each CA is tried once, in order)",
+				    crt->cas.items[i]);
+				return -1;
+			}
+		}
+		return 0;
+	}
 	if (strcmp(key, "deploy") == 0)
 		return set_list(st, &crt->deploy, key, v);
 	if (strcmp(key, "ocsp_backup") == 0)
@@ -484,17 +662,37 @@ static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char
 			crt->critical = b;
 		return 0;
 	}
-	if (strcmp(key, "http_listen") == 0)
+	if (strcmp(key, "http_listen") == 0) {
+		struct sockaddr_storage ss;
+		if (*v != '\0' && listen_addr_parse(v, &ss) != 0) {
+			conf_error(st, st->line, key,
+			           "expected an address such as 0.0.0.0:80 or [::]:80 (port 1 to "
+			           "65535), got \"%s\"",
+			           v);
+			return -1;
+		}
 		return set_string(st, &crt->http_listen, key, v);
+	}
 	if (strcmp(key, "webroot") == 0)
 		return set_string(st, &crt->webroot, key, v);
-	if (strcmp(key, "dns_hook") == 0)
-		return set_string(st, &crt->dns_hook, key, v);
-	if (strcmp(key, "deploy_hook") == 0)
-		return set_string(st, &crt->deploy_hook, key, v);
-	if (strcmp(key, "verify_addr") == 0)
+	if (strcmp(key, "dns_hook") == 0 || strcmp(key, "deploy_hook") == 0) {
+		char why[300];
+		if (executable_check(v, why, sizeof(why)) != 0) {
+			conf_error(st, st->line, key, "%s", why);
+			return -1;
+		}
+		return set_string(st, key[1] == 'n' ? &crt->dns_hook : &crt->deploy_hook, key, v);
+	}
+	if (strcmp(key, "verify_addr") == 0) {
+		char host[256], why[200];
+		int port;
+		if (host_port_parse(v, host, sizeof(host), &port, why, sizeof(why)) != 0) {
+			conf_error(st, st->line, key, "%s", why);
+			return -1;
+		}
 		return set_string(st, &crt->verify_addr, key, v);
-	conf_error(st, st->line, key, "unknown key in [certificate %s]", crt->name);
+	}
+	unknown_key(st, key, "certificate", crt->name);
 	return -1;
 }
 
@@ -743,6 +941,19 @@ static int conf_validate(struct parse_state *st)
 				return -1;
 			}
 		}
+		if (crt->challenge == CHALLENGE_HTTP_01) {
+			for (j = 0; j < crt->names.count; j++) {
+				if (strncmp(crt->names.items[j], "*.", 2) == 0) {
+					conf_error(
+					    st, crt->line, "challenge",
+					    "[certificate %s]: the wildcard name %s needs "
+					    "challenge = dns-01 (CAs validate wildcards only "
+					    "through DNS, RFC 8555 section 7.1.3)",
+					    crt->name, crt->names.items[j]);
+					return -1;
+				}
+			}
+		}
 		if (crt->challenge == CHALLENGE_DNS_01 && crt->dns_hook == NULL) {
 			conf_error(st, crt->line, "dns_hook",
 			           "challenge dns-01 needs a dns_hook in [certificate %s]",
@@ -810,8 +1021,18 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	if (!st.failed && c->apache_reload.count == 0 &&
 	    list_append_words(&c->apache_reload, "apachectl graceful") != 0)
 		conf_error(&st, st.line, "apache_reload", "out of memory");
-	if (!st.failed && c->staple_retry_max < c->staple_retry_min)
-		conf_error(&st, st.line, "staple_retry_max", "is smaller than staple_retry_min");
+	if (!st.failed && c->staple_retry_max < c->staple_retry_min) {
+		/* Blame the key the file gave (the later one when it gave both). */
+		if (st.retry_max_line > st.retry_min_line)
+			conf_error(&st, st.retry_max_line, "staple_retry_max",
+			           "%lds is shorter than staple_retry_min (%lds)",
+			           c->staple_retry_max, c->staple_retry_min);
+		else
+			conf_error(&st, st.retry_min_line, "staple_retry_min",
+			           "%lds is longer than staple_retry_max (%lds%s)",
+			           c->staple_retry_min, c->staple_retry_max,
+			           st.retry_max_line ? "" : ", the default");
+	}
 	if (!st.failed)
 		conf_validate(&st);
 	names_free(&st);
@@ -830,7 +1051,11 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 
 	if (store_read_file(path, CONF_FILE_MAX, &data, &len) != 0) {
 		snprintf(err, errlen, "%s: %s", path,
-		         errno == EFBIG ? "file too large" : strerror(errno));
+		         errno == EFBIG    ? "file too large"
+		         : errno == EISDIR ? "is a directory, not a configuration file"
+		         : errno == ENOTSUP
+		             ? "not a regular file (a FIFO, device or socket): refused"
+		             : strerror(errno));
 		return NULL;
 	}
 	c = conf_load_buffer(path, (const char *)data, len, err, errlen);

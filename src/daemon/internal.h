@@ -21,6 +21,8 @@
 
 #include "acme/issuer.h"
 #include "conf/conf.h"
+#include "daemon/state_index.h"
+#include "deploy/deploy.h"
 #include "ocsp/check.h"
 #include "ocsp/fetch.h"
 #include "ocsp/policy.h"
@@ -104,8 +106,14 @@ struct site {
 	/* deployment */
 	int deploy_failed;
 	time_t deploy_retry_at;
-	time_t verify_at; /* 0: nothing to verify */
+	time_t deploy_at;     /* the last deploy that did something or failed; 0: none */
+	char *deploy_targets; /* the targets that failed then (deploy_result), or NULL */
+	int hook_failed;      /* run the hook at the retry even if nothing changed */
+	time_t verify_at;     /* 0: nothing to verify */
 	int verify_tries;
+	enum state_verify verify; /* the last check of what verify_addr serves */
+	time_t verify_done_at;    /* when it ended (ok or failed) */
+	char *verify_error;       /* why it failed, or NULL */
 	/* scheduling (schedule.c) */
 	size_t id;                     /* its index in d->sites: its key in d->timers */
 	int issue_queued;              /* due, waiting in d's queue for an issuance thread */
@@ -161,6 +169,8 @@ struct daemon {
 	int index_valid; /* a base and its journal are in place; else a new base is due */
 	size_t journal_bytes;
 	time_t index_written; /* last attempt */
+	time_t beat_at;       /* the last heartbeat (state.c) */
+	int stopping;         /* the last state write: daemon.json says "stopped" */
 	int index_audit_done; /* the audit summary the index holds */
 	unsigned long index_audit[5];
 	time_t metrics_rendered;
@@ -253,6 +263,10 @@ void daemon_state_forget(struct daemon *d);
 /* Write the state files now, whatever is due (start, stop): the index
  * (journal or base) and daemon.json.  Failures are logged. */
 void daemon_state_write(struct daemon *d, time_t now);
+
+/* At a clean stop: what daemon_state_write() writes, then "@stop" in the
+ * journal and "stopped" in daemon.json. */
+void daemon_state_stop(struct daemon *d, time_t now);
 
 /* Write what is due of the state files (state.c says when); for the loop. */
 void daemon_state_tick(struct daemon *d, time_t now);

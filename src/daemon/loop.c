@@ -71,6 +71,8 @@ static void sites_free(struct daemon *d)
 		site_unload(&d->sites[i]);
 		free(d->sites[i].staple_error);
 		free(d->sites[i].issue_error);
+		free(d->sites[i].deploy_targets);
+		free(d->sites[i].verify_error);
 	}
 	free(d->sites);
 	free(d->by_name);
@@ -294,6 +296,11 @@ static int loop_reload(struct daemon *d)
 		return 0;
 	d->pending_reload = 0;
 	fresh = conf_load(d->conf_path, err, sizeof(err));
+	if (fresh != NULL && fresh->cert_count == 0) {
+		snprintf(err, sizeof(err), "%s: no certificates configured", d->conf_path);
+		conf_free(fresh);
+		fresh = NULL;
+	}
 	if (fresh == NULL) {
 		char safe[CONF_ERROR_MAX];
 		log_error("reload_refused",
@@ -328,6 +335,12 @@ int daemon_main(const char *conf_path)
 	conf = conf_load(conf_path, err, sizeof(err));
 	if (conf == NULL) {
 		fprintf(stderr, "holdfast run: %s\n", err);
+		return RESULT_UNKNOWN;
+	}
+	if (conf->cert_count == 0) {
+		/* A daemon with nothing to keep would run "fine" forever. */
+		fprintf(stderr, "holdfast run: %s: no certificates configured\n", conf_path);
+		conf_free(conf);
 		return RESULT_UNKNOWN;
 	}
 	if (conf->log_syslog)
@@ -387,7 +400,7 @@ int daemon_main(const char *conf_path)
 	if (got_term) {
 		log_warn("daemon_stopping", "reason=signal");
 		daemon_audit_stop(&d);
-		daemon_state_write(&d, time(NULL));
+		daemon_state_stop(&d, time(NULL));
 	}
 out:
 	signal_wake_fd = -1;

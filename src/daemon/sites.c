@@ -280,6 +280,7 @@ void site_publish(struct daemon *d, const struct site *s)
 void site_deploy(struct daemon *d, struct site *s, const char *event)
 {
 	struct deploy_input in;
+	struct deploy_result res;
 	char *chain = NULL, *key = NULL;
 	size_t chain_len = 0, key_len = 0;
 	int changed = 0, attempt, rc;
@@ -300,6 +301,9 @@ void site_deploy(struct daemon *d, struct site *s, const char *event)
 		if (rc == -1 || attempt == 1) {
 			s->deploy_failed = 1;
 			s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
+			s->deploy_at = time(NULL);
+			/* nothing reached a target: the store's files are unreadable */
+			message_set(&s->deploy_targets, DEPLOY_FAILED_MAX, "%s", "store");
 			site_changed(d, s);
 			return;
 		}
@@ -317,16 +321,26 @@ void site_deploy(struct daemon *d, struct site *s, const char *event)
 	in.staple_len = s->staple_ok ? s->staple_len : 0;
 	in.event = event;
 	in.force = s->deploy_failed; /* a failed reload or push is repeated */
-	s->deploy_failed = deploy_certificate(d->conf, s->cert, &in, &changed) != 0;
+	in.hook_retry = s->hook_failed;
+	s->deploy_failed = deploy_certificate(d->conf, s->cert, &in, &changed, &res) != 0;
+	s->hook_failed = res.hook_failed;
 	OPENSSL_cleanse(key, key_len);
 	free(key);
 	free(chain);
+	if (changed || s->deploy_failed || in.force) {
+		s->deploy_at = time(NULL);
+		if (s->deploy_failed)
+			message_set(&s->deploy_targets, DEPLOY_FAILED_MAX, "%s", res.failed);
+		else
+			message_clear(&s->deploy_targets);
+	}
 	if (s->deploy_failed)
 		s->deploy_retry_at = time(NULL) + DEPLOY_RETRY;
 	if (changed && s->cert->verify_addr != NULL) {
 		/* Servers reload asynchronously: look a moment later. */
 		s->verify_at = time(NULL) + 1;
 		s->verify_tries = 0;
+		s->verify = STATE_VERIFY_PENDING;
 	}
 	if (changed)
 		log_info("deploy_done", "cert=%s event=%s staple=%s failed=%d", s->cert->name,
@@ -345,6 +359,9 @@ void site_verify(struct daemon *d, struct site *s, time_t now)
 		log_info("deploy_verified", "cert=%s addr=%s staple=%s", s->cert->name,
 		         s->cert->verify_addr, s->staple_ok ? "yes" : "no");
 		s->verify_at = 0;
+		s->verify = STATE_VERIFY_OK;
+		s->verify_done_at = now;
+		message_clear(&s->verify_error);
 		site_changed(d, s);
 		return;
 	}
@@ -352,6 +369,10 @@ void site_verify(struct daemon *d, struct site *s, time_t now)
 		log_error("deploy_verify_failed", "cert=%s addr=%s reason=\"%s\"", s->cert->name,
 		          s->cert->verify_addr, why);
 		s->verify_at = 0;
+		s->verify = STATE_VERIFY_FAILED;
+		s->verify_done_at = now;
+		message_set(&s->verify_error, STATE_MESSAGE_MAX, "%s", why);
+		site_changed(d, s);
 		return;
 	}
 	s->verify_at = now + 1;

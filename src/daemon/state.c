@@ -22,8 +22,12 @@
  * STATE_JSON_RATE when that is longer.  Up to ~270 certificates (128 KiB)
  * that changes nothing; 1,000 (485 KB): every 7 s at most; 100,000 (48 MB):
  * every 12 minutes at most, instead of 48 MB every 2 s.  It is always
- * written at start and at stop.  The index is written first, so it is never
- * older than daemon.json.
+ * written at start and at stop ("stopped" then).
+ *
+ * The heartbeat: "@beat T" in the journal every STATE_HEARTBEAT_EVERY
+ * seconds, "@stop T" at a clean stop (state_index.h), so holdfast status
+ * tells a live daemon from a dead one without daemon.json's rewrite.  The index is written first,
+ * so it is never older than daemon.json.
  */
 
 #include <stdlib.h>
@@ -96,6 +100,17 @@ static void site_record(const struct site *s, struct state_record *r)
 	r->has_staple_error = s->staple_error != NULL;
 	if (s->staple_error != NULL)
 		snprintf(r->staple_error, sizeof(r->staple_error), "%s", s->staple_error);
+	r->has_deploy_at = s->deploy_at != 0;
+	r->deploy_at = s->deploy_at;
+	r->has_deploy_targets = s->deploy_failed && s->deploy_targets != NULL;
+	if (r->has_deploy_targets)
+		snprintf(r->deploy_targets, sizeof(r->deploy_targets), "%s", s->deploy_targets);
+	r->verify = s->cert->verify_addr != NULL ? s->verify : STATE_VERIFY_NONE;
+	r->has_verify_at = r->verify != STATE_VERIFY_NONE && s->verify_done_at != 0;
+	r->verify_at = s->verify_done_at;
+	r->has_verify_error = r->verify == STATE_VERIFY_FAILED && s->verify_error != NULL;
+	if (r->has_verify_error)
+		snprintf(r->verify_error, sizeof(r->verify_error), "%s", s->verify_error);
 }
 
 /* s's index line with its newline into dst (STATE_RECORD_MAX + 1 bytes): its
@@ -174,7 +189,35 @@ static int index_base_write(struct daemon *d, time_t now)
 		return -1;
 	d->journal_bytes = (size_t)n;
 	d->index_valid = 1;
+	d->beat_at = now; /* the header's written= is a beat */
 	return 0;
+}
+
+/* The heartbeat (state_index.h): "@beat T", or "@stop T" when stopping,
+ * appended to the journal; a new base when the index is not valid or the
+ * journal is full (its header is the beat then). */
+static void index_beat(struct daemon *d, time_t now, int stop)
+{
+	char line[64];
+	int n;
+
+	d->beat_at = now; /* also after a failure (logged): tried again later */
+	if (d->index_valid && d->journal_bytes < STATE_JOURNAL_MAX &&
+	    (n = state_beat_format(stop, now, line, sizeof(line) - 1)) > 0) {
+		line[n++] = '\n';
+		if (store_state_append(d->store, STORE_STATE_DAEMON_JOURNAL, line, (size_t)n) ==
+		    0) {
+			d->journal_bytes += (size_t)n;
+			return;
+		}
+		d->index_valid = 0;
+	}
+	if (index_base_write(d, now) == 0 && stop &&
+	    (n = state_beat_format(1, now, line, sizeof(line) - 1)) > 0) {
+		line[n++] = '\n';
+		if (store_state_append(d->store, STORE_STATE_DAEMON_JOURNAL, line, (size_t)n) == 0)
+			d->journal_bytes += (size_t)n;
+	}
 }
 
 /* Append the changed sites' records (and the audit summary when it
@@ -259,6 +302,10 @@ static void json_write(struct daemon *d, time_t now)
 	fputs(d->site_count ? "\n  },\n" : "},\n", f);
 	fprintf(f, "  \"pid\": %d,\n  \"started\": ", (int)getpid());
 	state_json_put_time(f, 1, d->started);
+	if (d->stopping) {
+		fputs(",\n  \"stopped\": ", f);
+		state_json_put_time(f, 1, now);
+	}
 	fputs(",\n  \"updated\": ", f);
 	state_json_put_time(f, 1, now);
 	fputs("\n}", f);
@@ -296,8 +343,18 @@ void daemon_state_write(struct daemon *d, time_t now)
 	json_write(d, now);
 }
 
+void daemon_state_stop(struct daemon *d, time_t now)
+{
+	d->stopping = 1;
+	index_write(d, now);
+	index_beat(d, now, 1);
+	json_write(d, now);
+}
+
 void daemon_state_tick(struct daemon *d, time_t now)
 {
+	if (now - d->beat_at >= STATE_HEARTBEAT_EVERY)
+		index_beat(d, now, 0);
 	if (index_pending(d) && now - d->index_written >= STATE_WRITE_EVERY)
 		index_write(d, now);
 	if ((d->dirty && now - d->state_written >= json_interval(d)) ||
@@ -313,5 +370,7 @@ time_t daemon_state_due(const struct daemon *d)
 		due = d->state_written + json_interval(d);
 	if (index_pending(d) && d->index_written + STATE_WRITE_EVERY < due)
 		due = d->index_written + STATE_WRITE_EVERY;
+	if (d->beat_at + STATE_HEARTBEAT_EVERY < due)
+		due = d->beat_at + STATE_HEARTBEAT_EVERY;
 	return due;
 }

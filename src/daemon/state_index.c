@@ -16,12 +16,14 @@
 #include "store/store.h"
 #include "util/timeutil.h"
 
-#define STATE_INDEX_MAGIC   "holdfast-state-index 1 "
-#define STATE_JOURNAL_MAGIC "holdfast-state-journal 1 "
+#define STATE_INDEX_MAGIC   "holdfast-state-index 2 "
+#define STATE_JOURNAL_MAGIC "holdfast-state-journal 2 "
 #define STATE_AUDIT_PREFIX  "@audit "
+#define STATE_BEAT_PREFIX   "@beat "
+#define STATE_STOP_PREFIX   "@stop "
 #define STATE_WINDOW        (64 * 1024)            /* bytes of the base read at once */
 #define STATE_SCAN_MAX      (4 * STATE_RECORD_MAX) /* below this, search by reading on */
-#define STATE_FIELDS        10
+#define STATE_FIELDS        15
 
 /* ---------------------------------------------------------------- format */
 
@@ -137,6 +139,16 @@ int state_record_format(const struct state_record *r, char *dst, size_t len)
 	out_message(&o, r->has_issue_error, r->issue_error);
 	out_str(&o, " ");
 	out_message(&o, r->has_staple_error, r->staple_error);
+	out_str(&o, " ");
+	out_time(&o, r->has_deploy_at, r->deploy_at);
+	out_str(&o, " ");
+	out_message(&o, r->has_deploy_targets, r->deploy_targets);
+	out_str(&o, " ");
+	out_str(&o, r->verify == STATE_VERIFY_NONE ? "-" : state_verify_name(r->verify));
+	out_str(&o, " ");
+	out_time(&o, r->has_verify_at, r->verify_at);
+	out_str(&o, " ");
+	out_message(&o, r->has_verify_error, r->verify_error);
 	return o.overflow ? -1 : (int)o.at;
 }
 
@@ -290,9 +302,37 @@ int state_record_parse(const char *line, size_t len, struct state_record *r)
 	    field_time(&f[6], &present, &r->staple_this_update) != 0 || present != r->staple ||
 	    field_time(&f[7], &present, &r->staple_next_update) != 0 || present != r->staple ||
 	    field_message(&f[8], &r->has_issue_error, r->issue_error) != 0 ||
-	    field_message(&f[9], &r->has_staple_error, r->staple_error) != 0)
+	    field_message(&f[9], &r->has_staple_error, r->staple_error) != 0 ||
+	    field_time(&f[10], &r->has_deploy_at, &r->deploy_at) != 0 ||
+	    field_message(&f[11], &r->has_deploy_targets, r->deploy_targets) != 0 ||
+	    field_time(&f[13], &r->has_verify_at, &r->verify_at) != 0 ||
+	    field_message(&f[14], &r->has_verify_error, r->verify_error) != 0)
+		return -1;
+	if (field_is(&f[12], "-"))
+		r->verify = STATE_VERIFY_NONE;
+	else if (field_is(&f[12], "pending"))
+		r->verify = STATE_VERIFY_PENDING;
+	else if (field_is(&f[12], "ok"))
+		r->verify = STATE_VERIFY_OK;
+	else if (field_is(&f[12], "failed"))
+		r->verify = STATE_VERIFY_FAILED;
+	else
 		return -1;
 	return 0;
+}
+
+const char *state_verify_name(enum state_verify v)
+{
+	switch (v) {
+	case STATE_VERIFY_PENDING:
+		return "pending";
+	case STATE_VERIFY_OK:
+		return "ok";
+	case STATE_VERIFY_FAILED:
+		return "failed";
+	default:
+		return NULL;
+	}
 }
 
 /* --------------------------------------------------------------- headers */
@@ -456,6 +496,22 @@ static json_t *json_message(int present, const char *msg)
 	return j ? j : json_null();
 }
 
+/* The failed targets as a JSON array of strings ([] when none). */
+static json_t *targets_json(const struct state_record *r)
+{
+	json_t *a = json_array();
+	const char *p = r->has_deploy_targets ? r->deploy_targets : "";
+
+	while (a != NULL && *p != '\0') {
+		size_t n = strcspn(p, " ");
+		if (n > 0)
+			json_array_append_new(a, json_stringn(p, n));
+		p += n;
+		p += *p == ' ';
+	}
+	return a;
+}
+
 json_t *state_record_json(const struct state_record *r)
 {
 	json_t *o = json_object();
@@ -463,7 +519,9 @@ json_t *state_record_json(const struct state_record *r)
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "certificate", json_boolean(r->certificate));
+	json_object_set_new(o, "deploy_at", json_time(r->has_deploy_at, r->deploy_at));
 	json_object_set_new(o, "deploy_failed", json_boolean(r->deploy_failed));
+	json_object_set_new(o, "deploy_failed_targets", targets_json(r));
 	json_object_set_new(o, "issuing", json_boolean(r->issuing));
 	json_object_set_new(o, "last_issue_error",
 	                    json_message(r->has_issue_error, r->issue_error));
@@ -479,6 +537,12 @@ json_t *state_record_json(const struct state_record *r)
 	json_object_set_new(o, "staple_status",
 	                    json_string(staple_cert_status_name(r->staple_status)));
 	json_object_set_new(o, "staple_this_update", json_time(r->staple, r->staple_this_update));
+	json_object_set_new(o, "verify",
+	                    r->verify == STATE_VERIFY_NONE
+	                        ? json_null()
+	                        : json_string(state_verify_name(r->verify)));
+	json_object_set_new(o, "verify_at", json_time(r->has_verify_at, r->verify_at));
+	json_object_set_new(o, "verify_error", json_message(r->has_verify_error, r->verify_error));
 	return o;
 }
 
@@ -534,7 +598,28 @@ void state_record_json_write(FILE *f, const struct state_record *r)
 	fputs("    ", f);
 	state_json_put_string(f, r->name);
 	fprintf(f, ": {\n      \"certificate\": %s,\n", json_bool(r->certificate));
-	fprintf(f, "      \"deploy_failed\": %s,\n", json_bool(r->deploy_failed));
+	fputs("      \"deploy_at\": ", f);
+	state_json_put_time(f, r->has_deploy_at, r->deploy_at);
+	fprintf(f, ",\n      \"deploy_failed\": %s,\n", json_bool(r->deploy_failed));
+	fputs("      \"deploy_failed_targets\": [", f);
+	{
+		const char *p = r->has_deploy_targets ? r->deploy_targets : "";
+		int first = 1;
+		while (*p != '\0') {
+			size_t n = strcspn(p, " ");
+			if (n > 0) {
+				char t[STATE_MESSAGE_MAX];
+				memcpy(t, p, n);
+				t[n] = '\0';
+				fputs(first ? "\n        " : ",\n        ", f);
+				state_json_put_string(f, t);
+				first = 0;
+			}
+			p += n;
+			p += *p == ' ';
+		}
+		fputs(first ? "],\n" : "\n      ],\n", f);
+	}
 	fprintf(f, "      \"issuing\": %s,\n", json_bool(r->issuing));
 	fputs("      \"last_issue_error\": ", f);
 	state_json_put_string(f, r->has_issue_error ? r->issue_error : NULL);
@@ -553,6 +638,12 @@ void state_record_json_write(FILE *f, const struct state_record *r)
 	        staple_cert_status_name(r->staple_status));
 	fputs("      \"staple_this_update\": ", f);
 	state_json_put_time(f, r->staple, r->staple_this_update);
+	fputs(",\n      \"verify\": ", f);
+	state_json_put_string(f, state_verify_name(r->verify));
+	fputs(",\n      \"verify_at\": ", f);
+	state_json_put_time(f, r->has_verify_at, r->verify_at);
+	fputs(",\n      \"verify_error\": ", f);
+	state_json_put_string(f, r->has_verify_error ? r->verify_error : NULL);
 	fputs("\n    }", f);
 }
 
@@ -576,6 +667,7 @@ struct state_index {
 	size_t entry_count;
 	int audit_done;
 	unsigned long audit[STATE_AUDIT_COUNTS];
+	time_t beat, stopped; /* the last "@beat" / "@stop" (0: none) */
 };
 
 /* The line that starts at off in the base (without its newline) in
@@ -636,6 +728,27 @@ static int journal_entry_cmp(const void *a, const void *b)
 /* What journal_load() found. */
 enum journal_use { JOURNAL_NONE, JOURNAL_USED, JOURNAL_OTHER_GEN, JOURNAL_NO_MEMORY };
 
+/* An "@beat T" or "@stop T" line: the latest of each into x. */
+static void beat_parse(struct state_index *x, const char *q, size_t len)
+{
+	size_t bl = strlen(STATE_BEAT_PREFIX), sl = strlen(STATE_STOP_PREFIX);
+	struct field f;
+	int present;
+	time_t t;
+
+	if (len > bl && memcmp(q, STATE_BEAT_PREFIX, bl) == 0) {
+		f.p = q + bl;
+		f.len = len - bl;
+		if (field_time(&f, &present, &t) == 0 && present && t > x->beat)
+			x->beat = t;
+	} else if (len > sl && memcmp(q, STATE_STOP_PREFIX, sl) == 0) {
+		f.p = q + sl;
+		f.len = len - sl;
+		if (field_time(&f, &present, &t) == 0 && present && t > x->stopped)
+			x->stopped = t;
+	}
+}
+
 /* Index the journal's complete lines (the last one may be torn by a crash)
  * from p to end: records into x->entries, the last audit line into x->audit.
  * 0, or -1 when out of memory. */
@@ -659,6 +772,10 @@ static int journal_index(struct state_index *x, const char *p, const char *end)
 				x->audit_done = done;
 				memcpy(x->audit, counts, sizeof(counts));
 			}
+			continue;
+		}
+		if (q[0] == '@') {
+			beat_parse(x, q, len);
 			continue;
 		}
 		if (sp == NULL || !name_ok(q, (size_t)(sp - q)))
@@ -868,6 +985,37 @@ int state_index_find(struct state_index *x, const char *name, struct state_recor
 			break;
 	}
 	return 0;
+}
+
+time_t state_index_heartbeat(const struct state_index *x, time_t *stopped)
+{
+	time_t beat = x->beat > x->header.written ? x->beat : x->header.written;
+
+	*stopped = x->stopped >= beat ? x->stopped : 0;
+	return beat;
+}
+
+enum result state_heartbeat_result(time_t now, time_t beat, int stopped, long margin)
+{
+	time_t age = now - beat;
+
+	if (margin > 0 && age > margin)
+		return RESULT_CRITICAL;
+	if (stopped || age > STATE_HEARTBEAT_LATE)
+		return RESULT_WARNING;
+	return RESULT_OK;
+}
+
+int state_beat_format(int stop, time_t t, char *dst, size_t len)
+{
+	struct line_out o = {.dst = dst, .len = len};
+
+	if (len == 0)
+		return -1;
+	dst[0] = '\0';
+	out_str(&o, stop ? STATE_STOP_PREFIX : STATE_BEAT_PREFIX);
+	out_long(&o, (long long)t);
+	return o.overflow ? -1 : (int)o.at;
 }
 
 int state_index_audit(const struct state_index *x, unsigned long counts[STATE_AUDIT_COUNTS])

@@ -16,17 +16,31 @@
  *                               that changed since the base was written,
  *                               appended; the last line for a name wins.
  *
- *   header   holdfast-state-index 1 gen=HEX pid=P started=T written=T audit=A
- *   journal  holdfast-state-journal 1 gen=HEX
+ *   header   holdfast-state-index 2 gen=HEX pid=P started=T written=T audit=A
+ *   journal  holdfast-state-journal 2 gen=HEX
  *   record   NAME FLAGS FAILURES STATUS NEXT_ISSUE NEXT_STAPLE THIS NEXT IERR SERR
+ *            DEPLOYED TARGETS VERIFY VERIFIED VERR
  *   audit    @audit A                          (journal only)
+ *   beat     @beat T                           (journal only)
+ *   stop     @stop T                           (journal only)
  *
  * FLAGS is five 0/1 digits: certificate, deploy_failed, issuing, placeholder,
  * staple.  FAILURES is staple_failures, STATUS the staple's status name.
  * Times are seconds since the epoch, "-" when absent.  The two errors are
  * "-" for none, or ":" followed by the message with every byte below 0x21,
  * 0x7f and "\" written as \xHH.  A is "-" before the first audit, else the
- * counts of OK,INFO,WARNING,UNKNOWN,CRITICAL findings.  Names are those of
+ * counts of OK,INFO,WARNING,UNKNOWN,CRITICAL findings.  DEPLOYED is when
+ * the last deploy changed something or failed, TARGETS the targets that
+ * failed then (a message: space-separated as configured, "deploy_hook" for
+ * the hook, "store" when the store's files could not be read), VERIFY the
+ * last check of verify_addr ("-" none, "pending", "ok", "failed"), VERIFIED
+ * when it ended, VERR why it failed.
+ *
+ * The heartbeat: "@beat T" is appended every STATE_HEARTBEAT_EVERY seconds
+ * while the daemon runs, "@stop T" when it stops; the header's written=
+ * counts as a beat.  holdfast status compares the last one with the clock,
+ * so a daemon that died is seen even though its files stay (version 1 had
+ * no heartbeat: a month-old index read as current).  Names are those of
  * holdfast.conf's sections ([A-Za-z0-9._-], under 256 bytes).  A record is
  * ~70 bytes without errors: 7 MB at 100,000 certificates (bench/daemon).
  *
@@ -61,12 +75,21 @@
 #include <jansson.h>
 
 #include "ocsp/check.h"
+#include "util/result.h"
 
-#define STATE_NAME_MAX     256
-#define STATE_MESSAGE_MAX  512  /* the daemon keeps no longer error */
-#define STATE_RECORD_MAX   6144 /* one line: the errors escaped at 4 bytes a byte, at worst */
-#define STATE_JOURNAL_MAX  (256 * 1024)
-#define STATE_AUDIT_COUNTS 5 /* OK INFO WARNING UNKNOWN CRITICAL */
+#define STATE_NAME_MAX        256
+#define STATE_MESSAGE_MAX     512   /* the daemon keeps no longer error */
+#define STATE_RECORD_MAX      12288 /* one line: four messages escaped at 4 bytes a byte, at worst */
+#define STATE_HEARTBEAT_EVERY 30    /* seconds between "@beat" lines */
+#define STATE_JOURNAL_MAX     (256 * 1024)
+#define STATE_AUDIT_COUNTS    5 /* OK INFO WARNING UNKNOWN CRITICAL */
+
+/* The last check of what verify_addr serves. */
+enum state_verify { STATE_VERIFY_NONE, STATE_VERIFY_PENDING, STATE_VERIFY_OK, STATE_VERIFY_FAILED };
+
+/* NULL for STATE_VERIFY_NONE, else "pending", "ok" or "failed": daemon.json's
+ * "verify". */
+const char *state_verify_name(enum state_verify v);
 
 /* One certificate as the daemon last reported it: daemon.json's keys. */
 struct state_record {
@@ -80,6 +103,15 @@ struct state_record {
 	time_t staple_this_update, staple_next_update; /* when staple */
 	int has_issue_error, has_staple_error;
 	char issue_error[STATE_MESSAGE_MAX], staple_error[STATE_MESSAGE_MAX];
+	int has_deploy_at;
+	time_t deploy_at;
+	int has_deploy_targets; /* set while deploy_failed */
+	char deploy_targets[STATE_MESSAGE_MAX];
+	enum state_verify verify;
+	int has_verify_at;
+	time_t verify_at;
+	int has_verify_error;
+	char verify_error[STATE_MESSAGE_MAX];
 };
 
 /* The base's first line. */
@@ -132,6 +164,29 @@ struct state_index *state_index_open(struct store *st);
 /* 1 with *r when name has a record, 0 when it has none, -1 on a read error
  * or a malformed record. */
 int state_index_find(struct state_index *x, const char *name, struct state_record *r);
+
+/* The daemon's last sign of life (the header's written= or the last
+ * "@beat"), and in *stopped when it stopped after it ("@stop"), else 0. */
+time_t state_index_heartbeat(const struct state_index *x, time_t *stopped);
+
+#define STATE_HEARTBEAT_LATE (3 * STATE_HEARTBEAT_EVERY) /* a beat missed: WARNING */
+
+/* How holdfast status rates the daemon's heartbeat at now: its last beat at
+ * beat, stopped (a clean stop after it) or not, and margin, the shortest
+ * time any certificate can go without the daemon (a held staple's
+ * nextUpdate minus its refresh time, a certificate's notAfter minus its
+ * renewal time; 0 when none is known):
+ *   CRITICAL  silent (or stopped) for longer than margin: something it
+ *             should have refreshed by now has not been;
+ *   WARNING   stopped, or silent past STATE_HEARTBEAT_LATE (it missed
+ *             beats: dead, hung or its store is not writable);
+ *   OK        otherwise (a beat in the future, a clock step back, is OK).
+ * Pure; unit-tested at its boundaries. */
+enum result state_heartbeat_result(time_t now, time_t beat, int stopped, long margin);
+
+/* A journal line "@beat T" (stop 0) or "@stop T", without a newline; its
+ * length, or -1. */
+int state_beat_format(int stop, time_t t, char *dst, size_t len);
 
 /* 1 with the audit counts when the daemon has reported an audit, else 0. */
 int state_index_audit(const struct state_index *x, unsigned long counts[STATE_AUDIT_COUNTS]);

@@ -116,12 +116,26 @@ int deploy_run(enum privsep_command command, const char *cert_name, const char *
 	return spawn_run(argv, what);
 }
 
-int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
-                       const struct deploy_input *in, int *changed)
+/* Add target to res's list of failed targets. */
+static void result_failed(struct deploy_result *res, const char *target)
 {
+	size_t at = strlen(res->failed), room = sizeof(res->failed) - at;
+	int n = snprintf(res->failed + at, room, "%s%s", at ? " " : "", target);
+
+	if (n < 0 || (size_t)n >= room)
+		memcpy(res->failed + sizeof(res->failed) - 4, "...", 4);
+}
+
+int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
+                       const struct deploy_input *in, int *changed, struct deploy_result *res)
+{
+	struct deploy_result local;
 	size_t i;
 	int rc = 0;
 
+	if (res == NULL)
+		res = &local;
+	memset(res, 0, sizeof(*res));
 	*changed = 0;
 	for (i = 0; i < cert->deploy.count; i++) {
 		const char *t = cert->deploy.items[i];
@@ -139,6 +153,7 @@ int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
 		}
 		if (r != 0) {
 			log_error("deploy_failed", "cert=%s target=%s", cert->name, t);
+			result_failed(res, t);
 			rc = -1;
 		}
 	}
@@ -146,7 +161,12 @@ int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
 	 * hook (a new certificate, a refreshed or withdrawn staple, a start). */
 	if (cert->deploy.count == 0 && cert->deploy_hook != NULL)
 		*changed = 1;
-	if (*changed && cert->deploy_hook != NULL)
-		deploy_hook_run(cert, in->event);
+	if ((*changed || in->hook_retry) && cert->deploy_hook != NULL &&
+	    deploy_hook_run(cert, in->event) != 0) {
+		log_error("deploy_failed", "cert=%s target=%s", cert->name, DEPLOY_HOOK_TARGET);
+		result_failed(res, DEPLOY_HOOK_TARGET);
+		res->hook_failed = 1;
+		rc = -1;
+	}
 	return rc;
 }

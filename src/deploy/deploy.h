@@ -44,12 +44,28 @@ struct deploy_input {
 	size_t staple_len;
 	const char *event; /* "certificate" or "staple" (for the hook) */
 	int force;         /* signal the servers even if no file changed (retry) */
+	int hook_retry;    /* run the deploy hook even if no file changed (it failed) */
 };
 
-/* Deploy one certificate to every target configured for it.  *changed is set
- * when any file changed.  Returns 0, or -1 when a target failed (logged). */
+#define DEPLOY_HOOK_TARGET "deploy_hook" /* the hook's name among failed targets */
+#define DEPLOY_FAILED_MAX  1024
+
+/* What one deploy_certificate() did: the targets that failed, as
+ * configured ("nginx", "apache", "haproxy:SOCKET", and DEPLOY_HOOK_TARGET),
+ * space-separated in configuration order; "" when every one succeeded.  A
+ * list too long for the buffer ends in "...". */
+struct deploy_result {
+	char failed[DEPLOY_FAILED_MAX];
+	int hook_failed;
+};
+
+/* Deploy one certificate to every target configured for it, then run its
+ * deploy_hook when a file changed (every time when it has no target, and
+ * when in->hook_retry).  *changed is set when any file changed; res (may be
+ * NULL) says which targets failed.  Returns 0, or -1 when a target or the
+ * hook failed (logged). */
 int deploy_certificate(const struct conf *conf, const struct conf_cert *cert,
-                       const struct deploy_input *in, int *changed);
+                       const struct deploy_input *in, int *changed, struct deploy_result *res);
 
 /* Connect to addr ("HOST:PORT") with TLS (SNI sni), ask for the staple and
  * check that the served certificate is the one encoded as want_cert

@@ -71,7 +71,8 @@ int deploy_haproxy(const struct conf *conf, const struct conf_cert *cert,
 int deploy_apache(const struct conf *conf, const struct conf_cert *cert,
                   const struct deploy_input *in, int *changed);
 
-/* Run cert's deploy_hook with the event name and the certificate name. */
-void deploy_hook_run(const struct conf_cert *cert, const char *event);
+/* Run cert's deploy_hook with the event name and the certificate name: 0
+ * when it exited 0, else -1 (logged). */
+int deploy_hook_run(const struct conf_cert *cert, const char *event);
 
 #endif

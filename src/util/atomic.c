@@ -109,13 +109,15 @@ int store_read_file(const char *path, size_t max, unsigned char **out, size_t *l
 
 	*out = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused
+	 * below, as every file that is not regular is). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0)
 		goto fail;
 	if (!S_ISREG(st.st_mode)) {
-		errno = EINVAL;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : ENOTSUP;
 		goto fail;
 	}
 	if ((unsigned long long)st.st_size > max) {

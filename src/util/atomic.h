@@ -22,7 +22,9 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 
 /* Read a whole file of at most max bytes into a new NUL-terminated buffer
  * (*out, caller frees; *len excludes the terminator).  Returns 0; -1 with
- * errno set (ENOENT when missing, EFBIG when larger than max).  Does not log:
+ * errno set (ENOENT when missing, EFBIG when larger than max, EISDIR for a
+ * directory, ENOTSUP for any other file that is not regular: a FIFO, which
+ * is opened without blocking, a device, a socket).  Does not log:
  * a missing file is often expected, so the caller decides. */
 int store_read_file(const char *path, size_t max, unsigned char **out, size_t *len);
 

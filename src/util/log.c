@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/url.h"
+
 #define LOG_LINE_MAX 2048
 
 static enum log_level log_threshold = LOG_LEVEL_INFO;
@@ -50,9 +52,37 @@ const char *log_safe(char *dst, size_t dstlen, const char *src)
 	return dst;
 }
 
+size_t log_clean(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	char redacted[LOG_LINE_MAX];
+	const unsigned char *p;
+	size_t o = 0;
+
+	if (outlen == 0)
+		return 0;
+	url_redact(in, redacted, sizeof(redacted));
+	for (p = (const unsigned char *)redacted; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
+	char line[LOG_LINE_MAX], clean[LOG_LINE_MAX];
 	char ts[32] = "";
 	struct tm tm;
 	time_t now = time(NULL);
@@ -74,7 +104,8 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 		return;
 	if ((size_t)m >= sizeof(line) - (size_t)n)
 		m = (int)(sizeof(line) - (size_t)n - 1); /* truncated: still one line */
-	n += m;
+	n = (int)log_clean(line, clean, sizeof(clean) - 1);
+	memcpy(line, clean, (size_t)n + 1);
 	if (log_to_syslog) {
 		static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
 		/* Skip "ts=... ": syslog stamps the line itself. */

@@ -84,3 +84,48 @@ int url_host(const char *url, char *host, size_t hostlen, int with_port, enum ur
 	}
 	return 0;
 }
+
+const char *url_redact(const char *text, char *out, size_t outlen)
+{
+	size_t o = 0;
+	const char *p = text;
+
+	if (outlen == 0)
+		return out;
+	while (*p != '\0' && o + 1 < outlen) {
+		const char *sep = strstr(p, "://"), *auth, *end, *at = NULL, *q;
+		size_t n;
+		if (sep == NULL) {
+			n = strlen(p);
+			if (n > outlen - 1 - o)
+				n = outlen - 1 - o;
+			memcpy(out + o, p, n);
+			o += n;
+			break;
+		}
+		auth = sep + 3;
+		/* The authority ends at '/', '?', '#', white space, a quote or the end. */
+		for (end = auth; *end != '\0' && strchr("/?# \t\"'<>", *end) == NULL; end++)
+			;
+		for (q = auth; q < end; q++)
+			if (*q == '@')
+				at = q;
+		n = (size_t)(auth - p);
+		if (n > outlen - 1 - o)
+			n = outlen - 1 - o;
+		memcpy(out + o, p, n);
+		o += n;
+		if (at != NULL && o + 1 < outlen) {
+			n = strlen(URL_REDACTED);
+			if (n > outlen - 1 - o)
+				n = outlen - 1 - o;
+			memcpy(out + o, URL_REDACTED, n);
+			o += n;
+			p = at; /* from the '@' on */
+		} else {
+			p = auth;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

@@ -18,4 +18,13 @@ enum url_host_kind { URL_HOST_NAME, URL_HOST_IP };
  * or host does not fit. */
 int url_host(const char *url, char *host, size_t hostlen, int with_port, enum url_host_kind *kind);
 
+#define URL_REDACTED "REDACTED"
+
+/* Copy text into out (outlen bytes, always terminated; cut when it does not
+ * fit) with the userinfo of every URL in it ("scheme://USER:PASS@host")
+ * replaced by URL_REDACTED, so a password in a configured directory or a
+ * --url never reaches a log, a terminal or a JSON line.  text may be a whole
+ * log line holding several URLs.  Returns out. */
+const char *url_redact(const char *text, char *out, size_t outlen);
+
 #endif

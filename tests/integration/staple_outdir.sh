@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # staple_outdir.sh -- several certificates in one run with --out-dir: each
 # gets DIR/<basename>.ocsp, one JSON line / human line each, and the exit
-# status is the worst of them; --parallel does not change the outcome.
+# status is the worst of them; --parallel does not change the outcome; two
+# certificates that would share an output file are refused before anything
+# is fetched; a file name with a newline or ESC is printed escaped; a
+# password in a --url is never printed.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
@@ -60,5 +63,30 @@ for p in 1 3; do
 	json_check "--parallel $p: three OK, one CRITICAL" \
 		'sorted(o["result"] for o in js) == ["CRITICAL", "OK", "OK", "OK"]'
 done
+
+# --- a/www.pem and b/www.pem would both write DIR/www.pem.ocsp: refused.
+mkdir -p "$LAB/d1" "$LAB/d2" "$LAB/clash"
+cp "$CA/a.pem" "$LAB/d1/www.pem"
+cp "$CA/b.pem" "$LAB/d2/www.pem"
+hf_expect "same basename twice: exit 3" 3 staple --out-dir "$LAB/clash" "$LAB/d1/www.pem" "$LAB/d2/www.pem"
+err_check "same basename twice: both named with the shared file" \
+	"$LAB/d1/www.pem and $LAB/d2/www.pem would both be written to $LAB/clash/www.pem.ocsp"
+check "same basename twice: nothing written" test -z "$(ls -A "$LAB/clash")"
+
+# --- a file name with a newline and ESC: one line, escaped.
+bad=$LAB/$'bad\nOK forged.pem\e[31m'
+cp "$CA/a.pem" "$bad"
+hf_expect "odd file name: exit 0" 0 staple --out-dir "$OUT" "$bad"
+check "odd file name: one output line" test "$(wc -l <"$HF_OUT")" = 1
+out_check "odd file name: newline and ESC written as \\xHH" '^OK .*/bad\\x0aOK forged\.pem\\x1b\[31m: '
+
+# --- a password in --url: redacted in text and JSON output and in the log.
+# stale's own responder is down, so the backup answers and is named.
+hf_expect "--url with userinfo: exit 0 (the backup answered)" 0 staple --json -v \
+	--url "http://user:s3cret@127.0.0.1:8080/" --out "$LAB/u.ocsp" "$CA/stale.pem"
+json_check "--url with userinfo: the responder is named, redacted" \
+	'j["responder"].startswith("http://REDACTED@127.0.0.1:8080")'
+check "--url with userinfo: the password is in no output" \
+	lab_not grep -q "s3cret" "$HF_OUT" "$HF_ERR"
 
 lab_finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # staple_status.sh -- what the responder says about the certificate:
 # revoked (exit 2, REVOKED, written), unknown (exit 2, never written, never
-# kept), and a stored good staple overtaken by a revocation.
+# kept), a stored good staple overtaken by a revocation, and a revocation
+# beside an unreadable file (exit 2, not 3).
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
@@ -64,5 +65,16 @@ lab_revoke "$CA" later
 hf_expect "later: revoked afterwards, exit 2" 2 staple --out "$LAB/later.ocsp" "$CA/later.pem"
 check "later: stored good staple replaced by the revoked response" \
 	ocsp_verify "$CA" later "$LAB/later.ocsp" revoked
+
+# --- one run with a revocation and an unreadable file: the revocation wins
+# (CRITICAL outranks UNKNOWN, util/result.h), so a cron job paging on exit 2
+# never misses it; each certificate still gets its own line.
+mkdir -p "$LAB/mixed"
+hf_expect "revoked + missing file: exit 2 (CRITICAL above UNKNOWN)" 2 \
+	staple --out-dir "$LAB/mixed" "$CA/revoked.pem" "$LAB/missing.pem"
+out_check "revoked + missing file: the revoked one is CRITICAL" "^CRITICAL $CA/revoked.pem: REVOKED"
+out_check "revoked + missing file: the missing one is UNKNOWN" "^UNKNOWN $LAB/missing.pem: "
+hf_expect "missing file + revoked (other order): exit 2" 2 \
+	staple --out-dir "$LAB/mixed" "$LAB/missing.pem" "$CA/revoked.pem"
 
 lab_finish

@@ -1,6 +1,9 @@
 /* Unit tests for conf: every refusal names file, line and key. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "tap.h"
@@ -124,7 +127,9 @@ static void test_metrics_per_certificate(void)
 	    "to 10000000, got \"99999999999999999999999\"");
 	refused("metrics_per_certificate in a section",
 	        "[ca a]\ndirectory = https://a.test/d\nmetrics_per_certificate = 5\n",
-	        "t.conf:3: key \"metrics_per_certificate\": unknown key in [ca a]");
+	        "t.conf:3: key \"metrics_per_certificate\": is a top-level key: it belongs before "
+	        "the first "
+	        "section, not in [ca a]");
 }
 
 static void test_errors(void)
@@ -195,6 +200,144 @@ static void test_errors(void)
 	conf_free(c);
 }
 
+/* Values that would break issuance or deploys later: refused at load (and so
+ * at SIGHUP, which loads the same way), each with file:line:key. */
+static void test_refusals(void)
+{
+	const char *head = "[ca primary]\ndirectory = https://x/\n[certificate w]\n";
+	char text[2048], want[CONF_ERROR_MAX + 128];
+
+#define CERT(line4) (snprintf(text, sizeof(text), "%s%s", head, line4), text)
+	refused("http_listen port out of range",
+	        CERT("names = a.test\ncas = primary\nhttp_listen = 127.0.0.1:99999\n"),
+	        "t.conf:6: key \"http_listen\": expected an address such as 0.0.0.0:80 or [::]:80 "
+	        "(port 1 to 65535), got \"127.0.0.1:99999\"");
+	refused("http_listen nonsense",
+	        CERT("names = a.test\ncas = primary\nhttp_listen = nonsense\n"),
+	        "t.conf:6: key \"http_listen\": expected an address such as 0.0.0.0:80 or [::]:80 "
+	        "(port 1 to 65535), got \"nonsense\"");
+	refused("verify_addr without port",
+	        CERT("names = a.test\ncas = primary\nhttp_listen = :80\nverify_addr = localhost\n"),
+	        "t.conf:7: key \"verify_addr\": expected HOST:PORT, got \"localhost\" (no port)");
+	refused("verify_addr bad port",
+	        CERT("names = a.test\ncas = primary\nhttp_listen = :80\nverify_addr = h.test:0\n"),
+	        "t.conf:7: key \"verify_addr\": expected a port from 1 to 65535 in \"h.test:0\"");
+	refused("verify_addr IPv6 without brackets",
+	        CERT("names = a.test\ncas = primary\nhttp_listen = :80\nverify_addr = ::1:443\n"),
+	        "t.conf:7: key \"verify_addr\": an IPv6 address needs brackets: [ADDRESS]:PORT");
+	refused("cas twice", CERT("names = a.test\ncas = primary primary\n"),
+	        "t.conf:5: key \"cas\": \"primary\" is listed twice (each CA is tried once, in "
+	        "order)");
+	refused("wildcard with http-01",
+	        CERT("names = a.test *.a.test\ncas = primary\nhttp_listen = :80\n"),
+	        "t.conf:3: key \"challenge\": [certificate w]: the wildcard name *.a.test needs "
+	        "challenge = dns-01 (CAs validate wildcards only through DNS, RFC 8555 section "
+	        "7.1.3)");
+	refused("a name with $", CERT("names = exa$mple.com\n"),
+	        "t.conf:4: key \"names\": \"exa$mple.com\" is not a host name (labels of letters, "
+	        "digits and '-', separated by dots)");
+	refused("a label ending in -", CERT("names = -bad-.com\n"),
+	        "t.conf:4: key \"names\": \"-bad-.com\": a label may not start or end with '-'");
+	refused("an IP address in names", CERT("names = 192.0.2.1\n"),
+	        "t.conf:4: key \"names\": \"192.0.2.1\" is an IP address, not a host name");
+	refused("a name twice, on a continuation line", CERT("names = a.test\n  b.test a.test\n"),
+	        "t.conf:5: key \"names\": \"a.test\" is listed twice");
+	refused("resolvers not an IP", "resolvers = 127.0.0.1 not-an-ip\n",
+	        "t.conf:1: key \"resolvers\": \"not-an-ip\" is not a DNS server address (IP, "
+	        "IP:PORT or [IPv6]:PORT)");
+	refused("eab_hmac_key not base64url",
+	        "[ca a]\ndirectory = https://x/\neab_kid = k\neab_hmac_key = no+pad/ding==\n",
+	        "t.conf:4: key \"eab_hmac_key\": not base64url (RFC 4648 section 5: A-Z a-z 0-9 - "
+	        "_, no padding)");
+	refused("audit_interval too short", "audit_interval = 1s\n",
+	        "t.conf:1: key \"audit_interval\": 1s is shorter than the minimum of 15m "
+	        "(registries' RDAP servers rate-limit; off disables the audit)");
+	refused("deploy_hook missing", CERT("names = a.test\ndeploy_hook = /nonexistent/hook\n"),
+	        "t.conf:5: key \"deploy_hook\": /nonexistent/hook: No such file or directory");
+	refused("deploy_hook a directory", CERT("names = a.test\ndeploy_hook = /tmp\n"),
+	        "t.conf:5: key \"deploy_hook\": /tmp is a directory, not a program");
+	{
+		char plain[] = "/tmp/holdfast-conf-hook.XXXXXX", line[128], msg[256];
+		int fd = mkstemp(plain); /* mode 0600: no execute bit, even for root */
+		if (fd >= 0)
+			close(fd);
+		snprintf(line, sizeof(line), "names = a.test\ndeploy_hook = %s\n", plain);
+		snprintf(msg, sizeof(msg), "t.conf:5: key \"deploy_hook\": %s is not executable",
+		         plain);
+		refused("deploy_hook not executable", CERT(line), msg);
+		unlink(plain);
+	}
+	refused("dns_hook not in PATH",
+	        CERT("names = a.test\nchallenge = dns-01\ndns_hook = no-such-hook-holdfast\n"),
+	        "t.conf:6: key \"dns_hook\": \"no-such-hook-holdfast\" is not an executable in "
+	        "PATH");
+	refused("staple_retry_min alone, longer than the default max", "staple_retry_min = 2h\n",
+	        "t.conf:1: key \"staple_retry_min\": 7200s is longer than staple_retry_max (3600s, "
+	        "the default)");
+	refused("staple_retry_max given later and shorter",
+	        "staple_retry_min = 10m\nstore = /x\nstaple_retry_max = 5m\n",
+	        "t.conf:3: key \"staple_retry_max\": 300s is shorter than staple_retry_min (600s)");
+	refused("top-level key after a section", CERT("names = a.test\nstore = /srv\n"),
+	        "t.conf:5: key \"store\": is a top-level key: it belongs before the first section, "
+	        "not in [certificate w]");
+#undef CERT
+	/* What is accepted: an executable in PATH, IPv6 and host name addresses. */
+	{
+		char err[CONF_ERROR_MAX];
+		struct conf *c =
+		    parse("resolvers = [::1]:53 127.0.0.1:5353\n"
+		          "[certificate w]\nnames = a.test *.b.a.test\n"
+		          "challenge = dns-01\ndns_hook = sh\ndeploy_hook = /bin/true\n"
+		          "verify_addr = [::1]:443\n"
+		          "[certificate v]\nnames = bücher.example\n"
+		          "verify_addr = www.example:8443\n",
+		          err);
+		snprintf(want, sizeof(want),
+		         "accepted: PATH hook, wildcard with dns-01, IDN, "
+		         "addresses (%s)",
+		         err);
+		CHECK(c != NULL, want);
+		conf_free(c);
+	}
+}
+
+/* The configuration file itself must be a regular file: never block on a
+ * FIFO, say what is wrong with a directory or a device. */
+static void test_file_kinds(void)
+{
+	char err[CONF_ERROR_MAX], fifo[] = "/tmp/holdfast-conf-fifo.XXXXXX";
+	struct conf *c;
+
+	c = conf_load("/tmp", err, sizeof(err));
+	CHECK(c == NULL && strcmp(err, "/tmp: is a directory, not a configuration file") == 0,
+	      "a directory as the config: said so");
+	conf_free(c);
+	c = conf_load("/dev/null", err, sizeof(err));
+	CHECK(c == NULL && strcmp(err, "/dev/null: not a regular file (a FIFO, device or "
+	                               "socket): refused") == 0,
+	      "/dev/null as the config: refused, not \"Invalid argument\"");
+	conf_free(c);
+	if (mkdtemp(fifo) == NULL) {
+		CHECK(0, "a FIFO as the config: temporary directory");
+		return;
+	}
+	{
+		char path[64];
+		snprintf(path, sizeof(path), "%s/conf", fifo);
+		if (mkfifo(path, 0600) != 0) {
+			CHECK(0, "a FIFO as the config: mkfifo");
+		} else {
+			c = conf_load(path, err,
+			              sizeof(err)); /* must return, not wait for a writer */
+			CHECK(c == NULL && strstr(err, "not a regular file") != NULL,
+			      "a FIFO as the config: refused at once");
+			conf_free(c);
+			unlink(path);
+		}
+		rmdir(fifo);
+	}
+}
+
 /* The example shipped in doc/ must always be a valid configuration. */
 static void test_shipped_example(void)
 {
@@ -227,6 +370,8 @@ int main(void)
 	test_defaults();
 	test_metrics_per_certificate();
 	test_errors();
+	test_refusals();
+	test_file_kinds();
 	test_missing_file();
 	test_shipped_example();
 	conf_free(NULL);

@@ -4,7 +4,8 @@
  * refused, the daemon.json text of a record is the JSON of
  * state_record_json(), and the reader finds each of 100,000 records of a
  * base in name order and at random, prefers the journal's last line for a
- * name, ignores a torn last journal line and a journal of another gen.
+ * name, ignores a torn last journal line and a journal of another gen, and
+ * takes the heartbeat from the header and the journal's "@beat"/"@stop".
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,7 +50,15 @@ static int same(const struct state_record *a, const struct state_record *b)
 	       a->has_issue_error == b->has_issue_error &&
 	       a->has_staple_error == b->has_staple_error &&
 	       strcmp(a->issue_error, b->issue_error) == 0 &&
-	       strcmp(a->staple_error, b->staple_error) == 0;
+	       strcmp(a->staple_error, b->staple_error) == 0 &&
+	       a->has_deploy_at == b->has_deploy_at &&
+	       (!a->has_deploy_at || a->deploy_at == b->deploy_at) &&
+	       a->has_deploy_targets == b->has_deploy_targets &&
+	       strcmp(a->deploy_targets, b->deploy_targets) == 0 && a->verify == b->verify &&
+	       a->has_verify_at == b->has_verify_at &&
+	       (!a->has_verify_at || a->verify_at == b->verify_at) &&
+	       a->has_verify_error == b->has_verify_error &&
+	       strcmp(a->verify_error, b->verify_error) == 0;
 }
 
 static int round_trip(const struct state_record *r)
@@ -71,7 +80,7 @@ static void test_format(void)
 	sample(&r, "www");
 	n = state_record_format(&r, line, sizeof(line));
 	CHECK(n > 0 && strcmp(line, "www 10001 3 good 4070908800 1700000100 1699990000 "
-	                            "1700090000 - -") == 0,
+	                            "1700090000 - - - - - - -") == 0,
 	      "format: the documented line");
 	CHECK(round_trip(&r), "round trip: a valid staple, no errors");
 	r.has_issue_error = 1; /* empty message: not the same as none */
@@ -89,6 +98,32 @@ static void test_format(void)
 	r.deploy_failed = r.issuing = r.placeholder = 1;
 	r.staple_failures = 0;
 	CHECK(round_trip(&r), "round trip: no staple, no responders, flags set");
+	r.has_deploy_at = 1;
+	r.deploy_at = 1700000500;
+	r.has_deploy_targets = 1;
+	snprintf(r.deploy_targets, sizeof(r.deploy_targets),
+	         "nginx haproxy:/run/h.sock deploy_hook");
+	r.verify = STATE_VERIFY_FAILED;
+	r.has_verify_at = 1;
+	r.verify_at = 1700000510;
+	r.has_verify_error = 1;
+	snprintf(r.verify_error, sizeof(r.verify_error), "serves another certificate");
+	n = state_record_format(&r, line, sizeof(line));
+	CHECK(n > 0 &&
+	          strstr(line, " 1700000500 :nginx\\x20haproxy:/run/h.sock\\x20deploy_hook "
+	                       "failed 1700000510 :serves\\x20another\\x20certificate") != NULL,
+	      "format: deploy time, failed targets, verify result, time and error");
+	CHECK(round_trip(&r), "round trip: deploy and verify fields");
+	for (i = STATE_VERIFY_NONE; i <= STATE_VERIFY_FAILED; i++) {
+		r.verify = (enum state_verify)i;
+		CHECK(round_trip(&r), i == STATE_VERIFY_NONE      ? "round trip: verify none"
+		                      : i == STATE_VERIFY_PENDING ? "round trip: verify pending"
+		                      : i == STATE_VERIFY_OK      ? "round trip: verify ok"
+		                                                  : "round trip: verify failed");
+	}
+	r.has_deploy_at = r.has_deploy_targets = r.has_verify_at = r.has_verify_error = 0;
+	r.deploy_targets[0] = r.verify_error[0] = '\0';
+	r.verify = STATE_VERIFY_NONE;
 	r.staple_status = STAPLE_STATUS_REVOKED;
 	r.staple = 1;
 	for (i = 0; i < STATE_MESSAGE_MAX - 1; i++)
@@ -109,29 +144,37 @@ static void test_format(void)
 	static const char *const bad[] = {
 	    "",
 	    "www",
-	    "www 10001 3 good 1 2 3 4 - - extra",
-	    "www 10001 3 good 1 2 3 4 -",
-	    "www  10001 3 good 1 2 3 4 - -",
-	    "www 1000 3 good 1 2 3 4 - -",
-	    "www 10002 3 good 1 2 3 4 - -",
-	    "www 10001 -3 good 1 2 3 4 - -",
-	    "www 10001 3 fine 1 2 3 4 - -",
-	    "www 10001 3 good - 2 3 4 - -",
-	    "www 10001 3 good 1x 2 3 4 - -",
-	    "www 10001 3 good 1 2 - 4 - -",
-	    "www 10000 3 none 1 2 3 4 - -",
-	    "www 10001 3 good 1 2 3 4 x -",
-	    "www 10001 3 good 1 2 3 4 :a\\x2 -",
-	    "www 10001 3 good 1 2 3 4 :a\\y20 -",
-	    "www 10001 3 good 1 2 3 4 :a\\x00b -",
-	    "w/w 10001 3 good 1 2 3 4 - -",
+	    "www 10001 3 good 1 2 3 4 - - extra - - - - -",
+	    "www 10001 3 good 1 2 3 4 - - - - - -",
+	    "www  10001 3 good 1 2 3 4 - - - - - - -",
+	    "www 1000 3 good 1 2 3 4 - - - - - - -",
+	    "www 10002 3 good 1 2 3 4 - - - - - - -",
+	    "www 10001 -3 good 1 2 3 4 - - - - - - -",
+	    "www 10001 3 fine 1 2 3 4 - - - - - - -",
+	    "www 10001 3 good - 2 3 4 - - - - - - -",
+	    "www 10001 3 good 1x 2 3 4 - - - - - - -",
+	    "www 10001 3 good 1 2 - 4 - - - - - - -",
+	    "www 10000 3 none 1 2 3 4 - - - - - - -",
+	    "www 10001 3 good 1 2 3 4 x - - - - - -",
+	    "www 10001 3 good 1 2 3 4 :a\\x2 - - - - - -",
+	    "www 10001 3 good 1 2 3 4 :a\\y20 - - - - - -",
+	    "www 10001 3 good 1 2 3 4 :a\\x00b - - - - - -",
+	    "w/w 10001 3 good 1 2 3 4 - - - - - - -",
+
+	    "www 10001 3 good 1 2 3 4 - - - - - - - -",
+	    "www 10001 3 good 1 2 3 4 - - x - - - -",
+	    "www 10001 3 good 1 2 3 4 - - - nginx - - -",
+	    "www 10001 3 good 1 2 3 4 - - - - maybe - -",
+	    "www 10001 3 good 1 2 3 4 - - - - ok 1y -",
+	    "www 10001 3 good 1 2 3 4 - - - - - - x",
+	    "www 10001 3 good 1 2 3 4 - -",
 	};
 	for (i = 0; i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 		char name[80];
 		snprintf(name, sizeof(name), "parse: malformed line %d refused", i);
 		CHECK(state_record_parse(bad[i], strlen(bad[i]), &back) == -1, name);
 	}
-	CHECK(state_record_parse("www 10001 3 good -5 - 3 4 - :", 29, &back) == 0 &&
+	CHECK(state_record_parse("www 10001 3 good -5 - 3 4 - : - - - - -", 39, &back) == 0 &&
 	          back.next_issue_check == -5 && !back.has_next_staple_refresh &&
 	          back.has_staple_error && back.staple_error[0] == '\0',
 	      "parse: negative time, absent refresh, empty message");
@@ -150,7 +193,7 @@ static void test_headers(void)
 	h.started = 1700000000;
 	h.written = 1700000002;
 	n = state_header_format(&h, line, sizeof(line));
-	CHECK(n > 0 && strcmp(line, "holdfast-state-index 1 gen=0123456789abcdef pid=4242 "
+	CHECK(n > 0 && strcmp(line, "holdfast-state-index 2 gen=0123456789abcdef pid=4242 "
 	                            "started=1700000000 written=1700000002 audit=-") == 0,
 	      "header: the documented line, no audit");
 	CHECK(state_header_parse(line, (size_t)n, &back) == 0 && back.gen == h.gen &&
@@ -164,19 +207,23 @@ static void test_headers(void)
 	          state_header_parse(line, (size_t)n, &back) == 0 && back.audit_done &&
 	          back.audit[0] == 1 && back.audit[4] == 5,
 	      "header: audit counts in OK,INFO,WARNING,UNKNOWN,CRITICAL order");
-	CHECK(state_header_parse("holdfast-state-index 2 gen=0123456789abcdef pid=1 started=1 "
+	CHECK(state_header_parse("holdfast-state-index 1 gen=0123456789abcdef pid=1 started=1 "
 	                         "written=1 audit=-",
 	                         77, &back) == -1,
-	      "header: another version refused");
+	      "header: another version (1, without a heartbeat) refused");
 	CHECK(state_header_parse(line, (size_t)n - 2, &back) == -1,
 	      "header: 4 audit counts refused");
 	n = state_journal_header_format(h.gen, line, sizeof(line));
-	CHECK(n > 0 && strcmp(line, "holdfast-state-journal 1 gen=0123456789abcdef") == 0,
+	CHECK(n > 0 && strcmp(line, "holdfast-state-journal 2 gen=0123456789abcdef") == 0,
 	      "journal header");
 	n = state_audit_format(1, counts, line, sizeof(line));
 	CHECK(n > 0 && strcmp(line, "@audit 1,2,3,4,5") == 0, "journal audit line");
 	n = state_audit_format(0, counts, line, sizeof(line));
 	CHECK(n > 0 && strcmp(line, "@audit -") == 0, "journal audit line before any audit");
+	n = state_beat_format(0, 1700000030, line, sizeof(line));
+	CHECK(n > 0 && strcmp(line, "@beat 1700000030") == 0, "journal heartbeat line");
+	n = state_beat_format(1, 1700000040, line, sizeof(line));
+	CHECK(n > 0 && strcmp(line, "@stop 1700000040") == 0, "journal stop line");
 }
 
 /* The daemon.json member text of r, parsed, against state_record_json(r). */
@@ -217,15 +264,65 @@ static void test_json(void)
 	snprintf(r.staple_error, sizeof(r.staple_error), "bad \xff utf-8");
 	CHECK(json_same(&r), "json: a message that is not UTF-8 is null in both");
 	o = state_record_json(&r);
-	CHECK(o != NULL && json_object_size(o) == 13 &&
+	CHECK(o != NULL && json_object_size(o) == 18 &&
+	          json_is_null(json_object_get(o, "verify")) &&
+	          json_is_null(json_object_get(o, "deploy_at")) &&
+	          json_array_size(json_object_get(o, "deploy_failed_targets")) == 0 &&
 	          json_is_null(json_object_get(o, "last_staple_error")) &&
 	          json_is_null(json_object_get(o, "staple_this_update")) &&
 	          json_is_false(json_object_get(o, "staple")) &&
 	          json_integer_value(json_object_get(o, "staple_failures")) == 3 &&
 	          strcmp(json_string_value(json_object_get(o, "next_issue_check")),
 	                 "2099-01-01T00:00:00Z") == 0,
-	      "json: the 13 keys of daemon.json");
+	      "json: the 18 keys of daemon.json");
 	json_decref(o);
+	r.deploy_failed = 1;
+	r.has_deploy_at = 1;
+	r.deploy_at = 4070908800;
+	r.has_deploy_targets = 1;
+	snprintf(r.deploy_targets, sizeof(r.deploy_targets), "nginx deploy_hook");
+	r.verify = STATE_VERIFY_FAILED;
+	r.has_verify_at = 1;
+	r.verify_at = 4070908800;
+	r.has_verify_error = 1;
+	snprintf(r.verify_error, sizeof(r.verify_error), "no staple served");
+	CHECK(json_same(&r), "json: daemon.json text = state_record_json (deploy, verify)");
+	o = state_record_json(&r);
+	CHECK(o != NULL && json_array_size(json_object_get(o, "deploy_failed_targets")) == 2 &&
+	          strcmp(json_string_value(
+	                     json_array_get(json_object_get(o, "deploy_failed_targets"), 1)),
+	                 "deploy_hook") == 0 &&
+	          strcmp(json_string_value(json_object_get(o, "verify")), "failed") == 0 &&
+	          strcmp(json_string_value(json_object_get(o, "verify_error")),
+	                 "no staple served") == 0,
+	      "json: failed targets as an array, verify and its error");
+	json_decref(o);
+}
+
+static void test_heartbeat(void)
+{
+	const time_t now = 1700000000;
+
+	CHECK(state_heartbeat_result(now, now, 0, 3600) == RESULT_OK, "heartbeat: just now: OK");
+	CHECK(state_heartbeat_result(now, now - STATE_HEARTBEAT_LATE, 0, 3600) == RESULT_OK,
+	      "heartbeat: exactly late: still OK");
+	CHECK(state_heartbeat_result(now, now - STATE_HEARTBEAT_LATE - 1, 0, 3600) ==
+	          RESULT_WARNING,
+	      "heartbeat: a second past late: WARNING");
+	CHECK(state_heartbeat_result(now, now - 3600, 0, 3600) == RESULT_WARNING,
+	      "heartbeat: silent exactly the margin: WARNING");
+	CHECK(state_heartbeat_result(now, now - 3601, 0, 3600) == RESULT_CRITICAL,
+	      "heartbeat: silent past the margin: CRITICAL");
+	CHECK(state_heartbeat_result(now, now - 5, 1, 3600) == RESULT_WARNING,
+	      "heartbeat: stopped cleanly a moment ago: WARNING");
+	CHECK(state_heartbeat_result(now, now - 3601, 1, 3600) == RESULT_CRITICAL,
+	      "heartbeat: stopped past the margin: CRITICAL");
+	CHECK(state_heartbeat_result(now, now - 30 * 86400, 0, 0) == RESULT_WARNING,
+	      "heartbeat: a month old, no margin known: WARNING");
+	CHECK(state_heartbeat_result(now, now + 100, 0, 60) == RESULT_OK,
+	      "heartbeat: in the future (clock stepped back): OK");
+	CHECK(state_heartbeat_result(now, now - 60, 0, 30) == RESULT_CRITICAL,
+	      "heartbeat: a margin shorter than late: CRITICAL first");
 }
 
 static char store[] = "/tmp/holdfast-test-index.XXXXXX";
@@ -282,6 +379,7 @@ static void test_reader(void)
 	memset(&h, 0, sizeof(h));
 	h.gen = 77;
 	h.pid = 1;
+	h.written = 1700000001;
 	h.audit_done = 1;
 	h.audit[4] = 9;
 	f = open_memstream(&base, &base_len);
@@ -326,6 +424,11 @@ static void test_reader(void)
 	      "find: before the first, after the last, prefixes");
 	CHECK(x != NULL && state_index_audit(x, counts) == 1 && counts[4] == 9,
 	      "audit: from the header");
+	{
+		time_t stopped = 1;
+		CHECK(x != NULL && state_index_heartbeat(x, &stopped) == h.written && stopped == 0,
+		      "heartbeat: the header's written= without a journal");
+	}
 	state_index_close(x);
 
 	/* A journal of the same gen: its last line for a name wins; a torn last
@@ -345,6 +448,10 @@ static void test_reader(void)
 	fprintf(f, "%.*s\n", n, line);
 	n = state_audit_format(1, (unsigned long[]){1, 0, 0, 0, 0}, line, sizeof(line));
 	fprintf(f, "%.*s\n", n, line);
+	n = state_beat_format(0, 1700000060, line, sizeof(line));
+	fprintf(f, "%.*s\n", n, line);
+	n = state_beat_format(1, 1700000070, line, sizeof(line));
+	fprintf(f, "%.*s\n", n, line);
 	sample(&r, "c000003");
 	r.staple_failures = 5555;
 	n = state_record_format(&r, line, sizeof(line));
@@ -360,10 +467,16 @@ static void test_reader(void)
 	      "journal: a torn last line is ignored");
 	CHECK(x != NULL && state_index_audit(x, counts) == 1 && counts[0] == 1 && counts[4] == 0,
 	      "journal: its audit line wins over the header");
+	{
+		time_t stopped = 0;
+		CHECK(x != NULL && state_index_heartbeat(x, &stopped) == 1700000060 &&
+		          stopped == 1700000070,
+		      "heartbeat: the journal's last @beat, and its @stop after it");
+	}
 	state_index_close(x);
 
 	/* Another gen: the journal is ignored. */
-	memcpy(journal + strlen("holdfast-state-journal 1 gen=") + 14, "99", 2);
+	memcpy(journal + strlen("holdfast-state-journal 2 gen=") + 14, "99", 2);
 	write_file("daemon.idx.log", journal, journal_len);
 	x = state_index_open(st);
 	CHECK(x != NULL && state_index_find(x, "c000001", &got) == 1 && got.staple_failures == 0 &&
@@ -389,6 +502,7 @@ int main(void)
 	test_format();
 	test_headers();
 	test_json();
+	test_heartbeat();
 	test_reader();
 	return tap_done();
 }

@@ -339,7 +339,11 @@ static void test_read(const char *dir)
 	errno = 0;
 	rc = store_read_file(dir, 1 << 20, &out, &len);
 	err = errno;
-	CHECK(rc == -1 && err == EINVAL && out == NULL, "read: a directory -> -1, EINVAL");
+	CHECK(rc == -1 && err == EISDIR && out == NULL, "read: a directory -> -1, EISDIR");
+	errno = 0;
+	rc = store_read_file("/dev/null", 1 << 20, &out, &len);
+	err = errno;
+	CHECK(rc == -1 && err == ENOTSUP && out == NULL, "read: a device -> -1, ENOTSUP");
 }
 
 /* Remove dir/name; dir has no deeper levels. */
