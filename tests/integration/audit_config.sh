@@ -83,7 +83,8 @@ webroot = $LAB/www
 [certificate wild]
 names = *.other.test
 cas = one
-webroot = $LAB/www
+challenge = dns-01
+dns_hook = /bin/true
 EOF
 
 hf_expect "dependency map: exit 1 (warnings only)" 1 audit -c "$LAB/holdfast.conf" --json

@@ -68,6 +68,8 @@ check "srv: the daemon's own check failed" \
 # The index is written every 2 s: wait until it has the failure.
 check "state: the failed targets reach the state index" \
 	wait_for_log "$STORE/state/daemon.idx.log" "^hook .*deploy_hook" 10
+check "state: srv's failed check reaches the state index" \
+	wait_for_log "$STORE/state/daemon.idx.log" "^srv .* failed " 10
 
 # 1. Failed deploys and what is served.
 hf_expect "status: exit 1 with failed deploys" 1 status -c "$LAB/holdfast.conf"
