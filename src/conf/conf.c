@@ -35,7 +35,9 @@
 #include "util/httpd.h"
 #include "util/names.h"
 
-#define CONF_LINE_MAX                     200 /* Debian's libinih is built with INI_MAX_LINE 200 */
+/* Debian's libinih is built with INI_MAX_LINE 200: a longer line reaches inih
+ * as a short stand-in and its value from long_value (see conf_reader). */
+#define CONF_LINE_MAX                     200
 #define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
 #define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
@@ -50,6 +52,7 @@ struct parse_state {
 	size_t len, pos;
 	int line;         /* number of the line last handed to inih */
 	int continuation; /* that line continues the previous value */
+	char *long_value; /* value of that line when it is too long for inih */
 	enum section_kind kind;
 	size_t index;      /* current [ca]/[certificate] */
 	char last_key[64]; /* for continuation lines */
@@ -704,6 +707,8 @@ static int conf_ini_handler(void *user, const char *section, const char *key, co
 	(void)section; /* the reader tracks sections, with their lines */
 	if (st->failed)
 		return 0;
+	if (st->long_value != NULL)
+		value = st->long_value;
 	if (st->continuation) {
 		if (!is_list_key(st->kind, key)) {
 			conf_error(st, st->line, key,
@@ -833,6 +838,77 @@ nomem:
 /* inih's line source: hands out one physical line at a time (num bytes max),
  * counting lines, dropping '#' comments after values and recognising section
  * headers.  Returns NULL at the end (or after an error, to stop inih). */
+/* inih's value rules: text after the first '=' or ':', without the white
+ * space around it and without a ';' comment that follows white space. */
+static char *inih_value(const char *p, size_t n)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == ';' && i > 0 && isspace((unsigned char)p[i - 1])) {
+			n = i;
+			break;
+		}
+	}
+	while (start < n && isspace((unsigned char)p[start]))
+		start++;
+	while (n > start && isspace((unsigned char)p[n - 1]))
+		n--;
+	return strndup(p + start, n - start);
+}
+
+/* A line longer than inih's buffer (Debian builds it with 200 bytes): hand
+ * inih "KEY=-" (or " -" for a continuation line) and keep the real value in
+ * st->long_value, split by inih's own rules, so lines have no length limit. */
+static int long_line(struct parse_state *st, const char *p, size_t n, char *str, size_t num)
+{
+	size_t i, k;
+
+	if (n > 0 && p[0] == '[') {
+		conf_error(st, st->line, NULL, "section header too long");
+		return -1;
+	}
+	for (i = 0; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (i == n || p[i] == '#' || p[i] == ';') {
+		snprintf(str, num, "#\n");
+		return 0;
+	}
+	if (i > 0) {
+		if (memchr(p, '=', n) != NULL) {
+			snprintf(str, num, " =\n"); /* refused by the reader, as a short line is */
+			return 0;
+		}
+		st->long_value = inih_value(p, n);
+		if (st->long_value == NULL)
+			goto nomem;
+		snprintf(str, num, " -\n");
+		return 0;
+	}
+	for (i = 0; i < n && p[i] != '=' && p[i] != ':'; i++)
+		;
+	if (i == n) {
+		conf_error(st, st->line, NULL,
+		           "expected \"key = value\", a [section] or a comment");
+		return -1;
+	}
+	for (k = i; k > 0 && isspace((unsigned char)p[k - 1]); k--)
+		;
+	if (k + 4 > num || k >= 64) {
+		conf_error(st, st->line, NULL, "key too long");
+		return -1;
+	}
+	st->long_value = inih_value(p + i + 1, n - i - 1);
+	if (st->long_value == NULL)
+		goto nomem;
+	memcpy(str, p, k);
+	memcpy(str + k, "=-\n", 4);
+	return 0;
+nomem:
+	conf_error(st, st->line, NULL, "out of memory");
+	return -1;
+}
+
 static char *conf_reader(char *str, int num, void *stream)
 {
 	struct parse_state *st = stream;
@@ -853,10 +929,10 @@ static char *conf_reader(char *str, int num, void *stream)
 		conf_error(st, st->line, NULL, "NUL byte in the file");
 		return NULL;
 	}
-	if (num <= 2 || len >= (size_t)num - 2 || len >= CONF_LINE_MAX - 2) {
-		conf_error(st, st->line, NULL, "line longer than %d characters", CONF_LINE_MAX - 3);
+	free(st->long_value);
+	st->long_value = NULL;
+	if (num <= 8)
 		return NULL;
-	}
 	/* Cut a '#' comment that follows white space inside a key = value line. */
 	n = len;
 	for (i = 0; i < len; i++) {
@@ -867,9 +943,15 @@ static char *conf_reader(char *str, int num, void *stream)
 			break;
 		}
 	}
-	memcpy(str, p, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
+	if (n + 2 >= (size_t)num || n + 2 >= CONF_LINE_MAX) {
+		if (long_line(st, p, n, str, (size_t)num) != 0)
+			return NULL;
+		n = strlen(str) - 1;
+	} else {
+		memcpy(str, p, n);
+		str[n] = '\n';
+		str[n + 1] = '\0';
+	}
 
 	for (start = 0; start < n && (str[start] == ' ' || str[start] == '\t'); start++)
 		;
@@ -1001,6 +1083,8 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->staple_retry_max = 3600;
 	c->issue_retry_min = 60;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
+	free(st.long_value);
+	st.long_value = NULL;
 	if (!st.failed && rc > 0)
 		conf_error(&st, rc, NULL, "expected \"key = value\", a [section] or a comment");
 	else if (!st.failed && rc < 0)

@@ -16,7 +16,7 @@
 
 #define CONF_DEFAULT_PATH "/etc/holdfast/holdfast.conf"
 #define CONF_FILE_MAX     (64 * 1024 * 1024) /* 100,000 certificates take ~5 MiB */
-#define CONF_LIST_MAX     64
+#define CONF_LIST_MAX     100                /* ACME CAs allow up to 100 names per order */
 #define CONF_ERROR_MAX    512
 /* metrics_per_certificate: certificates with their own series on the metrics
  * page (daemon/metrics_select.h); more are counted in the aggregates only.

@@ -12,7 +12,8 @@
 # chain verifies to the Pebble root (fetched from its management port) with
 # its intermediate; names and key type as configured; meta.json; the account
 # is created once and reused; several certificates in one run; `issue`
-# without --force skips what is not due; revoke (Pebble then says Revoked).
+# without --force skips what is not due; revoke (Pebble then says Revoked);
+# a certificate with 100 names given on one long line.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
 # shellcheck source=SCRIPTDIR/../lab/acme.sh
@@ -120,5 +121,16 @@ check "revoke --reason 4: Pebble says Revoked" test "$(lab_pebble_cert_status pr
 check "revoke --reason 4: Pebble recorded reason 4 (superseded)" \
 	test "$(lab_pebble_cert_status primary "$serial" Reason)" = 4
 hf_expect "revoke an unknown certificate name: exit 3" 3 revoke -c "$CONF" nosuch
+
+# --- 100 names (the most an ACME order may carry) on one line of ~2 KiB:
+#     Debian's libinih reads 199 bytes a line; conf must take it whole.
+mapfile -t HUNDRED < <(seq -f "host%03g.hundred.test" 0 99)
+lab_acme_conf "$LAB/hundred.conf" \
+	"[ca primary]" directory="$DIR_URL" \
+	"[certificate hundred]" names="${HUNDRED[*]}" cas=primary key=ec-p256
+check "hundred: the names line is longer than libinih's 199 bytes" \
+	test "$(grep -m1 '^names' "$LAB/hundred.conf" | wc -c)" -gt 1000
+hf_expect "issue 100 names: exit 0" 0 issue -c "$LAB/hundred.conf" --json
+check_issued hundred ec-p256 "${HUNDRED[@]}"
 
 lab_finish
