@@ -15,6 +15,7 @@
 #include "daemon/metrics.h"
 #include "daemon/metrics_select.h"
 #include "ocsp/responder.h"
+#include "util/httpd.h"
 
 #define METRICS_PAGE_MAX (512 * 1024 * 1024) /* ~560 B per certificate with every series */
 
@@ -146,6 +147,15 @@ static void totals_render(struct buf *b, const struct daemon *d, const struct to
 	       "holdfast_certificates_issue_total{result=\"ok\"} %lu\n"
 	       "holdfast_certificates_issue_total{result=\"failed\"} %lu\n",
 	       t->issue_ok, t->issue_failed_runs);
+	metric(b,
+	       "# HELP holdfast_httpd_messages_total Messages of the HTTP server library "
+	       "(connection limit reached, ...) by listener.\n"
+	       "# TYPE holdfast_httpd_messages_total counter\n"
+	       "holdfast_httpd_messages_total{listener=\"http01\"} %lu\n"
+	       "holdfast_httpd_messages_total{listener=\"metrics\"} %lu\n"
+	       "holdfast_httpd_messages_total{listener=\"ocsp\"} %lu\n",
+	       http_server_messages("http01"), http_server_messages("metrics"),
+	       http_server_messages("ocsp"));
 }
 
 /* The sites with their own series: all of them (kept == NULL), or those a

@@ -4,12 +4,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/log.h"
+
+#include <time.h>
 
 int listen_addr_parse(const char *listen, struct sockaddr_storage *ss)
 {
@@ -47,6 +51,62 @@ int listen_addr_parse(const char *listen, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &s4->sin_addr) == 1 ? 0 : -1;
 }
 
+/* One slot per kind of listener; libmicrohttpd calls the logger from its
+ * own thread, so the counters are atomics (HACKING.md rule 9). */
+static struct httpd_kind {
+	const char *what;
+	atomic_ulong messages, suppressed;
+	atomic_llong last_logged;
+} kinds[] = {{.what = "http01"}, {.what = "metrics"}, {.what = "ocsp"}, {.what = "other"}};
+
+static struct httpd_kind *kind_of(const char *what)
+{
+	size_t i, n = sizeof(kinds) / sizeof(kinds[0]);
+
+	for (i = 0; i + 1 < n; i++) {
+		if (strcmp(kinds[i].what, what) == 0)
+			return &kinds[i];
+	}
+	return &kinds[n - 1];
+}
+
+int httpd_log_due(long long last, long long now)
+{
+	return last == 0 || now < last || now - last >= HTTPD_LOG_EVERY;
+}
+
+unsigned long http_server_messages(const char *what)
+{
+	return atomic_load(&kind_of(what)->messages);
+}
+
+/* libmicrohttpd's messages ("Server reached connection limit", ...) as
+ * key=value events, at most one line per HTTPD_LOG_EVERY seconds per kind
+ * of listener with the count of those not shown; every one is counted. */
+static void httpd_logger(void *cls, const char *fmt, va_list ap)
+{
+	struct httpd_kind *k = cls;
+	char msg[256], safe[512];
+	long long now = (long long)time(NULL), last;
+	unsigned long suppressed;
+	size_t n;
+
+	atomic_fetch_add(&k->messages, 1);
+	last = atomic_load(&k->last_logged);
+	if (!httpd_log_due(last, now) ||
+	    !atomic_compare_exchange_strong(&k->last_logged, &last, now)) {
+		atomic_fetch_add(&k->suppressed, 1);
+		return;
+	}
+	suppressed = atomic_exchange(&k->suppressed, 0);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.'))
+		msg[--n] = '\0';
+	log_warn("httpd_message", "listener=%s message=\"%s\" suppressed=%lu total=%lu", k->what,
+	         log_safe(safe, sizeof(safe), msg), suppressed, atomic_load(&k->messages));
+}
+
 struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsigned int limit,
                                      MHD_AccessHandlerCallback handler, void *cls,
                                      MHD_RequestCompletedCallback done)
@@ -64,10 +124,12 @@ struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsig
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL,
-	                     handler, cls, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	                     MHD_OPTION_NOTIFY_COMPLETED, done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-	                     (unsigned int)10, MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_END);
+	d = MHD_start_daemon(
+	    flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL, handler, cls,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
+	    limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_logger, (void *)kind_of(what), MHD_OPTION_END);
 	if (d == NULL) {
 		log_error(failed, "listen=%s reason=\"cannot bind\"", listen);
 		return NULL;

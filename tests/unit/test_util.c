@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "util/httpd.h"
 #include "util/log.h"
 #include "util/names.h"
 #include "util/url.h"
@@ -103,11 +104,23 @@ static void test_clean(void)
 	CHECK(strcmp(out, "directory=https://REDACTED@ca/") == 0, "clean: redacts URLs too");
 }
 
+static void test_httpd_log_due(void)
+{
+	CHECK(httpd_log_due(0, 1000), "httpd message: the first is logged");
+	CHECK(!httpd_log_due(1000, 1000), "httpd message: not twice in the same second");
+	CHECK(!httpd_log_due(1000, 1000 + HTTPD_LOG_EVERY - 1),
+	      "httpd message: not within the interval");
+	CHECK(httpd_log_due(1000, 1000 + HTTPD_LOG_EVERY),
+	      "httpd message: again after the interval");
+	CHECK(httpd_log_due(1000, 999), "httpd message: a clock stepped back does not silence it");
+}
+
 int main(void)
 {
 	test_host_check();
 	test_host_port();
 	test_redact();
 	test_clean();
+	test_httpd_log_due();
 	return tap_done();
 }
