@@ -126,10 +126,11 @@ struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsig
 		flags |= MHD_USE_IPv6;
 	d = MHD_start_daemon(
 	    flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL, handler, cls,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+	    /* The logger first: options before it would log through the library's own. */
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_logger, (void *)kind_of(what), MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-	    limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT,
-	    MHD_OPTION_EXTERNAL_LOGGER, httpd_logger, (void *)kind_of(what), MHD_OPTION_END);
+	    limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT, MHD_OPTION_END);
 	if (d == NULL) {
 		log_error(failed, "listen=%s reason=\"cannot bind\"", listen);
 		return NULL;

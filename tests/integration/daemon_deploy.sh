@@ -192,26 +192,6 @@ assert o["daemon"]["staple"] is False and o["daemon"]["staple_failures"]>=1, o
 ' "$LAB/status.json"
 check "status: no key material in the output" lab_not grep -q "PRIVATE KEY" "$LAB/status.out" "$LAB/status.json"
 
-# 6. SIGTERM: clean exit.
-kill -TERM "$DAEMON"
-wait "$DAEMON"
-check "sigterm: exit 0" test $? = 0
-check "sigterm: logged" grep -q "event=daemon_stopping" "$DLOG"
-
-# 7. The state index, what status reads: after the last write at the stop it
-# says what daemon.json says, with the changes since the start in its journal.
-check "state index: base and journal written" \
-	test -s "$STORE/state/daemon.idx" -a -s "$STORE/state/daemon.idx.log"
-check "state index: the journal holds the changes" \
-	test "$(grep -c '^www ' "$STORE/state/daemon.idx.log")" -ge 1
-"$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status2.json" 2>&1
-check "state index: status's daemon objects are daemon.json's" python3 -c '
-import json,sys
-d=json.load(open(sys.argv[2]))["certificates"]
-rows=[j for j in map(json.loads, open(sys.argv[1])) if "cert" in j]
-bad=[(r["cert"], r["daemon"], d.get(r["cert"])) for r in rows if r["daemon"]!=d.get(r["cert"])]
-assert len(rows)==len(d) and not bad, bad
-' "$LAB/status2.json" "$STORE/state/daemon.json"
 # Hostile clients on metrics_listen (32 connections): 100 idle ones, then a
 # request with 64 KiB of headers. The library's complaints reach the log as
 # rate-limited key=value events and the metrics; the page answers again.
@@ -246,5 +226,25 @@ check "hostile: logged as event=httpd_message listener=metrics" \
 check "hostile: rate-limited (at most 2 lines for ~70 refusals)" \
 	test "$(grep -c 'event=httpd_message listener=metrics' "$DLOG")" -le 2
 check "hostile: no raw library line in the log" lab_not grep -q '^Server reached' "$DLOG"
+# 6. SIGTERM: clean exit.
+kill -TERM "$DAEMON"
+wait "$DAEMON"
+check "sigterm: exit 0" test $? = 0
+check "sigterm: logged" grep -q "event=daemon_stopping" "$DLOG"
+
+# 7. The state index, what status reads: after the last write at the stop it
+# says what daemon.json says, with the changes since the start in its journal.
+check "state index: base and journal written" \
+	test -s "$STORE/state/daemon.idx" -a -s "$STORE/state/daemon.idx.log"
+check "state index: the journal holds the changes" \
+	test "$(grep -c '^www ' "$STORE/state/daemon.idx.log")" -ge 1
+"$HOLDFAST" status --json -c "$LAB/holdfast.conf" >"$LAB/status2.json" 2>&1
+check "state index: status's daemon objects are daemon.json's" python3 -c '
+import json,sys
+d=json.load(open(sys.argv[2]))["certificates"]
+rows=[j for j in map(json.loads, open(sys.argv[1])) if "cert" in j]
+bad=[(r["cert"], r["daemon"], d.get(r["cert"])) for r in rows if r["daemon"]!=d.get(r["cert"])]
+assert len(rows)==len(d) and not bad, bad
+' "$LAB/status2.json" "$STORE/state/daemon.json"
 check "logs: no key material" lab_not grep -q "PRIVATE KEY" "$DLOG"
 lab_finish
