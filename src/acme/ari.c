@@ -45,11 +45,39 @@ out:
 	return rc;
 }
 
-time_t renew_at_lifetime(time_t not_before, time_t not_after)
+long renew_margin(time_t not_before, time_t not_after, long margin)
 {
+	time_t half;
+
+	if (not_after <= not_before || margin <= 0)
+		return 0;
+	half = (not_after - not_before) / 2;
+	return (time_t)margin < half ? margin : (long)half;
+}
+
+time_t renew_deadline(time_t not_before, time_t not_after, long margin)
+{
+	return not_after - renew_margin(not_before, not_after, margin);
+}
+
+time_t renew_at_lifetime(time_t not_before, time_t not_after, long margin)
+{
+	time_t third, deadline;
+
 	if (not_after <= not_before)
 		return not_before;
-	return not_after - (not_after - not_before) / 3;
+	third = not_after - (not_after - not_before) / 3;
+	deadline = renew_deadline(not_before, not_after, margin);
+	return third < deadline ? third : deadline;
+}
+
+double renew_lifetime_left(time_t not_before, time_t not_after, time_t now)
+{
+	if (not_after <= not_before || now >= not_after)
+		return 0.0;
+	if (now <= not_before)
+		return 1.0;
+	return (double)(not_after - now) / (double)(not_after - not_before);
 }
 
 time_t renew_at_window(time_t start, time_t end, double r)

@@ -189,11 +189,11 @@ static int install_placeholder(struct issuer *run, struct issue_job *job)
 {
 	const struct conf_cert *cert = job->cert;
 	EVP_PKEY *key = key_generate(cert->key);
+	time_t now = time(NULL); /* after the key: the certificate's and meta's times */
 	char *pem = key ? cert_placeholder_pem_new(key, cert->names.items, cert->names.count,
-	                                           PLACEHOLDER_DAYS)
+	                                           PLACEHOLDER_DAYS, now)
 	                : NULL;
 	struct cert_meta *meta = meta_new(cert, 1);
-	time_t now = time(NULL);
 	int rc = -1;
 
 	if (pem != NULL && meta != NULL) {
@@ -215,9 +215,10 @@ static int install_placeholder(struct issuer *run, struct issue_job *job)
 }
 
 /* Renewal time for a fresh certificate from CA session s: inside the ARI
- * window when the CA has renewalInfo, else at two thirds of the lifetime. */
+ * window when the CA has renewalInfo, else renew_at_lifetime() with the
+ * configured outage_margin. */
 static time_t choose_renew_at(struct acme_session *s, X509 *leaf, time_t nb, time_t na,
-                              struct cert_meta *meta, const char *cert_name)
+                              struct cert_meta *meta, const char *cert_name, long margin)
 {
 	time_t start, end, retry = 0, at;
 	char id[256], expl[256], t1[32], t2[32], t3[32];
@@ -242,7 +243,7 @@ static time_t choose_renew_at(struct acme_session *s, X509 *leaf, time_t nb, tim
 	}
 	cert_meta_ari_clear(meta);
 	meta->present |= CERT_META_ARI; /* null: the CA has no ARI */
-	return renew_at_lifetime(nb, na);
+	return renew_at_lifetime(nb, na, margin);
 }
 
 /* Ask the issuing CA for a fresh ARI window (renew mode); updates meta and
@@ -261,7 +262,8 @@ static time_t refresh_ari(struct issuer_worker *w, struct issue_job *job, struct
 		return stored_at; /* the CA asked us not to ask again yet */
 	if (worker_session(w, i, &s) != ACME_OK)
 		return stored_at;
-	at = choose_renew_at(s, ci->cert, ci->not_before, ci->not_after, ci->meta, job->cert->name);
+	at = choose_renew_at(s, ci->cert, ci->not_before, ci->not_after, ci->meta, job->cert->name,
+	                     w->run->conf->outage_margin);
 	ci->meta->renew_at = at;
 	store_cert_meta_save(ci);
 	return at;
@@ -292,7 +294,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 	if (have && !ci->meta->placeholder) {
 		time_t at = ci->meta->renew_at;
 		if (at == 0)
-			at = renew_at_lifetime(ci->not_before, ci->not_after);
+			at = renew_at_lifetime(ci->not_before, ci->not_after, conf->outage_margin);
 		if (job->mode == MODE_RENEW)
 			at = refresh_ari(w, job, ci, at);
 		if (!job->force && now < at && now < ci->not_after && !ci->meta->revoked) {
@@ -406,7 +408,8 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 					job_message(job, "issued certificate cannot be read back");
 				} else {
 					cert_serial_hex(leaf, job->serial, sizeof(job->serial));
-					at = choose_renew_at(s, leaf, nb, na, meta, cert->name);
+					at = choose_renew_at(s, leaf, nb, na, meta, cert->name,
+					                     conf->outage_margin);
 					meta->not_before = nb;
 					meta->not_after = na;
 					meta->renew_at = at;

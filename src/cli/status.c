@@ -38,6 +38,7 @@
 #include <jansson.h>
 #include <openssl/x509.h>
 
+#include "acme/ari.h"
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "daemon/state_index.h"
@@ -59,7 +60,8 @@ struct status_run {
 	int as_json;
 	int worst;
 	time_t now;
-	long margin; /* the shortest margin seen (state_heartbeat_result()), 0: none */
+	long margin;        /* the shortest margin seen (state_heartbeat_result()), 0: none */
+	long outage_margin; /* the configuration's: past renew_deadline() is CRITICAL */
 	struct store *store;
 };
 
@@ -264,6 +266,15 @@ static void status_cert(struct status_run *run, struct daemon_report *report,
 	} else if (ci->meta->revoked || (staple_ok && v.status == STAPLE_STATUS_REVOKED)) {
 		state = EXIT_CRITICAL;
 		msg = "certificate revoked";
+	} else if (run->now >= renew_deadline(ci->not_before, ci->not_after, run->outage_margin)) {
+		state = EXIT_CRITICAL;
+		snprintf(detail, sizeof(detail),
+		         "expires in %s, less than outage_margin (%s) away: renewal is late",
+		         duration_format(t1, sizeof(t1), (long)(ci->not_after - run->now)),
+		         duration_format(
+		             t2, sizeof(t2),
+		             renew_margin(ci->not_before, ci->not_after, run->outage_margin)));
+		msg = detail;
 	} else if (json_is_true(json_object_get(ds, "deploy_failed"))) {
 		json_t *t = json_object_get(ds, "deploy_failed_targets");
 		size_t k, at;
@@ -507,6 +518,7 @@ int cmd_status(int argc, char **argv)
 		conf_free(conf);
 		return EXIT_UNKNOWN;
 	}
+	run.outage_margin = conf->outage_margin;
 	run.store = store_open(conf, 0, err, sizeof(err));
 	if (run.store == NULL) {
 		note_worse(&run, EXIT_UNKNOWN);

@@ -39,6 +39,8 @@
  * as a short stand-in and its value from long_value (see conf_reader). */
 #define CONF_LINE_MAX                     200
 #define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
+#define CONF_OUTAGE_MARGIN_DEFAULT        (2 * 86400L) /* acme/ari.h RENEW_OUTAGE_MARGIN_DEFAULT */
+#define CONF_OUTAGE_MARGIN_MAX            (30 * 86400L)
 #define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
 #define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
@@ -317,6 +319,7 @@ static int is_top_key(const char *key)
 	                                   "issue_retry_min",
 	                                   "acme_connect_timeout",
 	                                   "acme_timeout",
+	                                   "outage_margin",
 	                                   NULL};
 	size_t i;
 
@@ -455,6 +458,18 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			c->acme_connect_timeout = d;
 		else
 			c->acme_timeout = d;
+		return 0;
+	}
+	if (strcmp(key, "outage_margin") == 0) {
+		long d = parse_duration(v);
+		if (d < 0 || d > CONF_OUTAGE_MARGIN_MAX) {
+			conf_error(st, st->line, key,
+			           "expected a duration from 0 to 30d (renewal is never later than "
+			           "this before expiry), got \"%s\"",
+			           v);
+			return -1;
+		}
+		c->outage_margin = d;
 		return 0;
 	}
 	conf_error(st, st->line, key, "unknown key before the first section");
@@ -1076,6 +1091,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	st.kind = SECTION_TOP;
 	c->path = strdup(name);
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
+	c->outage_margin = CONF_OUTAGE_MARGIN_DEFAULT;
 	c->metrics_per_certificate = CONF_METRICS_PER_CERTIFICATE_DEFAULT;
 	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
 	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;

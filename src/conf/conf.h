@@ -73,6 +73,7 @@ struct conf {
 	long audit_interval;            /* seconds, default 6 h */
 	long acme_connect_timeout;      /* seconds, default 5 */
 	long acme_timeout;              /* seconds per request, default 30 */
+	long outage_margin;             /* seconds: renew no later than this before expiry */
 	char *deploy_dir;               /* default STORE/deploy */
 	struct conf_list nginx_reload;  /* argv, default: nginx -s reload */
 	struct conf_list apache_reload; /* argv, default: apachectl graceful */

@@ -78,7 +78,7 @@ struct site {
 	unsigned char *leaf;           /* DER */
 	size_t leaf_len;
 	X509 *issuer_cert; /* borrowed from d->cacerts; NULL: cannot staple */
-	time_t not_after;
+	time_t not_before, not_after;
 	time_t renew_at;              /* from meta.json; 0 when absent */
 	struct responder *responders; /* ocsp_responder_urls() order; none: cannot staple */
 	size_t responder_count;

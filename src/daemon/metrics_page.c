@@ -11,6 +11,7 @@
  * a certificate, a million samples), rendered every 2 s; with the default
  * of 1,000 it is 0.57 MB (bench/daemon).
  */
+#include "acme/ari.h"
 #include "daemon/internal.h"
 #include "daemon/metrics.h"
 #include "daemon/metrics_select.h"
@@ -37,13 +38,14 @@ static void metric(struct buf *b, const char *fmt, ...)
 /* What the aggregates count, over every certificate. */
 struct totals {
 	size_t missing, placeholder, deploy_failed, issuing, issue_failed;
-	size_t staple_valid, staple_missing, staple_failing, trouble;
-	int have_expiry, have_staple_expiry;
+	size_t staple_valid, staple_missing, staple_failing, trouble, renewal_late;
+	int have_expiry, have_staple_expiry, have_left;
+	double left_min; /* the smallest fraction of a lifetime left */
 	time_t expiry_min, staple_expiry_min;
 	unsigned long staple_ok, staple_failed, issue_ok, issue_failed_runs;
 };
 
-static struct metrics_facts site_facts(const struct site *s)
+static struct metrics_facts site_facts(const struct site *s, long outage_margin, time_t now)
 {
 	struct metrics_facts f = {
 	    .have = s->have,
@@ -53,6 +55,8 @@ static struct metrics_facts site_facts(const struct site *s)
 	    .can_staple = s->responder_count > 0,
 	    .staple_ok = s->staple_ok,
 	    .staple_failures = s->staple_failures,
+	    .renewal_late = s->have && !s->placeholder &&
+	                    now >= renew_deadline(s->not_before, s->not_after, outage_margin),
 	    .not_after = s->not_after,
 	    .staple_next_update = s->sv.next_update,
 	};
@@ -60,7 +64,8 @@ static struct metrics_facts site_facts(const struct site *s)
 	return f;
 }
 
-static void totals_add(struct totals *t, const struct site *s, const struct metrics_facts *f)
+static void totals_add(struct totals *t, const struct site *s, const struct metrics_facts *f,
+                       time_t now)
 {
 	t->missing += !s->have;
 	t->placeholder += s->have && s->placeholder;
@@ -71,6 +76,13 @@ static void totals_add(struct totals *t, const struct site *s, const struct metr
 	t->staple_missing += s->responder_count > 0 && !s->staple_ok;
 	t->staple_failing += s->staple_failures > 0;
 	t->trouble += metrics_facts_trouble(f);
+	t->renewal_late += f->renewal_late != 0;
+	if (s->have && !s->placeholder) {
+		double left = renew_lifetime_left(s->not_before, s->not_after, now);
+		if (!t->have_left || left < t->left_min)
+			t->left_min = left;
+		t->have_left = 1;
+	}
 	if (s->have && (!t->have_expiry || s->not_after < t->expiry_min)) {
 		t->have_expiry = 1;
 		t->expiry_min = s->not_after;
@@ -121,6 +133,15 @@ static void totals_render(struct buf *b, const struct daemon *d, const struct to
 	gauge(b, "holdfast_certificates_staple_failing",
 	      "Certificates whose staple refreshes failed since their last success.",
 	      (long long)t->staple_failing);
+	gauge(b, "holdfast_certificates_renewal_late",
+	      "Certificates closer to expiry than outage_margin (capped at half their lifetime): "
+	      "their renewal is late.",
+	      (long long)t->renewal_late);
+	metric(b, "# HELP holdfast_certificates_lifetime_left_ratio_min The smallest fraction of "
+	          "its lifetime a deployed certificate has left (renewal is due at 1/3).\n"
+	          "# TYPE holdfast_certificates_lifetime_left_ratio_min gauge\n");
+	if (t->have_left)
+		metric(b, "holdfast_certificates_lifetime_left_ratio_min %.4f\n", t->left_min);
 	metric(b, "# HELP holdfast_certificates_expiry_seconds_min Seconds until the soonest "
 	          "expiry of a deployed certificate.\n"
 	          "# TYPE holdfast_certificates_expiry_seconds_min gauge\n");
@@ -187,6 +208,16 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 		if (s->have)
 			metric(b, "holdfast_certificate_expiry_seconds{cert=\"%s\"} %lld\n",
 			       s->cert->name, (long long)(s->not_after - now));
+	}
+	metric(b, "# HELP holdfast_certificate_lifetime_left_ratio The fraction of its lifetime "
+	          "the deployed certificate has left.\n"
+	          "# TYPE holdfast_certificate_lifetime_left_ratio gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->have && !s->placeholder)
+			metric(b, "holdfast_certificate_lifetime_left_ratio{cert=\"%s\"} %.4f\n",
+			       s->cert->name,
+			       renew_lifetime_left(s->not_before, s->not_after, now));
 	}
 	metric(b, "# HELP holdfast_certificate_placeholder 1 while only the temporary placeholder "
 	          "is in place.\n"
@@ -268,8 +299,8 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 	if (choose && metrics_select_init(&sel, limit) != 0)
 		return; /* out of memory: the last page stays, the next render tries again */
 	for (i = 0; i < d->site_count; i++) {
-		struct metrics_facts f = site_facts(&d->sites[i]);
-		totals_add(&t, &d->sites[i], &f);
+		struct metrics_facts f = site_facts(&d->sites[i], d->conf->outage_margin, now);
+		totals_add(&t, &d->sites[i], &f, now);
 		if (choose) {
 			struct metrics_candidate c = metrics_candidate_of(i, &f);
 			metrics_select_offer(&sel, &c);

@@ -9,7 +9,7 @@
 int metrics_facts_trouble(const struct metrics_facts *f)
 {
 	return !f->have || f->placeholder || f->deploy_failed || f->issue_failed ||
-	       (f->can_staple && !f->staple_ok) || f->staple_failures > 0;
+	       (f->can_staple && !f->staple_ok) || f->staple_failures > 0 || f->renewal_late;
 }
 
 struct metrics_candidate metrics_candidate_of(size_t index, const struct metrics_facts *f)

@@ -35,6 +35,7 @@ struct metrics_facts {
 	int can_staple;    /* it has an OCSP responder */
 	int staple_ok;     /* a valid staple is served */
 	int staple_failures;
+	int renewal_late;          /* past renew_deadline(): inside the outage margin */
 	time_t not_after;          /* when have */
 	time_t staple_next_update; /* when staple_ok */
 };

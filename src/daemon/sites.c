@@ -63,7 +63,7 @@ void site_unload(struct site *s)
 	s->leaf = NULL;
 	s->leaf_len = 0;
 	s->issuer_cert = NULL;
-	s->not_after = s->renew_at = 0;
+	s->not_before = s->not_after = s->renew_at = 0;
 	responders_free(s->responders, s->responder_count);
 	s->responders = NULL;
 	s->responder_count = 0;
@@ -127,8 +127,6 @@ void site_load(struct daemon *d, struct site *s, time_t now)
 	struct cert_leaf *leaf = NULL;
 	struct store_start start;
 	struct ocsp_verdict v;
-	time_t not_before;
-
 	memset(&start, 0, sizeof(start));
 	s->responders = NULL; /* kept for their counters */
 	s->responder_count = 0;
@@ -148,7 +146,7 @@ void site_load(struct daemon *d, struct site *s, time_t now)
 	s->renew_at = start.renew_at;
 	s->placeholder = start.placeholder;
 	if ((leaf = cert_leaf_new(s->leaf, s->leaf_len)) == NULL ||
-	    cert_leaf_validity(leaf, &not_before, &s->not_after) != 0) {
+	    cert_leaf_validity(leaf, &s->not_before, &s->not_after) != 0) {
 		snprintf(why, sizeof(why), "%s: no valid certificate",
 		         store_aspect_name(STORE_FULLCHAIN_PEM));
 		goto out;

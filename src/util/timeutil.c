@@ -104,3 +104,35 @@ int time_parse_rfc3339(const char *s, time_t *out)
 	*out = v - sign * (time_t)(hh * 3600 + mm * 60);
 	return 0;
 }
+
+const char *duration_format(char *dst, size_t dstlen, long seconds)
+{
+	static const struct {
+		long size;
+		char unit;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+	size_t i, shown = 0, at = 0;
+	int n;
+
+	if (dstlen == 0)
+		return dst;
+	dst[0] = '\0';
+	if (seconds < 0)
+		seconds = 0;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]) && shown < 2; i++) {
+		long q = seconds / units[i].size;
+		if (q == 0 && shown > 0)
+			break; /* "1d 5m" would skip the hours: "1d" */
+		if (q == 0 && units[i].size != 1)
+			continue;
+		seconds -= q * units[i].size;
+		n = snprintf(dst + at, dstlen - at, "%s%ld%c", shown ? " " : "", q, units[i].unit);
+		if (n < 0 || (size_t)n >= dstlen - at) {
+			dst[0] = '\0';
+			return dst;
+		}
+		at += (size_t)n;
+		shown++;
+	}
+	return dst;
+}

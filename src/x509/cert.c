@@ -380,7 +380,8 @@ out:
 	return ext;
 }
 
-char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days)
+char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days,
+                               time_t now)
 {
 	X509 *x = X509_new();
 	X509_NAME *subject;
@@ -396,8 +397,9 @@ char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, 
 	serial[0] &= 0x7f;
 	bn = BN_bin2bn(serial, sizeof(serial), NULL);
 	if (bn == NULL || BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
-	    X509_set_version(x, 2) != 1 || X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
-	    X509_gmtime_adj(X509_getm_notAfter(x), (long)days * 86400) == NULL)
+	    X509_set_version(x, 2) != 1 ||
+	    X509_time_adj(X509_getm_notBefore(x), -300, &now) == NULL ||
+	    X509_time_adj(X509_getm_notAfter(x), (long)days * 86400, &now) == NULL)
 		goto out;
 	subject = X509_get_subject_name(x);
 	if (X509_NAME_add_entry_by_txt(

@@ -81,10 +81,12 @@ size_t cert_leaf_ocsp_urls(const struct cert_leaf *leaf, char **urls, size_t cou
 /* cert_serial_hex() for a leaf. */
 const char *cert_leaf_serial_hex(const struct cert_leaf *leaf, char *dst, size_t dstlen);
 
-/* A self-signed certificate for names, valid days from now, whose subject
- * says it is a temporary placeholder, with key's public key.  New PEM
- * (free()), or NULL. */
-char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days);
+/* A self-signed certificate for names, valid from now - 300 s to now + days,
+ * whose subject says it is a temporary placeholder, with key's public key.
+ * The caller passes now so that what it records (meta.json) is the
+ * certificate's validity to the second.  New PEM (free()), or NULL. */
+char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, int days,
+                               time_t now);
 
 /* A subjectAltName extension listing names (count >= 1) as DNS names, for the
  * CSR and the placeholder.  New (X509_EXTENSION_free), or NULL. */

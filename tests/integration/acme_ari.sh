@@ -38,6 +38,8 @@ for c in www held; do
 done
 lab_acme_conf "$LAB/plain.conf" "[ca plain]" directory="$(lab_pebble_url short)" \
 	"[certificate plain]" names="plain.test" cas=plain
+lab_acme_conf "$LAB/third.conf" outage_margin=0 "[ca plain]" directory="$(lab_pebble_url short)" \
+	"[certificate third]" names="third.test" cas=plain
 D=$(acme_cert_dir www)
 
 # fetches CERTID: how many times the proxy was asked for that certID.
@@ -124,11 +126,16 @@ hf_expect "retry-after: renew: exit 0" 0 renew -c "$LAB/held.conf" --json -v
 check "retry-after: renewal-info not asked again before Retry-After" test "$(fetches "$ID2")" = "$n"
 check "retry-after: held not renewed" test "$(acme_serial held)" = "$S2"
 
-# --- no ARI: two thirds of the lifetime (Pebble "short": 15 s certificates).
+# --- no ARI: a third of the lifetime left, and never later than outage_margin
+# (capped at half the lifetime) before expiry (Pebble "short": 15 s
+# certificates).  With outage_margin = 0 the third alone decides.
+hf_expect "no ARI, outage_margin 0: issue third: exit 0" 0 issue -c "$LAB/third.conf" --json third
+check "no ARI, outage_margin 0: renew_at = not_after - lifetime / 3 (exact)" \
+	acme_meta third "abs(ts(m['renew_at']) - (x509['not_after'] - (x509['not_after'] - x509['not_before']) // 3)) < 1"
 hf_expect "no ARI: issue plain: exit 0" 0 issue -c "$LAB/plain.conf" --json plain
 check "no ARI: meta.json ari is null" acme_meta plain "m['ari'] is None"
-check "no ARI: renew_at = not_after - lifetime / 3 (within 2 s)" \
-	acme_meta plain "abs(ts(m['renew_at']) - (x509['not_after'] - (x509['not_after'] - x509['not_before']) / 3)) <= 2"
+check "no ARI, 15 s lifetime: renew_at = not_after - lifetime / 2 (the 2 d margin, capped; exact)" \
+	acme_meta plain "abs(ts(m['renew_at']) - (x509['not_after'] - (x509['not_after'] - x509['not_before']) // 2)) < 1"
 json_check "no ARI: JSON renew_at equals meta.json's" \
 	"j['renew_at'] == '$(acme_meta_get plain "m['renew_at']")'"
 S3=$(acme_serial plain)
@@ -142,6 +149,12 @@ else
 	echo "# no ARI: too slow to see the certificate before its renewal time; skipped that check"
 fi
 acme_wait_past "$RENEW_AT" 20 || not_ok "no ARI: wait" "renew_at $RENEW_AT did not pass"
+# For so short a certificate the renewal time is its deadline: past it, less
+# than the (capped) outage margin is left, and status says CRITICAL.
+"$HOLDFAST" status -c "$LAB/plain.conf" >"$LAB/late.out" 2>&1
+check "no ARI: status past the deadline: exit 2" test $? = 2
+check "no ARI: status names the outage margin" \
+	grep -q '^CRITICAL plain: expires in [0-9]*s, less than outage_margin ([0-9]*s) away: renewal is late' "$LAB/late.out"
 hf_expect "no ARI: renew after two thirds: exit 0" 0 renew -c "$LAB/plain.conf" --json
 json_check "no ARI: renew after two thirds: plain issued" \
 	"[o['action'] for o in js if o['cert'] == 'plain'] == ['issued']"

@@ -239,6 +239,43 @@ static void test_csr(void)
 	EVP_PKEY_free(key);
 }
 
+/* Renewal without ARI for the lifetimes CAs issue in 2026: a third left,
+ * never later than outage_margin (capped at half the lifetime) before expiry. */
+static void test_renew_lifetimes(void)
+{
+	const long m = RENEW_OUTAGE_MARGIN_DEFAULT, day = 86400, h = 3600;
+
+	CHECK(renew_at_lifetime(0, 90 * day, m) == 60 * day, "90 d: renew with 30 d left");
+	CHECK(renew_deadline(0, 90 * day, m) == 88 * day, "90 d: on time until 2 d left");
+	CHECK(renew_at_lifetime(0, 45 * day, m) == 30 * day, "45 d: renew with 15 d left");
+	CHECK(renew_deadline(0, 45 * day, m) == 43 * day, "45 d: on time until 2 d left");
+	/* 160 h (Let's Encrypt's shortlived profile): a third is 53 h 20 m. */
+	CHECK(renew_at_lifetime(0, 160 * h, m) == 160 * h - 160 * h / 3,
+	      "160 h: a third left (53 h 20 m) is earlier than the 48 h margin");
+	CHECK(renew_deadline(0, 160 * h, m) == 112 * h, "160 h: on time until 48 h left");
+	/* 6 days: a third (48 h) equals the margin. */
+	CHECK(renew_at_lifetime(0, 6 * day, m) == 4 * day, "6 d: renew with 2 d left");
+	/* 1 h: the margin is capped at half the lifetime, and wins over a third. */
+	CHECK(renew_margin(0, h, m) == h / 2, "1 h: margin capped at 30 m");
+	CHECK(renew_at_lifetime(0, h, m) == h / 2, "1 h: renew with 30 m left, not 20 m");
+	CHECK(renew_deadline(0, h, m) == h / 2, "1 h: deadline is the renewal time");
+	/* A 3-day certificate: the 2 d margin is capped at 36 h, earlier than 24 h. */
+	CHECK(renew_at_lifetime(0, 3 * day, m) == 36 * h, "3 d: renew with 36 h left");
+	/* A smaller configured margin. */
+	CHECK(renew_at_lifetime(0, 6 * day, h) == 4 * day, "6 d, margin 1 h: a third left");
+	CHECK(renew_deadline(0, 6 * day, h) == 6 * day - h, "6 d, margin 1 h: deadline 1 h");
+	CHECK(renew_margin(0, 6 * day, 0) == 0 && renew_deadline(0, 6 * day, 0) == 6 * day,
+	      "margin 0: deadline is expiry");
+	CHECK(renew_at_lifetime(100, 100, m) == 100, "zero lifetime: renew at once");
+	CHECK(renew_margin(200, 100, m) == 0, "inverted validity: no margin");
+	CHECK(renew_lifetime_left(0, 90 * day, 60 * day) > 0.333 &&
+	          renew_lifetime_left(0, 90 * day, 60 * day) < 0.334,
+	      "a third of the lifetime left at the renewal time");
+	CHECK(renew_lifetime_left(0, 90 * day, 90 * day) == 0.0, "expired: nothing left");
+	CHECK(renew_lifetime_left(10, 90 * day, 0) == 1.0, "before notBefore: all left");
+	CHECK(renew_lifetime_left(100, 100, 50) == 0.0, "no lifetime: nothing left");
+}
+
 static void test_ari(void)
 {
 	/* RFC 9773 appendix A: AKI 69:88:5B:6B:87:46:40:41:E1:B3:7B:84:7B:A0:AE:2C:DE:01:C8:D4,
@@ -267,9 +304,7 @@ static void test_ari(void)
 	X509_free(x);
 	EVP_PKEY_free(key);
 
-	CHECK(renew_at_lifetime(0, 90 * 86400) == 60 * 86400,
-	      "no ARI: renew at two thirds of 90 days");
-	CHECK(renew_at_lifetime(100, 100) == 100, "zero lifetime: renew at once");
+	test_renew_lifetimes();
 	CHECK(renew_at_window(1000, 2000, 0.0) == 1000, "window start for r=0");
 	CHECK(renew_at_window(1000, 2000, 0.5) == 1500, "window middle for r=0.5");
 	CHECK(renew_at_window(1000, 2000, 1.0) < 2000, "r=1 stays inside the window");

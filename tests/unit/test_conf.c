@@ -89,6 +89,7 @@ static void test_defaults(void)
 	if (c != NULL) {
 		CHECK(strcmp(c->store, "/var/lib/holdfast") == 0, "default store");
 		CHECK(c->audit_interval == 6 * 3600, "default audit interval 6 h");
+		CHECK(c->outage_margin == 2 * 86400, "default outage_margin 2 d");
 		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
@@ -327,6 +328,12 @@ static void test_refusals(void)
 	        "[ca a]\ndirectory = https://x/\neab_kid = k\neab_hmac_key = no+pad/ding==\n",
 	        "t.conf:4: key \"eab_hmac_key\": not base64url (RFC 4648 section 5: A-Z a-z 0-9 - "
 	        "_, no padding)");
+	refused("outage_margin too long", "outage_margin = 31d\n",
+	        "t.conf:1: key \"outage_margin\": expected a duration from 0 to 30d (renewal is "
+	        "never later than this before expiry), got \"31d\"");
+	refused("outage_margin not a duration", "outage_margin = two days\n",
+	        "t.conf:1: key \"outage_margin\": expected a duration from 0 to 30d (renewal is "
+	        "never later than this before expiry), got \"two days\"");
 	refused("audit_interval too short", "audit_interval = 1s\n",
 	        "t.conf:1: key \"audit_interval\": 1s is shorter than the minimum of 15m "
 	        "(registries' RDAP servers rate-limit; off disables the audit)");

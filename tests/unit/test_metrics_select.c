@@ -51,6 +51,9 @@ static void test_rule(void)
 	f = healthy(1000000);
 	f.staple_failures = 2;
 	CHECK(metrics_facts_trouble(&f), "trouble: failing refreshes, the staple still valid");
+	f = healthy(1000000);
+	f.renewal_late = 1;
+	CHECK(metrics_facts_trouble(&f), "trouble: inside the outage margin");
 
 	f = healthy(1000000);
 	c = metrics_candidate_of(7, &f);

@@ -11,6 +11,7 @@
 #include "util/httpd.h"
 #include "util/log.h"
 #include "util/names.h"
+#include "util/timeutil.h"
 #include "util/url.h"
 
 static void test_host_check(void)
@@ -115,6 +116,24 @@ static void test_httpd_log_due(void)
 	CHECK(httpd_log_due(1000, 999), "httpd message: a clock stepped back does not silence it");
 }
 
+static void test_duration_format(void)
+{
+	char b[32];
+
+	CHECK(strcmp(duration_format(b, sizeof(b), 2 * 86400), "2d") == 0, "duration: 2d");
+	CHECK(strcmp(duration_format(b, sizeof(b), 86400 + 3 * 3600 + 59), "1d 3h") == 0,
+	      "duration: the two largest units");
+	CHECK(strcmp(duration_format(b, sizeof(b), 86400 + 5 * 60), "1d") == 0,
+	      "duration: a zero second unit ends it");
+	CHECK(strcmp(duration_format(b, sizeof(b), 45 * 60 + 10), "45m 10s") == 0,
+	      "duration: 45m 10s");
+	CHECK(strcmp(duration_format(b, sizeof(b), 7), "7s") == 0, "duration: 7s");
+	CHECK(strcmp(duration_format(b, sizeof(b), 0), "0s") == 0, "duration: 0s");
+	CHECK(strcmp(duration_format(b, sizeof(b), -5), "0s") == 0, "duration: negative as 0");
+	CHECK(strcmp(duration_format(b, 3, 86400 + 3600), "") == 0,
+	      "duration: too small a buffer gives \"\"");
+}
+
 int main(void)
 {
 	test_host_check();
@@ -122,5 +141,6 @@ int main(void)
 	test_redact();
 	test_clean();
 	test_httpd_log_due();
+	test_duration_format();
 	return tap_done();
 }
