@@ -35,6 +35,7 @@
 #include "acme/breaker.h"
 #include "acme/challenge.h"
 #include "acme/jws.h"
+#include "acme/profile.h"
 #include "acme/protocol.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -166,6 +167,24 @@ static void record_attempt(struct issue_job *job, const char *ca, const struct a
 	log_warn("acme_endpoint_failed", "cert=%s ca=%s url=\"%s\" error=%s detail=\"%s\"",
 	         job->cert->name, ca, a->url, acme_error_name(e),
 	         log_safe(safe, sizeof(safe), s->detail));
+}
+
+/* CA number i does not offer cert's required profile: an attempt that
+ * failed without asking the CA anything (its breaker is left as it was). */
+static void profile_skip(struct issuer *run, struct issue_job *job, const struct conf_cert *cert,
+                         const char *ca, size_t i)
+{
+	struct acme_session why;
+
+	pthread_mutex_lock(&run->lock);
+	run->breakers[i].probing = 0;
+	pthread_mutex_unlock(&run->lock);
+	memset(&why, 0, sizeof(why));
+	snprintf(why.url, sizeof(why.url), "%s", run->conf->cas[i].directory);
+	snprintf(why.detail, sizeof(why.detail),
+	         "profile \"%s\" is not in the directory's meta.profiles (profile_required = yes)",
+	         cert->profile);
+	record_attempt(job, ca, &why, ACME_ERR_PROFILE);
 }
 
 /* The meta of a new set of cert: name, placeholder, names and key type.
@@ -337,6 +356,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 			EVP_PKEY *key = NULL;
 			char *chain = NULL;
 			enum acme_error e;
+			enum profile_use use = PROFILE_NONE;
 			int ok;
 
 			pthread_mutex_lock(&run->lock);
@@ -355,6 +375,19 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 			tried++;
 			e = worker_session(w, i, &s);
 			if (e == ACME_OK) {
+				use = profile_decide(cert->profile, cert->profile_required,
+				                     profile_offered(s->directory, cert->profile));
+				if (use == PROFILE_SKIP) {
+					profile_skip(run, job, cert, ca_name, i);
+					last_failed = ca_name;
+					continue;
+				}
+				if (use == PROFILE_NONE && cert->profile != NULL)
+					log_warn(
+					    "acme_profile_not_offered",
+					    "cert=%s ca=%s profile=%s action=\"order without it "
+					    "(profile_required = no)\"",
+					    cert->name, ca_name, cert->profile);
 				key = key_generate(cert->key);
 				if (key == NULL)
 					e = ACME_ERR_LOCAL;
@@ -364,7 +397,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 				    s, cert->names.items, cert->names.count, key, cert->must_staple,
 				    replaces[0] && acme_directory_url(s, "renewalInfo") ? replaces
 				                                                        : NULL,
-				    &ops, &chain);
+				    use == PROFILE_SEND ? cert->profile : NULL, &ops, &chain);
 			if (e != ACME_OK) {
 				record_attempt(job, ca_name, s, e);
 				last_failed = ca_name;

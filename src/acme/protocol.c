@@ -46,6 +46,7 @@ static const char *const acme_error_names[ACME_ERR_COUNT] = {
     [ACME_ERR_ORDER_INVALID] = "order-invalid",
     [ACME_ERR_BAD_CHAIN] = "bad-chain",
     [ACME_ERR_CHALLENGE] = "challenge",
+    [ACME_ERR_PROFILE] = "profile-not-offered",
     [ACME_ERR_LOCAL] = "local",
 };
 
@@ -599,7 +600,8 @@ out:
 
 enum acme_error acme_order_issue(struct acme_session *s, char *const *names, size_t count,
                                  EVP_PKEY *cert_key, int must_staple, const char *replaces,
-                                 const struct acme_challenge_ops *ops, char **chain_pem)
+                                 const char *profile, const struct acme_challenge_ops *ops,
+                                 char **chain_pem)
 {
 	const char *new_order = acme_directory_url(s, "newOrder");
 	json_t *payload = NULL, *ids, *order = NULL, *authzs, *a, *fin = NULL;
@@ -619,6 +621,8 @@ enum acme_error acme_order_issue(struct acme_session *s, char *const *names, siz
 	payload = json_pack("{s:o}", "identifiers", ids);
 	if (payload != NULL && replaces != NULL)
 		json_object_set_new(payload, "replaces", json_string(replaces));
+	if (payload != NULL && profile != NULL)
+		json_object_set_new(payload, "profile", json_string(profile));
 	text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
 	json_decref(payload);
 	if (text == NULL)

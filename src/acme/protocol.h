@@ -44,6 +44,7 @@ enum acme_error {
 	ACME_ERR_ORDER_INVALID, /* an authorization or the order became invalid */
 	ACME_ERR_BAD_CHAIN,     /* downloaded chain does not match or is truncated */
 	ACME_ERR_CHALLENGE,     /* no usable challenge, or the local responder failed */
+	ACME_ERR_PROFILE,       /* the CA does not offer the required profile */
 	ACME_ERR_LOCAL,         /* memory, crypto, files */
 	ACME_ERR_COUNT
 };
@@ -99,11 +100,13 @@ enum acme_error acme_account_ensure(struct acme_session *s, const char *eab_kid,
                                     const char *eab_key);
 
 /* Order, authorize, finalize and download a certificate for names with
- * cert_key.  replaces is the ARI certID of the predecessor or NULL.  On
- * success *chain_pem is the PEM chain (new, free()). */
+ * cert_key.  replaces is the ARI certID of the predecessor or NULL; profile
+ * the newOrder's "profile" (acme/profile.h) or NULL.  On success *chain_pem
+ * is the PEM chain (new, free()). */
 enum acme_error acme_order_issue(struct acme_session *s, char *const *names, size_t count,
                                  EVP_PKEY *cert_key, int must_staple, const char *replaces,
-                                 const struct acme_challenge_ops *ops, char **chain_pem);
+                                 const char *profile, const struct acme_challenge_ops *ops,
+                                 char **chain_pem);
 
 /* Revoke (RFC 8555 7.6) a DER certificate with the account key. */
 enum acme_error acme_revoke(struct acme_session *s, const unsigned char *der, size_t len,

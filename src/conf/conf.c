@@ -41,6 +41,7 @@
 #define CONF_AUDIT_INTERVAL_DEFAULT       (6 * 3600L)
 #define CONF_OUTAGE_MARGIN_DEFAULT        (2 * 86400L) /* acme/ari.h RENEW_OUTAGE_MARGIN_DEFAULT */
 #define CONF_OUTAGE_MARGIN_MAX            (30 * 86400L)
+#define CONF_PROFILE_MAX                  63
 #define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
 #define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
@@ -606,6 +607,17 @@ static int executable_check(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+/* An ACME profile name (acme/profile.h): 1 to CONF_PROFILE_MAX characters of
+ * A-Z a-z 0-9 . _ -. */
+static int profile_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= CONF_PROFILE_MAX &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+	           n;
+}
+
 static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char *key,
                        const char *v)
 {
@@ -678,6 +690,25 @@ static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char
 			crt->must_staple = b;
 		else
 			crt->critical = b;
+		return 0;
+	}
+	if (strcmp(key, "profile") == 0) {
+		if (!profile_name_valid(v)) {
+			conf_error(
+			    st, st->line, key,
+			    "expected a profile name such as classic, tlsserver or shortlived "
+			    "(letters, digits, '.', '_', '-', at most %d), got \"%s\"",
+			    CONF_PROFILE_MAX, v);
+			return -1;
+		}
+		return set_string(st, &crt->profile, key, v);
+	}
+	if (strcmp(key, "profile_required") == 0) {
+		if (parse_bool(v, &b) != 0) {
+			conf_error(st, st->line, key, "expected yes or no, got \"%s\"", v);
+			return -1;
+		}
+		crt->profile_required = b;
 		return 0;
 	}
 	if (strcmp(key, "http_listen") == 0) {
@@ -837,6 +868,7 @@ static void open_section(struct parse_state *st, const char *text, size_t len)
 		certs[c->cert_count].line = st->line;
 		certs[c->cert_count].key = KEY_EC_P256;
 		certs[c->cert_count].challenge = CHALLENGE_HTTP_01;
+		certs[c->cert_count].profile_required = 1;
 		st->kind = SECTION_CERT;
 		st->index = c->cert_count++;
 		if (certs[st->index].name == NULL)
@@ -1188,6 +1220,7 @@ void conf_free(struct conf *c)
 		free(crt->dns_hook);
 		free(crt->deploy_hook);
 		free(crt->verify_addr);
+		free(crt->profile);
 	}
 	free(c->cas);
 	free(c->certs);

@@ -53,6 +53,8 @@ struct conf_cert {
 	char *webroot;     /* or files under .well-known/acme-challenge */
 	char *dns_hook;    /* dns-01 hook program */
 	int must_staple;
+	char *profile;                /* ACME profile (acme/profile.h), or NULL */
+	int profile_required;         /* skip a CA that does not offer it (default yes) */
 	int critical;                 /* audit: the site's own domain matters most */
 	struct conf_list deploy;      /* nginx | haproxy:SOCKET | apache */
 	char *deploy_hook;            /* program run after each deploy */

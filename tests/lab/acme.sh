@@ -290,19 +290,25 @@ lab_pebble_cert_status() {
 
 # ---------------------------------------------------------------- proxy
 
-# lab_acme_proxy NAME PORT UPSTREAM_DIR_URL [--ari]: acme_proxy.py on
+# lab_acme_proxy NAME PORT UPSTREAM_DIR_URL [--ari] [--profiles]: acme_proxy.py on
 # https://127.0.0.1:PORT forwarding to a Pebble (see that file). The
 # directory URL is https://127.0.0.1:PORT/dir (lab_acme_proxy_url NAME).
 # Files in $LAB/proxy-NAME/: requests.jsonl (one line per request), ari.json
 # (windows, lab_ari_window), fault (lab_acme_proxy_fault). Sets LAB_PID.
 lab_acme_proxy() {
-	local name=$1 port=$2 upstream=$3 d=$LAB/proxy-$1 ari=()
+	local name=$1 port=$2 upstream=$3 d=$LAB/proxy-$1 ari=() arg
 	shift 3
 	lab_acme_tls_cert "$d" "proxy-$name.test" || return 1
 	: >"$d/fault"
 	: >"$d/requests.jsonl"
 	echo '{}' >"$d/ari.json"
-	[ "${1:-}" = --ari ] && ari=(--ari "$d/ari.json")
+	echo '{}' >"$d/profiles.json"
+	for arg in "$@"; do
+		case $arg in
+		--ari) ari+=(--ari "$d/ari.json") ;;
+		--profiles) ari+=(--profiles "$d/profiles.json") ;;
+		esac
+	done
 	echo "$port" >"$d/port"
 	python3 "$LAB_LIB_DIR/acme_proxy.py" --port "$port" --upstream "$upstream" \
 		--cert "$d/cert.pem" --key "$d/key.pem" --cafile "$LAB_ACME_BUNDLE" \
@@ -318,6 +324,12 @@ lab_acme_proxy() {
 
 lab_acme_proxy_url() {
 	echo "https://127.0.0.1:$(cat "$LAB/proxy-$1/port")/dir"
+}
+
+# lab_acme_proxy_profiles NAME JSON: the proxy NAME (started with
+# --profiles) offers these profiles from the next request on.
+lab_acme_proxy_profiles() {
+	echo "$2" >"$LAB/proxy-$1/profiles.new" && mv "$LAB/proxy-$1/profiles.new" "$LAB/proxy-$1/profiles.json"
 }
 
 # lab_acme_proxy_fault NAME [MODE]: from the next request on, apply MODE

@@ -12,11 +12,17 @@ checks agree. On top of that the proxy can:
     GET /renewal-info/<certID> from a JSON file of windows (--ari FILE);
   - corrupt the certificate download (the body whose Content-Type is
     application/pem-certificate-chain) as FAULT says (--fault FILE);
+  - add "meta.profiles" to the directory (draft-aaron-acme-profiles, which
+    Pebble 2.4 lacks) from a JSON object of name -> description
+    (--profiles FILE); a newOrder naming a profile not in it is answered
+    400 invalidProfile, not forwarded; one naming a listed profile is
+    forwarded (Pebble ignores the field) and the order in the answer says
+    "profile", as a CA that offers it would;
   - log one JSON line per request (--log FILE): time (epoch), method, path, status, the
     decoded JWS payload of POSTs (so a test sees "replaces" in newOrder), the
     certID of renewal-info queries, and whether a fault was applied.
 
-The ARI and fault files are re-read on every request, so a test changes
+The ARI, profiles and fault files are re-read on every request, so a test changes
 behaviour mid-run by rewriting them (write a temp file and rename it).
 
 ARI file: {"default": WINDOW, "certids": {"<certID>": WINDOW}}, WINDOW =
@@ -147,6 +153,17 @@ class Proxy(http.server.BaseHTTPRequestHandler):
                       [("Content-Type", "application/problem+json")])
             return
 
+        profiles = read_json(opts.profiles) if opts.profiles else None
+        wanted = entry.get("payload").get("profile") if isinstance(entry.get("payload"), dict) else None
+        is_order = self.command == "POST" and self.path == self.server.new_order_path
+        if profiles is not None and is_order and wanted is not None and wanted not in profiles:
+            problem = {"type": "urn:ietf:params:acme:error:invalidProfile",
+                       "detail": "lab: no profile %r" % wanted, "status": 400}
+            self.record(status=400, **entry)
+            self.send(400, json.dumps(problem).encode(),
+                      [("Content-Type", "application/problem+json")])
+            return
+
         conn = http.client.HTTPSConnection(opts.upstream_host, opts.upstream_port,
                                            context=self.server.upstream_ctx, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -168,6 +185,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         if self.path == self.server.directory_path and opts.ari and status == 200:
             doc = json.loads(rbody)
             doc["renewalInfo"] = self.base_url() + "/renewal-info"
+            rbody = json.dumps(doc, indent=2).encode()
+        if profiles is not None and self.path == self.server.directory_path and status == 200:
+            doc = json.loads(rbody)
+            doc.setdefault("meta", {})["profiles"] = profiles
+            rbody = json.dumps(doc, indent=2).encode()
+        if profiles is not None and is_order and wanted is not None and status == 201:
+            doc = json.loads(rbody)
+            doc["profile"] = wanted
             rbody = json.dumps(doc, indent=2).encode()
         if ctype.startswith(PEM_CHAIN) and status == 200 and fault:
             applied = fault
@@ -205,6 +230,7 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--cafile", required=True, help="trust for Pebble's HTTPS")
     ap.add_argument("--ari", help="renewal windows file; enables renewalInfo")
+    ap.add_argument("--profiles", help="profiles file (JSON object); enables meta.profiles")
     ap.add_argument("--fault", help="fault file")
     ap.add_argument("--log", help="JSON Lines request log")
     opts = ap.parse_args()

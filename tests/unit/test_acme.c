@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "acme/profile.h"
 #include "acme/protocol.h"
 #include "acme/jws.h"
 #include "acme/ari.h"
@@ -435,9 +436,42 @@ static void test_problem_and_ari_parse(void)
 	      "inverted renewalInfo window refused");
 }
 
+/* draft-aaron-acme-profiles: which CA gets the configured profile. */
+static void test_profiles(void)
+{
+	json_t *le = json_loads("{\"newOrder\": \"https://ca/new-order\", \"meta\": {\"profiles\": "
+	                        "{\"classic\": \"90 days\", \"shortlived\": \"160 hours\"}}}",
+	                        0, NULL);
+	json_t *bare =
+	    json_loads("{\"newOrder\": \"https://ca/new-order\", \"meta\": {}}", 0, NULL);
+	json_t *odd = json_loads("{\"meta\": {\"profiles\": [\"shortlived\"]}}", 0, NULL);
+
+	CHECK(profile_offered(le, "shortlived") && profile_offered(le, "classic"),
+	      "profiles: listed names are offered");
+	CHECK(!profile_offered(le, "tlsserver"), "profiles: an unlisted name is not");
+	CHECK(!profile_offered(bare, "shortlived"), "profiles: no meta.profiles: none offered");
+	CHECK(!profile_offered(odd, "shortlived"), "profiles: meta.profiles not an object: none");
+	CHECK(!profile_offered(le, NULL) && !profile_offered(NULL, "classic"),
+	      "profiles: NULL name or directory: not offered");
+	CHECK(profile_decide(NULL, 1, 0) == PROFILE_NONE &&
+	          profile_decide("", 1, 1) == PROFILE_NONE,
+	      "profiles: none configured: the order names none");
+	CHECK(profile_decide("shortlived", 1, 1) == PROFILE_SEND &&
+	          profile_decide("shortlived", 0, 1) == PROFILE_SEND,
+	      "profiles: offered: sent, required or not");
+	CHECK(profile_decide("shortlived", 1, 0) == PROFILE_SKIP,
+	      "profiles: required and not offered: the CA is skipped");
+	CHECK(profile_decide("shortlived", 0, 0) == PROFILE_NONE,
+	      "profiles: not required and not offered: ordered without it");
+	json_decref(le);
+	json_decref(bare);
+	json_decref(odd);
+}
+
 int main(void)
 {
 	test_problem_and_ari_parse();
+	test_profiles();
 	test_b64url();
 	test_thumbprint_rfc7638();
 	test_jws(KEY_EC_P256, "ES256", 64);

@@ -93,6 +93,21 @@ static void test_defaults(void)
 		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
+	c = parse("outage_margin = 12h\n", err);
+	CHECK(c != NULL && c->outage_margin == 12 * 3600, "outage_margin 12h");
+	conf_free(c);
+	c = parse("outage_margin = 0\n", err);
+	CHECK(c != NULL && c->outage_margin == 0, "outage_margin 0: renew at a third left only");
+	conf_free(c);
+	c = parse("[ca a]\ndirectory = https://x.test/dir\n[certificate c]\nnames = a.test\n"
+	          "cas = a\nwebroot = /tmp\nprofile = shortlived\n[certificate d]\nnames = "
+	          "d.test\ncas = a\nwebroot = /tmp\n"
+	          "profile = tlsserver\nprofile_required = no\n",
+	          err);
+	CHECK(c != NULL && c->cert_count == 2 && strcmp(c->certs[0].profile, "shortlived") == 0 &&
+	          c->certs[0].profile_required == 1 && c->certs[1].profile_required == 0,
+	      "profile, and profile_required (default yes)");
+	conf_free(c);
 }
 
 static void test_metrics_per_certificate(void)
@@ -328,6 +343,12 @@ static void test_refusals(void)
 	        "[ca a]\ndirectory = https://x/\neab_kid = k\neab_hmac_key = no+pad/ding==\n",
 	        "t.conf:4: key \"eab_hmac_key\": not base64url (RFC 4648 section 5: A-Z a-z 0-9 - "
 	        "_, no padding)");
+	refused("profile with a space", CERT("names = a.test\nprofile = short lived\n"),
+	        "t.conf:5: key \"profile\": expected a profile name such as classic, tlsserver or "
+	        "shortlived (letters, digits, '.', '_', '-', at most 63), got \"short lived\"");
+	refused("profile_required not a boolean",
+	        CERT("names = a.test\nprofile = shortlived\nprofile_required = maybe\n"),
+	        "t.conf:6: key \"profile_required\": expected yes or no, got \"maybe\"");
 	refused("outage_margin too long", "outage_margin = 31d\n",
 	        "t.conf:1: key \"outage_margin\": expected a duration from 0 to 30d (renewal is "
 	        "never later than this before expiry), got \"31d\"");
