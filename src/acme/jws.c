@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "x509/cert.h"
+#include "util/names.h"
 
 EVP_PKEY *key_generate(enum conf_key_type type)
 {
@@ -276,7 +277,7 @@ int csr_der_new(EVP_PKEY *key, char *const *names, size_t count, int must_staple
 	if (req == NULL || exts == NULL || count == 0)
 		goto out;
 	subject = X509_REQ_get_subject_name(req);
-	if (strlen(names[0]) <= 64 &&
+	if (strlen(names[0]) <= 64 && !host_is_ip(names[0]) &&
 	    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, (const unsigned char *)names[0],
 	                               -1, -1, 0) != 1)
 		goto out;

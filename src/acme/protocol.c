@@ -23,6 +23,7 @@
 
 #include "acme/jws.h"
 #include "util/log.h"
+#include "util/names.h"
 #include "util/timeutil.h"
 #include "x509/cert.h"
 
@@ -616,8 +617,9 @@ enum acme_error acme_order_issue(struct acme_session *s, char *const *names, siz
 	memset(&req, 0, sizeof(req));
 	ids = json_array();
 	for (i = 0; i < count; i++)
-		json_array_append_new(ids,
-		                      json_pack("{s:s, s:s}", "type", "dns", "value", names[i]));
+		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
+		                                     host_is_ip(names[i]) ? "ip" : "dns", "value",
+		                                     names[i]));
 	payload = json_pack("{s:o}", "identifiers", ids);
 	if (payload != NULL && replaces != NULL)
 		json_object_set_new(payload, "replaces", json_string(replaces));

@@ -23,6 +23,7 @@
 
 #include "audit/internal.h"
 #include "util/log.h"
+#include "util/names.h"
 #include "util/url.h"
 #include "x509/cert.h"
 
@@ -280,7 +281,9 @@ void audit_map_config(struct audit_run *run)
 		snprintf(role, sizeof(role), "certificate %s%s", cc->name,
 		         cc->critical ? " (critical)" : "");
 		for (j = 0; j < cc->names.count; j++)
-			(void)audit_host_add(run, cc->names.items[j], cc->critical, role, 0);
+			if (!host_is_ip(cc->names.items[j])) /* no domain, no registrar */
+				(void)audit_host_add(run, cc->names.items[j], cc->critical, role,
+				                     0);
 	}
 	audit_store_certificates_each(c->store, map_stored_certificate_each, run);
 	/* After every host is known: the CAs of each certificate. */

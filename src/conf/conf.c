@@ -629,7 +629,8 @@ static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char
 		if (set_list(st, &crt->names, key, v) != 0)
 			return -1;
 		for (i = from; i < crt->names.count; i++) {
-			if (host_check(crt->names.items[i], HOST_WILDCARD, why, sizeof(why)) != 0) {
+			if (host_check(crt->names.items[i], HOST_WILDCARD | HOST_IP, why,
+			               sizeof(why)) != 0) {
 				conf_error(st, st->line, key, "%s", why);
 				return -1;
 			}
@@ -1079,6 +1080,18 @@ static int conf_validate(struct parse_state *st)
 					    "challenge = dns-01 (CAs validate wildcards only "
 					    "through DNS, RFC 8555 section 7.1.3)",
 					    crt->name, crt->names.items[j]);
+					return -1;
+				}
+			}
+		}
+		if (crt->challenge == CHALLENGE_DNS_01) {
+			for (j = 0; j < crt->names.count; j++) {
+				if (host_is_ip(crt->names.items[j])) {
+					conf_error(st, crt->line, "challenge",
+					           "[certificate %s]: the IP address %s needs "
+					           "challenge = http-01 (RFC 8738 section 7: an IP "
+					           "address has no DNS name for dns-01)",
+					           crt->name, crt->names.items[j]);
 					return -1;
 				}
 			}

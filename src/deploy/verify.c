@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "deploy/deploy.h"
+#include "util/names.h"
 
 #define VERIFY_TIMEOUT_S 3
 
@@ -90,7 +91,8 @@ int deploy_verify(const char *addr, const char *sni, const unsigned char *want_c
 	/* No chain validation here: the question is only whether the server
 	 * now serves what was deployed. */
 	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
-	SSL_set_tlsext_host_name(ssl, sni);
+	if (!host_is_ip(sni)) /* RFC 6066 section 3: no IP address in SNI */
+		SSL_set_tlsext_host_name(ssl, sni);
 	SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
 	if (SSL_connect(ssl) != 1) {
 		snprintf(why, whylen, "TLS handshake with %s failed", addr);

@@ -65,10 +65,28 @@ int host_is_ip(const char *s)
 	return inet_pton(AF_INET, s, probe) == 1 || inet_pton(AF_INET6, s, probe) == 1;
 }
 
+/* 0 when ip (an address literal) is in the text inet_ntop() writes. */
+static int ip_canonical(const char *ip, char *why, size_t whylen)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+	int af = strchr(ip, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, ip, bin) != 1 || inet_ntop(af, bin, text, sizeof(text)) == NULL) {
+		snprintf(why, whylen, "\"%s\" is not an IP address", ip);
+		return -1;
+	}
+	if (strcmp(text, ip) != 0) {
+		snprintf(why, whylen, "write the IP address \"%s\" as \"%s\"", ip, text);
+		return -1;
+	}
+	return 0;
+}
+
 int host_check(const char *name, unsigned flags, char *why, size_t whylen)
 {
 	char norm[256];
-	const char *p, *label;
+	const char *p, *label, *start = name;
 	size_t dots = 0;
 
 	if ((flags & HOST_WILDCARD) && strncmp(name, "*.", 2) == 0)
@@ -78,8 +96,11 @@ int host_check(const char *name, unsigned flags, char *why, size_t whylen)
 		return -1;
 	}
 	if (host_is_ip(name)) {
-		snprintf(why, whylen, "\"%s\" is an IP address, not a host name", name);
-		return -1;
+		if (!(flags & HOST_IP) || (flags & HOST_WILDCARD && name != start)) {
+			snprintf(why, whylen, "\"%s\" is an IP address, not a host name", name);
+			return -1;
+		}
+		return ip_canonical(name, why, whylen);
 	}
 	if (host_normalise(name, norm, sizeof(norm)) != 0 || strchr(norm, '_') != NULL) {
 		snprintf(why, whylen,

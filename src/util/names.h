@@ -20,11 +20,14 @@
 int host_normalise(const char *host, char *out, size_t outlen);
 
 #define HOST_WILDCARD 1u /* a leading "*." is allowed (a certificate name) */
+#define HOST_IP       2u /* an IP address literal is allowed (RFC 8738), canonical */
 
 /* 0 when name is a host name a certificate may carry (RFC 1123 / 5890, CA/B
  * rules): host_normalise() accepts it, no '_', no label starts or ends with
  * '-', not an IP address literal, at least two labels; with HOST_WILDCARD
- * also "*." before such a name.  Else -1 with the reason in why. */
+ * also "*." before such a name; with HOST_IP also an IPv4 or IPv6 address
+ * in its canonical text (RFC 5952: "2001:db8::1", not "2001:DB8:0::1").
+ * Else -1 with the reason in why. */
 int host_check(const char *name, unsigned flags, char *why, size_t whylen);
 
 /* 1 when s is an IPv4 or IPv6 address literal (without brackets). */

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/atomic.h"
+#include "util/names.h"
 #include "util/timeutil.h"
 
 STACK_OF(X509) * cert_chain_from_pem(const unsigned char *pem, size_t len, char *err, size_t errlen)
@@ -369,7 +370,8 @@ X509_EXTENSION *cert_san_extension_new(char *const *names, size_t count)
 		return NULL;
 	san[0] = '\0';
 	for (i = 0; i < count; i++) {
-		int w = snprintf(san + n, cap - (size_t)n, "%sDNS:%s", i ? "," : "", names[i]);
+		int w = snprintf(san + n, cap - (size_t)n, "%s%s:%s", i ? "," : "",
+		                 host_is_ip(names[i]) ? "IP" : "DNS", names[i]);
 		if (w < 0 || (size_t)w >= cap - (size_t)n)
 			goto out;
 		n += w;
@@ -406,7 +408,7 @@ char *cert_placeholder_pem_new(EVP_PKEY *key, char *const *names, size_t count, 
 	        subject, "O", MBSTRING_ASC,
 	        (const unsigned char *)"holdfast TEMPORARY placeholder - not issued by a CA", -1,
 	        -1, 0) != 1 ||
-	    (strlen(names[0]) <= 64 &&
+	    (strlen(names[0]) <= 64 && !host_is_ip(names[0]) &&
 	     X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
 	                                (const unsigned char *)names[0], -1, -1, 0) != 1) ||
 	    X509_set_issuer_name(x, subject) != 1 || X509_set_pubkey(x, key) != 1)

@@ -67,7 +67,8 @@ lab_acme_conf "$CONF" \
 	"[certificate dns]" names="dns.test www.dns.test" cas=primary challenge=dns-01 \
 	dns_hook="$HOOK" http_listen= \
 	"[certificate broken]" names="broken.test" cas=primary challenge=dns-01 \
-	dns_hook="$FAILHOOK" http_listen=
+	dns_hook="$FAILHOOK" http_listen= \
+	"[certificate ip]" names="127.0.0.1 ip.test" cas=primary webroot="$WWW" http_listen=
 
 # check_issued NAME NAMES...: the stored certificate NAME is a Pebble
 # certificate for exactly NAMES, and meta.json says so.
@@ -111,6 +112,23 @@ check "webroot: nothing else left in the webroot" \
 if [ -n "$(find "$ACME_DIR" -mindepth 1 2>/dev/null)" ]; then
 	find "$ACME_DIR" -mindepth 1 -printf '#   left: %p\n'
 fi
+
+# --- an IP address identifier (RFC 8738): "type": "ip" in the order, http-01
+# validated by Pebble at the address itself, an iPAddress SAN, no CN.
+hf_expect "ip: issue ip: exit 0" 0 issue -c "$CONF" --json -v ip
+json_check "ip: JSON says issued by primary" "j['cert'] == 'ip' and j['action'] == 'issued'"
+check "ip: Pebble validated http-01 at http://127.0.0.1:5002/" \
+	grep -qE 'Attempting to validate w/ HTTP: http://127\.0\.0\.1:5002/\.well-known/acme-challenge/' "$PEBBLE_LOG"
+check "ip: the certificate has the iPAddress SAN and the DNS name" \
+	python3 - "$(acme_cert_dir ip)/cert.pem" <<-'EOF'
+		import subprocess, sys
+		out = subprocess.run(["openssl", "x509", "-in", sys.argv[1], "-noout", "-ext", "subjectAltName"],
+		                     capture_output=True, text=True, check=True).stdout
+		print(out)
+		sans = sorted(s.strip() for s in out.splitlines()[1].split(","))
+		assert sans == ["DNS:ip.test", "IP Address:127.0.0.1"], sans
+	EOF
+check "ip: meta.json names keep the address" acme_meta ip "m['names'] == ['127.0.0.1', 'ip.test']"
 
 # --- dns-01: the hook adds the TXT record, Pebble looks it up, the hook
 # removes it.

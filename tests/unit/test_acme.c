@@ -237,6 +237,44 @@ static void test_csr(void)
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(req);
 	free(der);
+	der = NULL;
+
+	/* RFC 8738: IP addresses are iPAddress SANs, and never the CN. */
+	{
+		char *ips[] = {"192.0.2.1", "2001:db8::1", "c.example"};
+		GENERAL_NAMES *gens = NULL;
+		int ip4 = 0, ip6 = 0, dns = 0, cn;
+		CHECK(csr_der_new(key, ips, 3, 0, &der, &len) == 0, "CSR with IP addresses built");
+		p = der;
+		req = d2i_X509_REQ(NULL, &p, (long)len);
+		exts = req ? X509_REQ_get_extensions(req) : NULL;
+		for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+			X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+			if (OBJ_obj2nid(X509_EXTENSION_get_object(e)) == NID_subject_alt_name)
+				gens = X509V3_EXT_d2i(e);
+		}
+		for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+			GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+			if (g->type == GEN_IPADD && ASN1_STRING_length(g->d.iPAddress) == 4 &&
+			    memcmp(ASN1_STRING_get0_data(g->d.iPAddress), "\xc0\x00\x02\x01", 4) ==
+			        0)
+				ip4 = 1;
+			if (g->type == GEN_IPADD && ASN1_STRING_length(g->d.iPAddress) == 16)
+				ip6 = 1;
+			if (g->type == GEN_DNS)
+				dns = 1;
+		}
+		CHECK(ip4 && ip6 && dns && sk_GENERAL_NAME_num(gens) == 3,
+		      "CSR: 192.0.2.1 and 2001:db8::1 as iPAddress, c.example as dNSName");
+		cn = req ? X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(req),
+		                                      NID_commonName, -1)
+		         : 0;
+		CHECK(cn == -1, "CSR: an IP address first: no CN");
+		GENERAL_NAMES_free(gens);
+		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+		X509_REQ_free(req);
+		free(der);
+	}
 	EVP_PKEY_free(key);
 }
 

@@ -93,6 +93,12 @@ static void test_defaults(void)
 		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
+	c = parse("[ca a]\ndirectory = https://x.test/dir\n[certificate ip]\n"
+	          "names = 192.0.2.1 2001:db8::1 ip.test\ncas = a\nwebroot = /tmp\n",
+	          err);
+	CHECK(c != NULL && c->certs[0].names.count == 3,
+	      "IP addresses in names (RFC 8738), in canonical form");
+	conf_free(c);
 	c = parse("outage_margin = 12h\n", err);
 	CHECK(c != NULL && c->outage_margin == 12 * 3600, "outage_margin 12h");
 	conf_free(c);
@@ -332,8 +338,17 @@ static void test_refusals(void)
 	        "digits and '-', separated by dots)");
 	refused("a label ending in -", CERT("names = -bad-.com\n"),
 	        "t.conf:4: key \"names\": \"-bad-.com\": a label may not start or end with '-'");
-	refused("an IP address in names", CERT("names = 192.0.2.1\n"),
+	refused("an IPv6 address not in canonical form", CERT("names = 2001:DB8:0::1\n"),
+	        "t.conf:4: key \"names\": write the IP address \"2001:DB8:0::1\" as "
+	        "\"2001:db8::1\"");
+	refused("a wildcard on an IP address", CERT("names = *.192.0.2.1\n"),
 	        "t.conf:4: key \"names\": \"192.0.2.1\" is an IP address, not a host name");
+	refused("an IP address with dns-01",
+	        CERT("names = a.test 192.0.2.1\ncas = primary\nchallenge = dns-01\n"
+	             "dns_hook = /bin/true\n"),
+	        "t.conf:3: key \"challenge\": [certificate w]: the IP address 192.0.2.1 needs "
+	        "challenge = http-01 (RFC 8738 section 7: an IP address has no DNS name for "
+	        "dns-01)");
 	refused("a name twice, on a continuation line", CERT("names = a.test\n  b.test a.test\n"),
 	        "t.conf:5: key \"names\": \"a.test\" is listed twice");
 	refused("resolvers not an IP", "resolvers = 127.0.0.1 not-an-ip\n",

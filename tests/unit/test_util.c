@@ -40,6 +40,17 @@ static void test_host_check(void)
 	CHECK(host_check("192.0.2.1", 0, why, sizeof(why)) == -1 &&
 	          strcmp(why, "\"192.0.2.1\" is an IP address, not a host name") == 0,
 	      "host_check: an IP address is named as such");
+	CHECK(host_check("192.0.2.1", HOST_IP, why, sizeof(why)) == 0 &&
+	          host_check("2001:db8::1", HOST_IP, why, sizeof(why)) == 0 &&
+	          host_check("::1", HOST_IP | HOST_WILDCARD, why, sizeof(why)) == 0,
+	      "host_check: IP addresses with HOST_IP (RFC 8738)");
+	CHECK(host_check("2001:0db8::1", HOST_IP, why, sizeof(why)) == -1 &&
+	          strcmp(why, "write the IP address \"2001:0db8::1\" as \"2001:db8::1\"") == 0,
+	      "host_check: an IPv6 address not in RFC 5952 form is refused, with the form");
+	CHECK(host_check("*.192.0.2.1", HOST_IP | HOST_WILDCARD, why, sizeof(why)) == -1,
+	      "host_check: no wildcard on an IP address");
+	CHECK(host_check("a.test", HOST_IP, why, sizeof(why)) == 0,
+	      "host_check: HOST_IP still takes host names");
 }
 
 static void test_host_port(void)
