@@ -23,6 +23,8 @@ PACKAGES=(
 	# audit: c-ares (DNS), libpsl + the list, libidn2 (IDNs); the lab's
 	# authoritative servers (knot), resolvers (unbound) and kdig
 	libc-ares-dev libpsl-dev publicsuffix libidn2-dev knot knot-dnsutils unbound
+	# dns_update: nsupdate sends the RFC 2136 updates (TSIG, BIND key files)
+	bind9-dnsutils
 	# the Debian package (debian/, tests/integration/package_deb.sh): the
 	# tools that build and check it, and what it Depends on and Recommends,
 	# so that installing it pulls nothing else from the archive

@@ -169,6 +169,56 @@ static int run_dns_hook(const char *hook, const char *action, const char *name, 
 	return 0;
 }
 
+/* The nsupdate commands that add or delete (add = 0) the dns-01 record
+ * _acme-challenge.NAME TXT VALUE at server ("HOST PORT"), into dst.  The
+ * zone is nsupdate's to find (it asks server for the SOA).  0, or -1 when it
+ * does not fit. */
+int challenge_nsupdate_script(const char *server, const char *name, const char *value, int add,
+                              char *dst, size_t len)
+{
+	int n;
+
+	n = snprintf(dst, len,
+	             "server %s\n"
+	             "update %s _acme-challenge.%s. %s TXT \"%s\"\n"
+	             "send\n",
+	             server, add ? "add" : "delete", name, add ? "60" : "", value);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* Publish or remove the record by RFC 2136 update through Debian's nsupdate
+ * (TSIG-signed with the BIND-format key file when one is given). */
+static int run_dns_update(const struct conf_cert *cert, int add, const char *name,
+                          const char *value)
+{
+	char script[1024], *argv[6];
+	size_t k = 0;
+	int rc;
+
+	if (strpbrk(value, "\"\\\n ") != NULL || strpbrk(name, "\"\\\n ") != NULL ||
+	    challenge_nsupdate_script(cert->dns_update, name, value, add, script, sizeof(script)) !=
+	        0)
+		return -1;
+	argv[k++] = "nsupdate";
+	argv[k++] = "-t";
+	argv[k++] = "20";
+	if (cert->tsig_key != NULL) {
+		argv[k++] = "-k";
+		argv[k++] = cert->tsig_key;
+	}
+	argv[k] = NULL;
+	rc = spawn_run_input(argv, "dns-update", script, strlen(script));
+	if (rc != 0) {
+		log_error("dns_update_failed",
+		          "server=\"%s\" action=%s record=_acme-challenge.%s status=%d",
+		          cert->dns_update, add ? "add" : "delete", name, rc);
+		return -1;
+	}
+	log_info("dns_update", "server=\"%s\" action=%s record=_acme-challenge.%s",
+	         cert->dns_update, add ? "add" : "delete", name);
+	return 0;
+}
+
 static int webroot_path(const struct conf_cert *cert, const char *token, char *dst, size_t len,
                         int make_dir)
 {
@@ -190,7 +240,9 @@ static int challenge_publish(void *vctx, const char *type, const char *name, con
 	char path[PATH_MAX];
 
 	if (strcmp(type, "dns-01") == 0)
-		return run_dns_hook(cert->dns_hook, "add", name, dns_value);
+		return cert->dns_update != NULL
+		           ? run_dns_update(cert, 1, name, dns_value)
+		           : run_dns_hook(cert->dns_hook, "add", name, dns_value);
 	if (strlen(token) > CHALLENGE_TOKEN_MAX || strlen(keyauth) > CHALLENGE_KEYAUTH_MAX)
 		return -1;
 	if (cert->webroot != NULL) {
@@ -219,7 +271,10 @@ static void challenge_withdraw(void *vctx, const char *type, const char *name, c
 	char path[PATH_MAX];
 
 	if (strcmp(type, "dns-01") == 0) {
-		(void)run_dns_hook(cert->dns_hook, "remove", name, dns_value);
+		if (cert->dns_update != NULL)
+			(void)run_dns_update(cert, 0, name, dns_value);
+		else
+			(void)run_dns_hook(cert->dns_hook, "remove", name, dns_value);
 		return;
 	}
 	if (cert->webroot != NULL) {

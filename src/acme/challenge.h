@@ -8,7 +8,10 @@
  * - http-01, webroot: the key authorization is written atomically to
  *   WEBROOT/.well-known/acme-challenge/TOKEN and removed afterwards.
  * - dns-01: the configured hook program is run via posix_spawn (no shell)
- *   as `HOOK add|remove _acme-challenge.NAME VALUE` and must exit 0.
+ *   as `HOOK add|remove _acme-challenge.NAME VALUE` and must exit 0; or,
+ *   with dns_update, the record is added and then deleted by an RFC 2136
+ *   dynamic update (TSIG-signed with tsig_key) that Debian's nsupdate sends
+ *   to the primary server: its commands go in on stdin, never in argv.
  */
 #ifndef HOLDFAST_CHALLENGE_H
 #define HOLDFAST_CHALLENGE_H
@@ -21,6 +24,12 @@
 #include "conf/conf.h"
 
 struct challenge_registry;
+
+/* nsupdate's commands to add (add = 1) or delete the TXT record
+ * _acme-challenge.NAME VALUE at server ("HOST PORT").  Pure; 0, or -1 when
+ * dst is too small. */
+int challenge_nsupdate_script(const char *server, const char *name, const char *value, int add,
+                              char *dst, size_t len);
 
 /* A registry for one run; NULL on failure. */
 struct challenge_registry *challenge_registry_new(void);

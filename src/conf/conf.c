@@ -607,6 +607,30 @@ static int executable_check(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+/* 0 when path is a regular file that only its owner (and group) may read,
+ * as a secret (a TSIG key) must be; else -1 with the reason in why. */
+static int secret_file_check(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_mode & S_IROTH) {
+		snprintf(why, whylen,
+		         "%s: readable by every user (mode %04o): a key file must not be (chmod "
+		         "600)",
+		         path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 /* An ACME profile name (acme/profile.h): 1 to CONF_PROFILE_MAX characters of
  * A-Z a-z 0-9 . _ -. */
 static int profile_name_valid(const char *name)
@@ -732,6 +756,40 @@ static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char
 			return -1;
 		}
 		return set_string(st, key[1] == 'n' ? &crt->dns_hook : &crt->deploy_hook, key, v);
+	}
+	if (strcmp(key, "dns_update") == 0) {
+		char server[DNS_SERVER_MAX], host[256], why[200], hp[300];
+		int port = DNS_PORT_DEFAULT;
+		if (dns_server_parse(v, server, sizeof(server)) == 0) {
+			/* "IP:PORT" or "[IPv6]:PORT"; nsupdate wants "HOST PORT" */
+			char *colon = strrchr(server, ':'), *h = server;
+			*colon = '\0';
+			if (*h == '[') {
+				h++;
+				h[strlen(h) - 1] = '\0';
+			}
+			snprintf(hp, sizeof(hp), "%s %s", h, colon + 1);
+		} else if ((strchr(v, ':')
+		                ? host_port_parse(v, host, sizeof(host), &port, why, sizeof(why))
+		                : host_check(v, 0, why, sizeof(why))) == 0) {
+			snprintf(hp, sizeof(hp), "%s %d", strchr(v, ':') ? host : v, port);
+		} else {
+			conf_error(
+			    st, st->line, key,
+			    "expected the primary server as IP, IP:PORT, [IPv6]:PORT, HOST or "
+			    "HOST:PORT, got \"%s\"",
+			    v);
+			return -1;
+		}
+		return set_string(st, &crt->dns_update, key, hp);
+	}
+	if (strcmp(key, "tsig_key") == 0) {
+		char why[300];
+		if (secret_file_check(v, why, sizeof(why)) != 0) {
+			conf_error(st, st->line, key, "%s", why);
+			return -1;
+		}
+		return set_string(st, &crt->tsig_key, key, v);
 	}
 	if (strcmp(key, "verify_addr") == 0) {
 		char host[256], why[200];
@@ -1096,9 +1154,25 @@ static int conf_validate(struct parse_state *st)
 				}
 			}
 		}
-		if (crt->challenge == CHALLENGE_DNS_01 && crt->dns_hook == NULL) {
-			conf_error(st, crt->line, "dns_hook",
-			           "challenge dns-01 needs a dns_hook in [certificate %s]",
+		if (crt->challenge == CHALLENGE_DNS_01 && crt->dns_hook == NULL &&
+		    crt->dns_update == NULL) {
+			conf_error(
+			    st, crt->line, "dns_hook",
+			    "challenge dns-01 needs a dns_hook or dns_update in [certificate %s]",
+			    crt->name);
+			return -1;
+		}
+		if (crt->dns_hook != NULL && crt->dns_update != NULL) {
+			conf_error(st, crt->line, "dns_update",
+			           "[certificate %s]: dns_hook and dns_update both publish the "
+			           "dns-01 record: give one",
+			           crt->name);
+			return -1;
+		}
+		if (crt->tsig_key != NULL && crt->dns_update == NULL) {
+			conf_error(st, crt->line, "tsig_key",
+			           "[certificate %s]: tsig_key signs dns_update's updates: no "
+			           "dns_update is given",
 			           crt->name);
 			return -1;
 		}
@@ -1234,6 +1308,8 @@ void conf_free(struct conf *c)
 		free(crt->deploy_hook);
 		free(crt->verify_addr);
 		free(crt->profile);
+		free(crt->dns_update);
+		free(crt->tsig_key);
 	}
 	free(c->cas);
 	free(c->certs);

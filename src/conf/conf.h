@@ -52,6 +52,8 @@ struct conf_cert {
 	char *http_listen; /* built-in http-01 responder address, or NULL */
 	char *webroot;     /* or files under .well-known/acme-challenge */
 	char *dns_hook;    /* dns-01 hook program */
+	char *dns_update;  /* dns-01 by RFC 2136 update: "HOST PORT" for nsupdate, or NULL */
+	char *tsig_key;    /* its TSIG key file (BIND format), or NULL */
 	int must_staple;
 	char *profile;                /* ACME profile (acme/profile.h), or NULL */
 	int profile_required;         /* skip a CA that does not offer it (default yes) */

@@ -1,5 +1,6 @@
-
-
+/*
+ * spawn: running another program without a shell, bounded in time (spawn.h).
+ */
 #include "util/spawn.h"
 
 #include <errno.h>
@@ -19,25 +20,56 @@ extern char **environ;
 
 int spawn_run(char *const argv[], const char *what)
 {
+	return spawn_run_input(argv, what, NULL, 0);
+}
+
+/* A pipe holding input, its write end closed: the child's stdin.  The read
+ * end, or -1. */
+static int input_pipe(const char *input, size_t len)
+{
+	int fds[2];
+
+	if (len > SPAWN_INPUT_MAX || pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
+	if (write(fds[1], input, len) != (ssize_t)len) {
+		close(fds[0]);
+		fds[0] = -1;
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len)
+{
 	posix_spawn_file_actions_t fa;
 	char out[SPAWN_OUTPUT_MAX] = "", safe[512];
-	int pipefd[2], status = 0, rc, timed_out = 0;
+	int pipefd[2], status = 0, rc, timed_out = 0, in = -1;
 	size_t got = 0;
 	time_t deadline = time(NULL) + SPAWN_TIMEOUT;
 	pid_t pid;
 	ssize_t n;
 
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
+	if (input != NULL && (in = input_pipe(input, len)) < 0)
 		return -1;
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (in >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in, STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	/* The command gets nothing of ours: no sockets to the CA, no files. */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(pipefd[1]);
+	if (in >= 0)
+		close(in);
 	if (rc != 0) {
 		close(pipefd[0]);
 		log_error("command_failed", "what=%s command=%s reason=\"%s\"", what, argv[0],

@@ -8,6 +8,8 @@
 #ifndef HOLDFAST_UTIL_SPAWN_H
 #define HOLDFAST_UTIL_SPAWN_H
 
+#include <stddef.h>
+
 #define SPAWN_TIMEOUT    120 /* seconds a reload, hook or dns hook may take */
 #define SPAWN_OUTPUT_MAX 4096
 
@@ -15,5 +17,12 @@
  * status and first line of output.  Returns the exit status, -1 if it could not
  * run. */
 int spawn_run(char *const argv[], const char *what);
+
+#define SPAWN_INPUT_MAX 4096 /* fits a pipe: written whole before the child runs */
+
+/* The same with input (len bytes, at most SPAWN_INPUT_MAX) as the child's
+ * stdin instead of /dev/null: commands for nsupdate, which never appear in
+ * its argument vector (ps shows that to every user). */
+int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len);
 
 #endif

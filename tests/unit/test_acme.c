@@ -22,6 +22,7 @@
 #include "acme/jws.h"
 #include "acme/ari.h"
 #include "acme/breaker.h"
+#include "acme/challenge.h"
 #include "tap.h"
 #include "util/timeutil.h"
 
@@ -474,6 +475,26 @@ static void test_problem_and_ari_parse(void)
 	      "inverted renewalInfo window refused");
 }
 
+/* dns_update: the nsupdate commands, exactly. */
+static void test_nsupdate_script(void)
+{
+	char b[512];
+
+	CHECK(challenge_nsupdate_script("127.0.0.1 5353", "www.a.test", "abc_-XYZ", 1, b,
+	                                sizeof(b)) == 0 &&
+	          strcmp(b, "server 127.0.0.1 5353\n"
+	                    "update add _acme-challenge.www.a.test. 60 TXT \"abc_-XYZ\"\n"
+	                    "send\n") == 0,
+	      "nsupdate: add the TXT record at the server, TTL 60");
+	CHECK(challenge_nsupdate_script("::1 53", "a.test", "v", 0, b, sizeof(b)) == 0 &&
+	          strcmp(b, "server ::1 53\n"
+	                    "update delete _acme-challenge.a.test.  TXT \"v\"\n"
+	                    "send\n") == 0,
+	      "nsupdate: delete only that value");
+	CHECK(challenge_nsupdate_script("127.0.0.1 53", "a.test", "v", 1, b, 40) == -1,
+	      "nsupdate: a buffer too small is refused, not cut");
+}
+
 /* draft-aaron-acme-profiles: which CA gets the configured profile. */
 static void test_profiles(void)
 {
@@ -510,6 +531,7 @@ int main(void)
 {
 	test_problem_and_ari_parse();
 	test_profiles();
+	test_nsupdate_script();
 	test_b64url();
 	test_thumbprint_rfc7638();
 	test_jws(KEY_EC_P256, "ES256", 64);

@@ -99,6 +99,17 @@ static void test_defaults(void)
 	CHECK(c != NULL && c->certs[0].names.count == 3,
 	      "IP addresses in names (RFC 8738), in canonical form");
 	conf_free(c);
+	c = parse(
+	    "[certificate u]\nnames = u.test\nchallenge = dns-01\ndns_update = 127.0.0.1:5353\n"
+	    "[certificate v]\nnames = v.test\nchallenge = dns-01\ndns_update = [::1]\n"
+	    "[certificate w]\nnames = w.test\nchallenge = dns-01\n"
+	    "dns_update = ns1.example.net:5300\n",
+	    err);
+	CHECK(c != NULL && strcmp(c->certs[0].dns_update, "127.0.0.1 5353") == 0 &&
+	          strcmp(c->certs[1].dns_update, "::1 53") == 0 &&
+	          strcmp(c->certs[2].dns_update, "ns1.example.net 5300") == 0,
+	      "dns_update: IP:PORT, [IPv6] and HOST:PORT as nsupdate's \"HOST PORT\"");
+	conf_free(c);
 	c = parse("outage_margin = 12h\n", err);
 	CHECK(c != NULL && c->outage_margin == 12 * 3600, "outage_margin 12h");
 	conf_free(c);
@@ -191,7 +202,8 @@ static void test_errors(void)
 	refused("no equals sign", "store = /x\njust words\n",
 	        "t.conf:2: expected \"key = value\", a [section] or a comment");
 	refused("dns-01 without hook", "[certificate w]\nnames = a.test\nchallenge = dns-01\n",
-	        "t.conf:1: key \"dns_hook\": challenge dns-01 needs a dns_hook in [certificate w]");
+	        "t.conf:1: key \"dns_hook\": challenge dns-01 needs a dns_hook or dns_update in "
+	        "[certificate w]");
 	refused("http-01 without responder",
 	        "[ca a]\ndirectory = https://x/\n[certificate w]\nnames = a.test\ncas = a\n",
 	        "t.conf:3: key \"http_listen\": challenge http-01 needs http_listen or webroot in "
@@ -364,6 +376,25 @@ static void test_refusals(void)
 	refused("profile_required not a boolean",
 	        CERT("names = a.test\nprofile = shortlived\nprofile_required = maybe\n"),
 	        "t.conf:6: key \"profile_required\": expected yes or no, got \"maybe\"");
+	refused("dns_hook and dns_update",
+	        "[certificate w]\nnames = a.test\nchallenge = dns-01\ndns_hook = /bin/true\n"
+	        "dns_update = 127.0.0.1\n",
+	        "t.conf:1: key \"dns_update\": [certificate w]: dns_hook and dns_update both "
+	        "publish the dns-01 record: give one");
+	refused("dns_update not a server", "[certificate w]\nnames = a.test\ndns_update = a b\n",
+	        "t.conf:3: key \"dns_update\": expected the primary server as IP, IP:PORT, "
+	        "[IPv6]:PORT, HOST or HOST:PORT, got \"a b\"");
+	refused("tsig_key missing", "[certificate w]\nnames = a.test\ntsig_key = /nonexistent/k\n",
+	        "t.conf:3: key \"tsig_key\": /nonexistent/k: No such file or directory");
+	refused("tsig_key world-readable",
+	        "[certificate w]\nnames = a.test\ntsig_key = /etc/passwd\n",
+	        "t.conf:3: key \"tsig_key\": /etc/passwd: readable by every user (mode 0644): a "
+	        "key file must not be (chmod 600)");
+	refused("tsig_key without dns_update",
+	        "[certificate w]\nnames = a.test\nchallenge = dns-01\ndns_hook = /bin/true\n"
+	        "tsig_key = /etc/shadow\n",
+	        "t.conf:1: key \"tsig_key\": [certificate w]: tsig_key signs dns_update's updates: "
+	        "no dns_update is given");
 	refused("outage_margin too long", "outage_margin = 31d\n",
 	        "t.conf:1: key \"outage_margin\": expected a duration from 0 to 30d (renewal is "
 	        "never later than this before expiry), got \"31d\"");
