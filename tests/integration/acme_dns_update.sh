@@ -95,8 +95,8 @@ check "knotd applied the signed updates (add and delete for both names)" \
 	test "$(grep -c 'DDNS, finished' "$LAB/knot.log")" -ge 4
 check "holdfast logged both additions" \
 	test "$(grep -c 'event=dns_update .*action=add' "$HF_ERR")" = 2
-check "Pebble validated dns-01 for both names" \
-	test "$(grep -cE 'Attempting to validate w/ DNS-01' "$PEBBLE_LOG")" -ge 2
+check "Pebble validated both names (through knotd)" \
+	test "$(grep -c 'set VALID by completed challenge' "$PEBBLE_LOG")" -ge 2
 check "the TXT records are removed after validation" \
 	test -z "$(txt upd.test)$(txt www.upd.test)"
 check "names: the stored certificate has both" \
@@ -109,8 +109,8 @@ lab_acme_conf "$LAB/wrong.conf" "[ca primary]" directory="$DIR_URL" \
 	dns_update="127.0.0.1:$KPORT" tsig_key="$LAB/wrong.key" http_listen=
 hf_expect "a wrong TSIG key: exit 2" 2 issue -c "$LAB/wrong.conf" --json bad
 check "a wrong TSIG key: dns_update_failed logged" grep -q 'event=dns_update_failed' "$HF_ERR"
-check "a wrong TSIG key: knotd refused the update" \
-	grep -qiE 'TSIG|denied|NOTAUTH' "$LAB/knot.log"
+check "a wrong TSIG key: knotd refused it (nsupdate's answer, in the log)" \
+	grep -qE 'event=command_ran what=dns-update .*output=".*(NOTAUTH|BADSIG|BADKEY|tsig)' "$HF_ERR"
 check "a wrong TSIG key: nothing in the zone" test -z "$(txt bad.upd.test)"
 
 # A key file every user may read is refused before anything is sent.

@@ -36,8 +36,7 @@ check "lab: the proxy's directory lists the profiles" \
 
 # orders PROXY CERTNAME: the newOrder payloads the proxy saw for that name.
 orders() {
-	lab_proxy_requests "$1" "r['method'] == 'POST' and isinstance(r.get('payload'), dict) and
-		any(i.get('value') == '$2.test' for i in r['payload'].get('identifiers', []))"
+	lab_proxy_requests "$1" "r['method'] == 'POST' and isinstance(r.get('payload'), dict) and any(i.get('value') == '$2.test' for i in r['payload'].get('identifiers', []))"
 }
 
 # 1. Failover on a profile: "bare" (first in cas) offers none, so it is
