@@ -575,7 +575,10 @@ static enum acme_error acme_chain_check(struct acme_session *s, const char *url,
 		goto out;
 	}
 	for (j = 0; j < count; j++) {
-		if (X509_check_host(leaf, names[j], 0, X509_CHECK_FLAG_NO_WILDCARDS, NULL) != 1) {
+		if ((host_is_ip(names[j])
+		         ? X509_check_ip_asc(leaf, names[j], 0)
+		         : X509_check_host(leaf, names[j], 0, X509_CHECK_FLAG_NO_WILDCARDS,
+		                           NULL)) != 1) {
 			e = acme_fail(s, ACME_ERR_BAD_CHAIN, url, "certificate does not cover %s",
 			              names[j]);
 			goto out;

@@ -198,8 +198,8 @@ json_check "hook fails: broken failed with error=challenge at primary" \
 	   and o['attempts'] and all(a['error'] == 'challenge' for a in o['attempts'])
 	   and o['attempts'][0]['ca'] == 'primary'
 	   for o in js if o['cert'] == 'broken')"
-json_check "hook fails: web and dns skipped (not due)" \
-	"sorted(o['cert'] for o in js) == ['broken', 'dns', 'web'] and all(
+json_check "hook fails: web, dns and ip skipped (not due)" \
+	"sorted(o['cert'] for o in js) == ['broken', 'dns', 'ip', 'web'] and all(
 	   o['action'] == 'skipped' and o['exit'] == 0 for o in js if o['cert'] != 'broken')"
 err_kv "hook fails: dns_hook_failed logged for add" event=dns_hook_failed action=add \
 	record=_acme-challenge.broken.test status=1
