@@ -15,6 +15,7 @@
  * back the same.  Odd: the rest is endpoints.json.
  */
 #include <fcntl.h>
+#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,23 +28,41 @@
 #include "store/store.h"
 
 static struct store *scratch;
-static char base_path[4096], journal_path[4096];
+static char scratch_dir[4096], base_path[4096], journal_path[4096];
 
-/* A scratch store under TMPDIR, once per process (removed by campaign.sh). */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* At exit: the scratch store goes. */
+static void scratch_remove(void)
+{
+	store_free(scratch);
+	if (scratch_dir[0] != '\0')
+		(void)nftw(scratch_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch store under TMPDIR, once per process, removed at exit. */
 static int scratch_open(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	char dir[4096], err[256];
+	char err[256];
 
 	if (scratch != NULL)
 		return 0;
-	if (snprintf(dir, sizeof(dir), "%s/holdfast-fuzz-state-XXXXXX", tmp ? tmp : "/tmp") >=
-	        (int)sizeof(dir) ||
-	    mkdtemp(dir) == NULL)
+	if (snprintf(scratch_dir, sizeof(scratch_dir), "%s/holdfast-fuzz-state-XXXXXX",
+	             tmp ? tmp : "/tmp") >= (int)sizeof(scratch_dir) ||
+	    mkdtemp(scratch_dir) == NULL)
 		return -1;
-	scratch = store_open_dir(dir, STORE_CREATE, err, sizeof(err));
+	atexit(scratch_remove);
+	scratch = store_open_dir(scratch_dir, STORE_CREATE, err, sizeof(err));
 	if (scratch == NULL ||
-	    store_state_path(scratch, STORE_STATE_DAEMON_INDEX, base_path, sizeof(base_path)) != 0 ||
+	    store_state_path(scratch, STORE_STATE_DAEMON_INDEX, base_path, sizeof(base_path)) !=
+	        0 ||
 	    store_state_path(scratch, STORE_STATE_DAEMON_JOURNAL, journal_path,
 	                     sizeof(journal_path)) != 0)
 		return -1;
@@ -100,7 +119,8 @@ static void lookup_names(struct state_index *x, const uint8_t *p, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		for (n = 0; i + n < len && p[i + n] != ' ' && p[i + n] != '\n' && n < sizeof(name) - 2;
+		for (n = 0;
+		     i + n < len && p[i + n] != ' ' && p[i + n] != '\n' && n < sizeof(name) - 2;
 		     n++)
 			name[n] = (char)p[i + n];
 		name[n] = '\0';
