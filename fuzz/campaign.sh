@@ -2,9 +2,9 @@
 # The fuzzing campaign (issue 13; not run by CI, which runs each target for
 # 30 s in tests/run.sh's fuzz suite): every libFuzzer target in fuzz/ runs
 # from its seeds in fuzz/corpus/NAME/ until FUZZ_RUNS executions or
-# FUZZ_SECONDS seconds, whichever comes first; what it found is merged into
-# fuzz/corpus/NAME/ (libFuzzer -merge=1: an input is added only when it
-# reaches a feature the corpus does not, the named seeds stay); a crash, leak,
+# FUZZ_SECONDS seconds, whichever comes first; the corpus is minimised into
+# fuzz/corpus/NAME/ (libFuzzer -merge=1 by edges: the named seeds stay, an
+# input is kept only when it reaches an edge the others do not); a crash, leak,
 # timeout or out-of-memory input is copied to fuzz/crashes/NAME/; then the
 # merged corpus is replayed through a second build instrumented for source
 # coverage, and llvm-cov reports the lines and branches covered in the
@@ -130,11 +130,21 @@ for t in $TARGETS; do
 		echo "# $t: log in $dir/fuzz.log, inputs in fuzz/crashes/$t/"
 		fail=1
 	fi
-	# Merge what was found into the committed corpus: new inputs only when
-	# they add coverage, so the named seeds stay and the corpus stays small.
-	TMPDIR=$SCRATCH "$bin" -merge=1 -timeout=10 -rss_limit_mb=2048 \
-		-artifact_prefix="$dir/artifacts/merge-" "fuzz/corpus/$t" "$dir/work" \
-		>"$dir/merge.log" 2>&1 || echo "# $t: merge failed, see $dir/merge.log"
+	# Minimise into the committed corpus: the named seeds (hand-made, or
+	# copied from real store files) stay; of the rest, and of what this run
+	# found, an input is kept only when it reaches an edge the others do not
+	# (-use_counters=0: hit counts would keep hundreds of near-copies).
+	rm -rf "$dir/min"
+	mkdir -p "$dir/min"
+	find "fuzz/corpus/$t" -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$dir/min/" \;
+	if TMPDIR=$SCRATCH "$bin" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$dir/artifacts/merge-" "$dir/min" "fuzz/corpus/$t" "$dir/work" \
+		>"$dir/merge.log" 2>&1; then
+		find "fuzz/corpus/$t" -type f -regex '.*/[0-9a-f]\{40\}' -delete
+		cp "$dir/min/"* "fuzz/corpus/$t/"
+	else
+		echo "# $t: merge failed, see $dir/merge.log"
+	fi
 	files=$(find "fuzz/corpus/$t" -type f | wc -l)
 	size=$(($(cat "fuzz/corpus/$t"/* | wc -c) / 1024))
 	# Coverage: replay the merged corpus once through the instrumented build.
