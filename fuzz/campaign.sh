@@ -136,11 +136,11 @@ for t in $TARGETS; do
 	# (-use_counters=0: hit counts would keep hundreds of near-copies).
 	rm -rf "$dir/min"
 	mkdir -p "$dir/min"
-	find "fuzz/corpus/$t" -type f ! -regex '.*/[0-9a-f]\{40\}' -exec cp {} "$dir/min/" \;
+	find "fuzz/corpus/$t" -type f -regextype posix-extended ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$dir/min/" \;
 	if TMPDIR=$SCRATCH "$bin" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$dir/artifacts/merge-" "$dir/min" "fuzz/corpus/$t" "$dir/work" \
 		>"$dir/merge.log" 2>&1; then
-		find "fuzz/corpus/$t" -type f -regex '.*/[0-9a-f]\{40\}' -delete
+		find "fuzz/corpus/$t" -type f -regextype posix-extended -regex '.*/[0-9a-f]{40}' -delete
 		cp "$dir/min/"* "fuzz/corpus/$t/"
 	else
 		echo "# $t: merge failed, see $dir/merge.log"
