@@ -10,6 +10,8 @@ PACKAGES=(
 	libssl-dev libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev
 	# fuzzing and static checks
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
+	# fuzz/campaign.sh: coverage per parser (llvm-profdata, llvm-cov)
+	llvm
 	# real peers for the tests and the demo
 	openssl nginx-light haproxy socat iproute2 python3 python3-cryptography procps
 	# Apache (deploy = apache, staples through holdfast's ocsp_listen)
