@@ -277,13 +277,14 @@ static void check_one(struct revocation_run *run, const char *path, struct revoc
 	if (r->revoked) {
 		r->result = RESULT_CRITICAL;
 		snprintf(r->message, sizeof(r->message),
-		         "REVOKED serial=%s reason=%s revocation_time=%s method=%s url=%.400s", r->serial,
-		         crl_reason_name(r->revocation_reason),
+		         "REVOKED serial=%s reason=%s revocation_time=%s method=%s url=%.400s",
+		         r->serial, crl_reason_name(r->revocation_reason),
 		         time_format(t, sizeof(t), r->revocation_time), r->method, r->url);
 	} else if (r->stale) {
 		r->result = RESULT_WARNING;
 		snprintf(r->message, sizeof(r->message),
-		         "not listed, but the CRL is stale (nextUpdate %s) serial=%s method=%s url=%.400s",
+		         "not listed, but the CRL is stale (nextUpdate %s) serial=%s method=%s "
+		         "url=%.400s",
 		         time_format(t, sizeof(t), r->next_update), r->serial, r->method, r->url);
 	} else {
 		r->result = RESULT_OK;
@@ -299,8 +300,8 @@ static void json_set_time(json_t *o, const char *key, time_t t, int present)
 {
 	char buf[32];
 
-	json_object_set_new(o, key, present ? json_string(time_format(buf, sizeof(buf), t))
-	                                    : json_null());
+	json_object_set_new(o, key,
+	                    present ? json_string(time_format(buf, sizeof(buf), t)) : json_null());
 }
 
 static void result_print(const char *path, const struct revocation_result *r, int as_json)
@@ -318,9 +319,10 @@ static void result_print(const char *path, const struct revocation_result *r, in
 	json_object_set_new(o, "cert", json_string(path));
 	json_object_set_new(o, "result", json_string(result_name(r->result)));
 	json_object_set_new(o, "exit", json_integer((int)r->result));
-	json_object_set_new(o, "status", json_string(r->method == NULL ? "none"
-	                                             : r->revoked      ? "revoked"
-	                                                               : "good"));
+	json_object_set_new(o, "status",
+	                    json_string(r->method == NULL ? "none"
+	                                : r->revoked      ? "revoked"
+	                                                  : "good"));
 	json_object_set_new(o, "serial", r->serial[0] ? json_string(r->serial) : json_null());
 	json_object_set_new(o, "method", r->method ? json_string(r->method) : json_null());
 	json_object_set_new(o, "source", r->source ? json_string(r->source) : json_null());

@@ -491,7 +491,8 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 		long long n = parse_size(v, CONF_CRL_MAX_SIZE_MAX);
 		if (n < CONF_CRL_MAX_SIZE_MIN) {
 			conf_error(st, st->line, key,
-			           "expected a size from 1KiB to 1GiB such as 64MiB, got \"%s\"", v);
+			           "expected a size from 1KiB to 1GiB such as 64MiB, got \"%s\"",
+			           v);
 			return -1;
 		}
 		c->crl_max_size = (size_t)n;

@@ -26,8 +26,8 @@
 #define CONF_METRICS_PER_CERTIFICATE_MAX     10000000
 /* crl_max_size: the largest CRL holdfast downloads; from 1 KiB to 1 GiB. */
 #define CONF_CRL_MAX_SIZE_DEFAULT (64 * 1024 * 1024)
-#define CONF_CRL_MAX_SIZE_MIN 1024
-#define CONF_CRL_MAX_SIZE_MAX (1024LL * 1024 * 1024)
+#define CONF_CRL_MAX_SIZE_MIN     1024
+#define CONF_CRL_MAX_SIZE_MAX     (1024LL * 1024 * 1024)
 
 enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
 enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };

@@ -73,10 +73,9 @@ const char *crl_reason_name(int reason)
 {
 	/* RFC 5280 5.3.1; 7 is not used. */
 	static const char *const names[] = {
-	    "unspecified",          "keyCompromise",  "cACompromise",
-	    "affiliationChanged",   "superseded",     "cessationOfOperation",
-	    "certificateHold",      NULL,             "removeFromCRL",
-	    "privilegeWithdrawn",   "aACompromise",
+	    "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+	    "superseded",    "cessationOfOperation", "certificateHold", NULL,
+	    "removeFromCRL", "privilegeWithdrawn",   "aACompromise",
 	};
 
 	if (reason == -1)
@@ -143,7 +142,8 @@ static enum crl_error crl_decode(const unsigned char *data, size_t len, X509_CRL
 			if (*out == NULL || p != der + der_len) {
 				X509_CRL_free(*out);
 				*out = NULL;
-				e = reject(v, CRL_ERR_MALFORMED, "PEM X509 CRL whose DER does not decode");
+				e = reject(v, CRL_ERR_MALFORMED,
+				           "PEM X509 CRL whose DER does not decode");
 			}
 		}
 		OPENSSL_free(name);
@@ -197,8 +197,8 @@ static enum crl_error crl_check_critical(X509_CRL *crl, struct crl_verdict *v)
 		X509_EXTENSION *ext = X509_CRL_get_ext(crl, i);
 		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
 		if (X509_EXTENSION_get_critical(ext) && !crl_extension_handled(nid))
-			return reject(v, CRL_ERR_UNHANDLED_CRITICAL,
-			              "critical CRL extension %s", nid ? OBJ_nid2sn(nid) : "(unknown)");
+			return reject(v, CRL_ERR_UNHANDLED_CRITICAL, "critical CRL extension %s",
+			              nid ? OBJ_nid2sn(nid) : "(unknown)");
 	}
 	for (i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
 		X509_REVOKED *r = sk_X509_REVOKED_value(revoked, i);
@@ -242,9 +242,9 @@ static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
 		ERR_clear_error();
 		if (crit == -1)
 			return CRL_OK; /* not sharded, complete */
-		return reject(v, CRL_ERR_MALFORMED, "%s", crit == -2
-		                                              ? "more than one issuingDistributionPoint"
-		                                              : "issuingDistributionPoint does not decode");
+		return reject(v, CRL_ERR_MALFORMED, "%s",
+		              crit == -2 ? "more than one issuingDistributionPoint"
+		                         : "issuingDistributionPoint does not decode");
 	}
 	is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
 	if (idp->onlyattr > 0) {
@@ -270,7 +270,8 @@ static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
 			goto out;
 		}
 		for (i = 0; i < sk_GENERAL_NAME_num(idp->distpoint->name.fullname) && !found; i++) {
-			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(idp->distpoint->name.fullname, i);
+			const GENERAL_NAME *gn =
+			    sk_GENERAL_NAME_value(idp->distpoint->name.fullname, i);
 			if (gn->type != GEN_URI)
 				continue;
 			if (first == NULL)
@@ -278,13 +279,14 @@ static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
 			found = url != NULL && uri_is(gn->d.uniformResourceIdentifier, url);
 		}
 		if (!found)
-			e = reject(v, CRL_ERR_IDP_MISMATCH,
-			           "the CRL is for distribution point %.*s, not %.80s",
-			           first ? (ASN1_STRING_length(first) > 80 ? 80
-			                                                   : ASN1_STRING_length(first))
-			                 : 6,
-			           first ? (const char *)ASN1_STRING_get0_data(first) : "(none)",
-			           url ? url : "(no URL)");
+			e = reject(
+			    v, CRL_ERR_IDP_MISMATCH,
+			    "the CRL is for distribution point %.*s, not %.80s",
+			    first
+			        ? (ASN1_STRING_length(first) > 80 ? 80 : ASN1_STRING_length(first))
+			        : 6,
+			    first ? (const char *)ASN1_STRING_get0_data(first) : "(none)",
+			    url ? url : "(no URL)");
 	}
 out:
 	ISSUING_DIST_POINT_free(idp);
@@ -367,7 +369,8 @@ enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509
 		e = reject(v, CRL_ERR_DELTA_CRL, "a delta CRL, not a complete one");
 		goto out;
 	}
-	if ((e = crl_check_critical(crl, v)) != CRL_OK || (e = crl_check_idp(crl, cert, url, v)) != CRL_OK)
+	if ((e = crl_check_critical(crl, v)) != CRL_OK ||
+	    (e = crl_check_idp(crl, cert, url, v)) != CRL_OK)
 		goto out;
 	if (time_from_asn1(X509_CRL_get0_lastUpdate(crl), &v->this_update) != 0) {
 		e = reject(v, CRL_ERR_BAD_TIME, "thisUpdate does not decode");

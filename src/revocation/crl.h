@@ -38,33 +38,33 @@
 
 #include <openssl/x509.h>
 
-#define CRL_CLOCK_SKEW   300                 /* seconds thisUpdate may be ahead */
-#define CRL_MAX_DEFAULT  (64 * 1024 * 1024)  /* crl_max_size's default, as conf.h */
-#define CRL_DETAIL_MAX   192
+#define CRL_CLOCK_SKEW  300                /* seconds thisUpdate may be ahead */
+#define CRL_MAX_DEFAULT (64 * 1024 * 1024) /* crl_max_size's default, as conf.h */
+#define CRL_DETAIL_MAX  192
 
 enum crl_error {
 	CRL_OK = 0,
-	CRL_ERR_TOO_LARGE,            /* over the size cap */
-	CRL_ERR_MALFORMED,            /* not a DER or PEM CRL at all */
-	CRL_ERR_WRONG_TYPE,           /* a certificate or another PEM block */
-	CRL_ERR_DELTA_CRL,            /* a delta CRL: not a complete answer */
-	CRL_ERR_ATTRIBUTE_ONLY,       /* IDP onlyContainsAttributeCerts */
-	CRL_ERR_PARTIAL_REASONS,      /* IDP onlySomeReasons */
-	CRL_ERR_SCOPE_MISMATCH,       /* IDP only CA / only user certs, not ours */
-	CRL_ERR_INDIRECT_UNSUPPORTED, /* indirectCRL, or another issuer's name */
-	CRL_ERR_ISSUER_MISMATCH,      /* the issuer given did not issue the cert */
+	CRL_ERR_TOO_LARGE,             /* over the size cap */
+	CRL_ERR_MALFORMED,             /* not a DER or PEM CRL at all */
+	CRL_ERR_WRONG_TYPE,            /* a certificate or another PEM block */
+	CRL_ERR_DELTA_CRL,             /* a delta CRL: not a complete answer */
+	CRL_ERR_ATTRIBUTE_ONLY,        /* IDP onlyContainsAttributeCerts */
+	CRL_ERR_PARTIAL_REASONS,       /* IDP onlySomeReasons */
+	CRL_ERR_SCOPE_MISMATCH,        /* IDP only CA / only user certs, not ours */
+	CRL_ERR_INDIRECT_UNSUPPORTED,  /* indirectCRL, or another issuer's name */
+	CRL_ERR_ISSUER_MISMATCH,       /* the issuer given did not issue the cert */
 	CRL_ERR_SIGNER_NOT_AUTHORIZED, /* the issuer's key usage lacks cRLSign */
 	CRL_ERR_BAD_SIGNATURE,
-	CRL_ERR_UNHANDLED_CRITICAL,   /* a critical extension we do not process */
-	CRL_ERR_IDP_MISMATCH,         /* sharded CRL for another distribution point */
-	CRL_ERR_NOT_YET_VALID,        /* thisUpdate in the future */
+	CRL_ERR_UNHANDLED_CRITICAL, /* a critical extension we do not process */
+	CRL_ERR_IDP_MISMATCH,       /* sharded CRL for another distribution point */
+	CRL_ERR_NOT_YET_VALID,      /* thisUpdate in the future */
 	CRL_ERR_NO_NEXT_UPDATE,
-	CRL_ERR_BAD_TIME,             /* a time that does not decode */
+	CRL_ERR_BAD_TIME, /* a time that does not decode */
 	/* getting it (revocation/fetch.c) */
-	CRL_ERR_NOT_HTTP,             /* a distribution point that is not http:// */
-	CRL_ERR_TRANSPORT,            /* no HTTP answer (the detail says why) */
-	CRL_ERR_HTTP_STATUS,          /* an answer other than 200 (or 304 when cached) */
-	CRL_ERR_OLDER_THAN_CACHED,    /* valid, but older than the cached copy */
+	CRL_ERR_NOT_HTTP,          /* a distribution point that is not http:// */
+	CRL_ERR_TRANSPORT,         /* no HTTP answer (the detail says why) */
+	CRL_ERR_HTTP_STATUS,       /* an answer other than 200 (or 304 when cached) */
+	CRL_ERR_OLDER_THAN_CACHED, /* valid, but older than the cached copy */
 	CRL_ERR_COUNT
 };
 

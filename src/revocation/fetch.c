@@ -40,7 +40,8 @@ static void fetch_fail(struct crl_answer *out, const char *url, enum crl_error e
 	char su[512], sd[HTTP_DETAIL_MAX];
 
 	log_warn("crl_fetch_failed", "url=\"%s\" error=%s detail=\"%s\"",
-	         log_safe(su, sizeof(su), url), crl_error_name(e), log_safe(sd, sizeof(sd), detail));
+	         log_safe(su, sizeof(su), url), crl_error_name(e),
+	         log_safe(sd, sizeof(sd), detail));
 	if (out->error_count >= CERT_URLS_MAX)
 		return;
 	err = &out->errors[out->error_count++];
@@ -71,7 +72,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 		return -1;
 	}
 	if (st != NULL && store_crl_load(st, url, max, &cached, &cached_len, &val) == 0) {
-		if (crl_check(cached, cached_len, max, cert, issuer, url, now, &cached_v) == CRL_OK) {
+		if (crl_check(cached, cached_len, max, cert, issuer, url, now, &cached_v) ==
+		    CRL_OK) {
 			have_cached = 1;
 		} else {
 			/* A copy that no longer passes (another issuer given, a
@@ -94,12 +96,11 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 	if (http_perform(client, &req) != 0 || req.outcome != HTTP_OUTCOME_OK) {
 		snprintf(detail, sizeof(detail), "%s",
 		         req.detail[0] ? req.detail : http_outcome_name(req.outcome));
-		fetch_fail(out, url,
-		           req.outcome == HTTP_OUTCOME_TOO_LARGE ? CRL_ERR_TOO_LARGE
-		                                                 : CRL_ERR_TRANSPORT,
-		           req.outcome == HTTP_OUTCOME_TOO_LARGE
-		               ? "the body is larger than crl_max_size"
-		               : detail);
+		fetch_fail(
+		    out, url,
+		    req.outcome == HTTP_OUTCOME_TOO_LARGE ? CRL_ERR_TOO_LARGE : CRL_ERR_TRANSPORT,
+		    req.outcome == HTTP_OUTCOME_TOO_LARGE ? "the body is larger than crl_max_size"
+		                                          : detail);
 		goto fallback;
 	}
 	if (req.status == 304 && have_cached) {
@@ -113,7 +114,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 		fetch_fail(out, url, CRL_ERR_HTTP_STATUS, detail);
 		goto fallback;
 	}
-	if (crl_check(req.body.data, req.body.len, max, cert, issuer, url, now, &fresh_v) != CRL_OK) {
+	if (crl_check(req.body.data, req.body.len, max, cert, issuer, url, now, &fresh_v) !=
+	    CRL_OK) {
 		fetch_fail(out, url, fresh_v.error, fresh_v.detail);
 		goto fallback;
 	}
@@ -162,9 +164,8 @@ static int answer_final(const struct crl_verdict *v)
 	return !v->stale || v->status == CRL_STATUS_REVOKED;
 }
 
-int crl_fetch_check(struct http_client *client, struct store *st, char *const *urls,
-                    size_t count, size_t max, X509 *cert, X509 *issuer, time_t now,
-                    struct crl_answer *out)
+int crl_fetch_check(struct http_client *client, struct store *st, char *const *urls, size_t count,
+                    size_t max, X509 *cert, X509 *issuer, time_t now, struct crl_answer *out)
 {
 	struct crl_answer *cand = calloc(1, sizeof(*cand));
 	size_t i;
@@ -228,9 +229,11 @@ X509 *revocation_issuer_fetch(struct http_client *client, X509 *cert, struct cac
 		} else if ((x = issuer_decode(set, req.body.data, req.body.len)) == NULL) {
 			snprintf(why, whylen, "caIssuers %.200s: not a DER or PEM certificate",
 			         urls[i]);
-		} else if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(cert)) != 0 ||
+		} else if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(cert)) !=
+		               0 ||
 		           X509_verify(cert, X509_get0_pubkey(x)) != 1) {
-			snprintf(why, whylen, "caIssuers %.200s: that certificate did not issue this one",
+			snprintf(why, whylen,
+			         "caIssuers %.200s: that certificate did not issue this one",
 			         urls[i]);
 		} else {
 			found = x;

@@ -655,9 +655,8 @@ static int crl_path(const struct store *st, const char *key, int aspect, char *d
 		return fitted(snprintf(dst, len, "%s/" DIR_CRLS, store_dir(st)), len);
 	if (!component_ok(key))
 		return -1;
-	return fitted(snprintf(dst, len, "%s/" DIR_CRLS "/%s%s", store_dir(st), key,
-	                       crl_files[aspect]),
-	              len);
+	return fitted(
+	    snprintf(dst, len, "%s/" DIR_CRLS "/%s%s", store_dir(st), key, crl_files[aspect]), len);
 }
 
 static int files_crl_read(struct store *st, const char *key, enum store_crl_aspect a, size_t max,

@@ -408,8 +408,8 @@ static void crl_validator_get(json_t *o, const char *name, char *dst, size_t len
 		snprintf(dst, len, "%s", v);
 }
 
-int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data,
-                   size_t *len, struct store_crl_validators *val)
+int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data, size_t *len,
+                   struct store_crl_validators *val)
 {
 	unsigned char *vdata = NULL;
 	size_t vlen = 0;
@@ -419,7 +419,8 @@ int store_crl_load(struct store *st, const char *url, size_t max, unsigned char 
 	memset(val, 0, sizeof(*val));
 	*data = NULL;
 	*len = 0;
-	if (crl_key(url, key) != 0 || st->ops->crl_read(st, key, STORE_CRL_DATA, max, data, len) != 0)
+	if (crl_key(url, key) != 0 ||
+	    st->ops->crl_read(st, key, STORE_CRL_DATA, max, data, len) != 0)
 		return -1;
 	if (st->ops->crl_read(st, key, STORE_CRL_VALIDATORS, STORE_CRL_VALIDATORS_MAX, &vdata,
 	                      &vlen) == 0)
@@ -449,8 +450,8 @@ int store_crl_save(struct store *st, const char *url, const unsigned char *data,
 		          strerror(errno));
 		return -1;
 	}
-	o = json_pack("{s:s, s:s, s:s}", "url", url, "etag", val ? val->etag : "",
-	              "last_modified", val ? val->last_modified : "");
+	o = json_pack("{s:s, s:s, s:s}", "url", url, "etag", val ? val->etag : "", "last_modified",
+	              val ? val->last_modified : "");
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	if (text == NULL) {
 		log_error("crl_not_cached", "url=\"%s\" reason=\"out of memory\"", url);

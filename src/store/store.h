@@ -235,8 +235,8 @@ struct store_crl_validators {
  * its validators (both "" when the validators file is missing or names
  * another URL).  0, or -1 with errno (ENOENT: none cached; EFBIG).  Does not
  * log. */
-int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data,
-                   size_t *len, struct store_crl_validators *val);
+int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data, size_t *len,
+                   struct store_crl_validators *val);
 
 /* Replace the cached CRL of url and its validators.  0 or -1 (logged). */
 int store_crl_save(struct store *st, const char *url, const unsigned char *data, size_t len,
