@@ -188,7 +188,7 @@ out:
 
 /* Check the CRLs of cert; 0 when one gave an answer (r filled), -1 when
  * none did. */
-static int ask_crl(struct revocation_run *run, X509 *cert, X509 *issuer,
+static int ask_crl(struct revocation_run *run, const char *path, X509 *cert, X509 *issuer,
                    struct revocation_result *r)
 {
 	char *urls[CERT_URLS_MAX];
@@ -203,7 +203,7 @@ static int ask_crl(struct revocation_run *run, X509 *cert, X509 *issuer,
 		          "the certificate names no CRL distribution point");
 		goto out;
 	}
-	rc = crl_fetch_check(run->crl_client, run->store, urls, n, run->crl_max, cert, issuer,
+	rc = crl_fetch_check(run->crl_client, run->store, path, urls, n, run->crl_max, cert, issuer,
 	                     run->now, a);
 	for (i = 0; i < a->error_count; i++)
 		error_add(r, "crl", a->errors[i].url, crl_error_name(a->errors[i].error),
@@ -267,7 +267,7 @@ static void check_one(struct revocation_run *run, const char *path, struct revoc
 		result_fail(r, "the issuer certificate did not issue this certificate");
 		goto out;
 	}
-	if (ask_ocsp(run, cert, issuer, r) != 0 && ask_crl(run, cert, issuer, r) != 0) {
+	if (ask_ocsp(run, cert, issuer, r) != 0 && ask_crl(run, path, cert, issuer, r) != 0) {
 		result_fail(r, "cannot tell: %s",
 		            r->error_count ? "no valid OCSP answer or CRL (see errors)"
 		                           : "the certificate names no OCSP responder and no CRL "

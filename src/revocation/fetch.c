@@ -33,13 +33,13 @@ const char *crl_source_name(enum crl_source s)
 }
 
 /* Note that url gave no usable answer, and log it once. */
-static void fetch_fail(struct crl_answer *out, const char *url, enum crl_error e,
+static void fetch_fail(struct crl_answer *out, const char *name, const char *url, enum crl_error e,
                        const char *detail)
 {
 	struct crl_fetch_error *err;
 	char su[512], sd[HTTP_DETAIL_MAX];
 
-	log_warn("crl_fetch_failed", "url=\"%s\" error=%s detail=\"%s\"",
+	log_warn("crl_fetch_failed", "cert=%s url=\"%s\" error=%s detail=\"%s\"", name,
 	         log_safe(su, sizeof(su), url), crl_error_name(e),
 	         log_safe(sd, sizeof(sd), detail));
 	if (out->error_count >= CERT_URLS_MAX)
@@ -52,9 +52,9 @@ static void fetch_fail(struct crl_answer *out, const char *url, enum crl_error e
 
 /* One distribution point: the answer it gives (fresh, 304 or, when it
  * fails, the cached copy) into *cand; 0 when there is one, -1 when none. */
-static int fetch_one(struct http_client *client, struct store *st, const char *url, size_t max,
-                     X509 *cert, X509 *issuer, time_t now, struct crl_answer *out,
-                     struct crl_answer *cand)
+static int fetch_one(struct http_client *client, struct store *st, const char *name,
+                     const char *url, size_t max, X509 *cert, X509 *issuer, time_t now,
+                     struct crl_answer *out, struct crl_answer *cand)
 {
 	struct store_crl_validators val, fresh_val;
 	struct crl_verdict cached_v, fresh_v;
@@ -68,7 +68,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 	memset(&val, 0, sizeof(val));
 	snprintf(cand->url, sizeof(cand->url), "%s", url);
 	if (strncmp(url, "http://", 7) != 0) {
-		fetch_fail(out, url, CRL_ERR_NOT_HTTP, "only http:// distribution points are used");
+		fetch_fail(out, name, url, CRL_ERR_NOT_HTTP,
+		           "only http:// distribution points are used");
 		return -1;
 	}
 	if (st != NULL && store_crl_load(st, url, max, &cached, &cached_len, &val) == 0) {
@@ -78,8 +79,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 		} else {
 			/* A copy that no longer passes (another issuer given, a
 			 * changed cap) is neither used nor sent as a validator. */
-			log_info("crl_cache_unusable", "file=%s error=%s detail=\"%s\"",
-			         store_crl_where(st, url, where, sizeof(where)),
+			log_info("crl_cache_unusable", "cert=%s file=%s error=%s detail=\"%s\"",
+			         name, store_crl_where(st, url, where, sizeof(where)),
 			         crl_error_name(cached_v.error), cached_v.detail);
 			memset(&val, 0, sizeof(val));
 		}
@@ -88,7 +89,7 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 	cached = NULL;
 
 	if (http_request_init(&req, url) != 0) {
-		fetch_fail(out, url, CRL_ERR_TRANSPORT, "URL too long");
+		fetch_fail(out, name, url, CRL_ERR_TRANSPORT, "URL too long");
 		goto fallback;
 	}
 	req.if_none_match = have_cached && val.etag[0] ? val.etag : NULL;
@@ -97,7 +98,7 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 		snprintf(detail, sizeof(detail), "%s",
 		         req.detail[0] ? req.detail : http_outcome_name(req.outcome));
 		fetch_fail(
-		    out, url,
+		    out, name, url,
 		    req.outcome == HTTP_OUTCOME_TOO_LARGE ? CRL_ERR_TOO_LARGE : CRL_ERR_TRANSPORT,
 		    req.outcome == HTTP_OUTCOME_TOO_LARGE ? "the body is larger than crl_max_size"
 		                                          : detail);
@@ -111,16 +112,16 @@ static int fetch_one(struct http_client *client, struct store *st, const char *u
 	}
 	if (req.status != 200) {
 		snprintf(detail, sizeof(detail), "HTTP status %ld", req.status);
-		fetch_fail(out, url, CRL_ERR_HTTP_STATUS, detail);
+		fetch_fail(out, name, url, CRL_ERR_HTTP_STATUS, detail);
 		goto fallback;
 	}
 	if (crl_check(req.body.data, req.body.len, max, cert, issuer, url, now, &fresh_v) !=
 	    CRL_OK) {
-		fetch_fail(out, url, fresh_v.error, fresh_v.detail);
+		fetch_fail(out, name, url, fresh_v.error, fresh_v.detail);
 		goto fallback;
 	}
 	if (have_cached && fresh_v.this_update < cached_v.this_update) {
-		fetch_fail(out, url, CRL_ERR_OLDER_THAN_CACHED,
+		fetch_fail(out, name, url, CRL_ERR_OLDER_THAN_CACHED,
 		           "thisUpdate is older than the cached CRL's");
 		goto fallback;
 	}
@@ -164,8 +165,9 @@ static int answer_final(const struct crl_verdict *v)
 	return !v->stale || v->status == CRL_STATUS_REVOKED;
 }
 
-int crl_fetch_check(struct http_client *client, struct store *st, char *const *urls, size_t count,
-                    size_t max, X509 *cert, X509 *issuer, time_t now, struct crl_answer *out)
+int crl_fetch_check(struct http_client *client, struct store *st, const char *name,
+                    char *const *urls, size_t count, size_t max, X509 *cert, X509 *issuer,
+                    time_t now, struct crl_answer *out)
 {
 	struct crl_answer *cand = calloc(1, sizeof(*cand));
 	size_t i;
@@ -174,7 +176,7 @@ int crl_fetch_check(struct http_client *client, struct store *st, char *const *u
 	if (cand == NULL)
 		return -1;
 	for (i = 0; i < count && i < CERT_URLS_MAX; i++) {
-		if (fetch_one(client, st, urls[i], max, cert, issuer, now, out, cand) != 0)
+		if (fetch_one(client, st, name, urls[i], max, cert, issuer, now, out, cand) != 0)
 			continue;
 		if (out->source == CRL_SOURCE_NONE || answer_final(&cand->verdict))
 			answer_take(out, cand);

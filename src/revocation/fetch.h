@@ -66,13 +66,15 @@ struct crl_answer {
 	size_t error_count;
 };
 
-/* Check cert (issued by issuer) against the CRLs at urls (count at most
- * CERT_URLS_MAX), on client (whose body_limit should be max), with the
- * cache in st (NULL: no cache), at now; the rules above.  Fills out; 0 when
- * an answer was had (out->source != CRL_SOURCE_NONE), -1 when none (the
- * reasons in out->errors).  Each failure is logged once (crl_fetch_failed). */
-int crl_fetch_check(struct http_client *client, struct store *st, char *const *urls, size_t count,
-                    size_t max, X509 *cert, X509 *issuer, time_t now, struct crl_answer *out);
+/* Check cert (issued by issuer; name says which in logs) against the CRLs
+ * at urls (count at most CERT_URLS_MAX), on client (whose body_limit should
+ * be max), with the cache in st (NULL: no cache), at now; the rules above.
+ * Fills out; 0 when an answer was had (out->source != CRL_SOURCE_NONE), -1
+ * when none (the reasons in out->errors).  Each failure is logged once
+ * (crl_fetch_failed). */
+int crl_fetch_check(struct http_client *client, struct store *st, const char *name,
+                    char *const *urls, size_t count, size_t max, X509 *cert, X509 *issuer,
+                    time_t now, struct crl_answer *out);
 
 /* The issuer of cert from its AIA caIssuers http URLs, fetched on client,
  * decoded into set (borrowed from it), the first that issued cert (name and
