@@ -122,7 +122,7 @@ openssl x509 -in "$CA/int.pem" -outform DER -out "$WWW/int.der"
 # Over the 64 KiB crl_max_size of the -c configuration below: a real CRL
 # with 4000 entries, from an index of its own.
 awk -v OFS='\t' 'BEGIN { for (i = 0; i < 4000; i++)
-	printf "R\t301231235959Z\t240101000000Z,keyCompromise\t%X\tunknown\t/CN=x%d\n", 0x10000000 + i, i }' \
+	printf "R\t301231235959Z\t240101000000Z,keyCompromise\t%X\tunknown\t/CN=x%d\n", 268435456 + i, i }' \
 	>"$CA/huge-index.txt"
 sed "s|^database = .*|database = $CA/huge-index.txt|" "$CA/ca.cnf" >"$CA/huge.cnf"
 openssl ca -gencrl -config "$CA/huge.cnf" -keyfile "$CA/int.key" -cert "$CA/int.pem" \
