@@ -81,7 +81,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *n
 			 * changed cap) is neither used nor sent as a validator. */
 			log_info("crl_cache_unusable", "cert=%s file=%s error=%s detail=\"%s\"",
 			         name, store_crl_where(st, url, where, sizeof(where)),
-			         crl_error_name(cached_v.error), cached_v.detail);
+			         crl_error_name(cached_v.error),
+			         log_safe(detail, sizeof(detail), cached_v.detail));
 			memset(&val, 0, sizeof(val));
 		}
 	}
