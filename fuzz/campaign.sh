@@ -39,6 +39,7 @@ declare -A SOURCES=(
 	[bundle]="src/store/bundle.c"
 	[cert_leaf]="src/x509/cert.c"
 	[conf]="src/conf/conf.c"
+	[crl]="src/revocation/crl.c"
 	[dns]="src/audit/dns.c"
 	[meta]="src/store/meta.c"
 	[ocsp_response]="src/ocsp/check.c"

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"issue", cmd_issue, "issue certificates now, failing over across CAs"},
     {"renew", cmd_renew, "renew the certificates that are due"},
     {"revoke", cmd_revoke, "revoke a certificate at the CA that issued it"},
+    {"revocation", cmd_revocation, "is a certificate revoked? (OCSP, else its CRL)"},
     {"run", cmd_run, "the daemon: issue, staple and deploy, unattended"},
     {"status", cmd_status, "state of every certificate (monitoring exit codes)"},
     {"audit", cmd_audit, "audit the domains the deployment depends on"},
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: holdfast COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'holdfast COMMAND --help' describes each; see also holdfast(1).\n"
 	           "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
 }

@@ -27,6 +27,7 @@ int cmd_staple(int argc, char **argv);
 int cmd_issue(int argc, char **argv);
 int cmd_renew(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
+int cmd_revocation(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

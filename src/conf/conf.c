@@ -225,6 +225,35 @@ static long long parse_count(const char *v, long long max)
 	return n;
 }
 
+/* "65536", "64K", "64KiB", "64M", "64MiB", "1G" (binary units; a "B" alone
+ * or after the letter is allowed) -> bytes; -1 when malformed or over max. */
+static long long parse_size(const char *v, long long max)
+{
+	long long n = 0, mult = 1;
+	const char *p = v;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (max - (*p - '0')) / 10)
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	if (*p == 'K' || *p == 'k')
+		mult = 1024, p++;
+	else if (*p == 'M')
+		mult = 1024 * 1024, p++;
+	else if (*p == 'G')
+		mult = 1024 * 1024 * 1024, p++;
+	if (mult > 1 && *p == 'i')
+		p++;
+	if (*p == 'B')
+		p++;
+	if (*p != '\0' || n > max / mult)
+		return -1;
+	return n * mult;
+}
+
 /* "30", "30s", "15m", "6h", "2d" -> seconds; -1 when malformed. */
 static long parse_duration(const char *v)
 {
@@ -321,6 +350,7 @@ static int is_top_key(const char *key)
 	                                   "acme_connect_timeout",
 	                                   "acme_timeout",
 	                                   "outage_margin",
+	                                   "crl_max_size",
 	                                   NULL};
 	size_t i;
 
@@ -471,6 +501,17 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			return -1;
 		}
 		c->outage_margin = d;
+		return 0;
+	}
+	if (strcmp(key, "crl_max_size") == 0) {
+		long long n = parse_size(v, CONF_CRL_MAX_SIZE_MAX);
+		if (n < CONF_CRL_MAX_SIZE_MIN) {
+			conf_error(st, st->line, key,
+			           "expected a size from 1KiB to 1GiB such as 64MiB, got \"%s\"",
+			           v);
+			return -1;
+		}
+		c->crl_max_size = (size_t)n;
 		return 0;
 	}
 	conf_error(st, st->line, key, "unknown key before the first section");
@@ -1217,6 +1258,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->staple_retry_min = 60;
 	c->staple_retry_max = 3600;
 	c->issue_retry_min = 60;
+	c->crl_max_size = CONF_CRL_MAX_SIZE_DEFAULT;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
 	free(st.long_value);
 	st.long_value = NULL;

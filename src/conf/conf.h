@@ -24,6 +24,10 @@
  * a page of ~0.57 MB (~10,000 samples) at any size. */
 #define CONF_METRICS_PER_CERTIFICATE_DEFAULT 1000
 #define CONF_METRICS_PER_CERTIFICATE_MAX     10000000
+/* crl_max_size: the largest CRL holdfast downloads; from 1 KiB to 1 GiB. */
+#define CONF_CRL_MAX_SIZE_DEFAULT (64 * 1024 * 1024)
+#define CONF_CRL_MAX_SIZE_MIN     1024
+#define CONF_CRL_MAX_SIZE_MAX     (1024LL * 1024 * 1024)
 
 enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
 enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };
@@ -84,6 +88,7 @@ struct conf {
 	long staple_retry_min;          /* seconds, default 60 */
 	long staple_retry_max;          /* seconds, default 3600 */
 	long issue_retry_min;           /* seconds, default 60 */
+	size_t crl_max_size;            /* bytes, default 64 MiB */
 	int log_syslog;                 /* log = syslog (default stderr) */
 	struct conf_ca *cas;
 	size_t ca_count;

@@ -48,6 +48,9 @@ struct store_set {
 
 enum store_account_aspect { STORE_ACCOUNT_KEY, STORE_ACCOUNT_JSON };
 
+/* The two files of a cached CRL, keyed by the hex SHA-256 of its URL. */
+enum store_crl_aspect { STORE_CRL_DATA, STORE_CRL_VALIDATORS };
+
 struct store_ops {
 	const char *name;
 	void (*free)(struct store *st);
@@ -78,6 +81,14 @@ struct store_ops {
 	                     const void *data, size_t len);
 	const char *(*account_where)(struct store *st, const char *ca, enum store_account_aspect a,
 	                             char *dst, size_t len);
+
+	/* The CRL cache: key is 64 hex digits (store.c makes it). */
+	int (*crl_read)(struct store *st, const char *key, enum store_crl_aspect a, size_t max,
+	                unsigned char **out, size_t *len);
+	int (*crl_write)(struct store *st, const char *key, enum store_crl_aspect a,
+	                 const void *data, size_t len);
+	const char *(*crl_where)(struct store *st, const char *key, enum store_crl_aspect a,
+	                         char *dst, size_t len);
 
 	/* Named documents. */
 	int (*state_read)(struct store *st, enum store_state doc, size_t max, unsigned char **out,

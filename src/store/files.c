@@ -33,6 +33,7 @@
 #define DIR_VERSIONS     ".versions" /* under DIR_CERTIFICATES */
 #define DIR_ACCOUNTS     "accounts"
 #define DIR_STATE        "state"
+#define DIR_CRLS         "crls"
 
 static const char *const aspect_files[STORE_ASPECT_COUNT] = {
     [STORE_CERT_PEM] = "cert.pem",           [STORE_CHAIN_PEM] = "chain.pem",
@@ -66,6 +67,11 @@ static const struct {
 } account_files[] = {
     [STORE_ACCOUNT_KEY] = {"account.key", 0600},
     [STORE_ACCOUNT_JSON] = {"account.json", 0644},
+};
+
+static const char *const crl_files[] = {
+    [STORE_CRL_DATA] = ".crl",
+    [STORE_CRL_VALIDATORS] = ".json",
 };
 
 struct files_store {
@@ -640,6 +646,53 @@ static const char *files_account_where(struct store *st, const char *ca,
 	return dst;
 }
 
+/* --------------------------------------------------------------- CRL cache */
+
+/* STORE/crls[/KEY.crl|.json]; key is made by store.c (hex only). */
+static int crl_path(const struct store *st, const char *key, int aspect, char *dst, size_t len)
+{
+	if (aspect < 0)
+		return fitted(snprintf(dst, len, "%s/" DIR_CRLS, store_dir(st)), len);
+	if (!component_ok(key))
+		return -1;
+	return fitted(
+	    snprintf(dst, len, "%s/" DIR_CRLS "/%s%s", store_dir(st), key, crl_files[aspect]), len);
+}
+
+static int files_crl_read(struct store *st, const char *key, enum store_crl_aspect a, size_t max,
+                          unsigned char **out, size_t *len)
+{
+	char path[PATH_MAX];
+
+	*out = NULL;
+	*len = 0;
+	if (crl_path(st, key, (int)a, path, sizeof(path)) != 0)
+		return -1;
+	return store_read_file(path, max, out, len);
+}
+
+static int files_crl_write(struct store *st, const char *key, enum store_crl_aspect a,
+                           const void *data, size_t len)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+
+	if (crl_path(st, key, -1, dir, sizeof(dir)) != 0 ||
+	    crl_path(st, key, (int)a, path, sizeof(path)) != 0 || mkdir_p(dir, 0755) != 0) {
+		log_error("store_write_failed", "store=%s reason=\"%s\"", store_dir(st),
+		          strerror(errno));
+		return -1;
+	}
+	return store_write_atomic(path, data, len, 0644);
+}
+
+static const char *files_crl_where(struct store *st, const char *key, enum store_crl_aspect a,
+                                   char *dst, size_t len)
+{
+	if (crl_path(st, key, (int)a, dst, len) != 0)
+		snprintf(dst, len, "%s", store_dir(st));
+	return dst;
+}
+
 /* --------------------------------------------------------- state documents */
 
 static int files_state_read(struct store *st, enum store_state doc, size_t max, unsigned char **out,
@@ -793,6 +846,9 @@ static const struct store_ops files_ops = {
     .account_read = files_account_read,
     .account_write = files_account_write,
     .account_where = files_account_where,
+    .crl_read = files_crl_read,
+    .crl_write = files_crl_write,
+    .crl_where = files_crl_where,
     .state_read = files_state_read,
     .state_write = files_state_write,
     .state_append = files_state_append,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "store/backend.h"
@@ -371,6 +372,110 @@ int store_account_save_kid(struct store *st, const char *ca, const char *directo
 	free(text);
 	json_decref(acct);
 	return rc;
+}
+
+/* --------------------------------------------------------------- CRL cache */
+
+#define STORE_CRL_VALIDATORS_MAX (4 * 1024)
+
+/* The cache key of url: its SHA-256 in hex (65 bytes with the NUL). */
+static int crl_key(const char *url, char key[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int n = 0, i;
+
+	if (url == NULL || EVP_Digest(url, strlen(url), md, &n, EVP_sha256(), NULL) != 1 ||
+	    n != sizeof(md)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		key[2 * i] = hex[md[i] >> 4];
+		key[2 * i + 1] = hex[md[i] & 15];
+	}
+	key[64] = '\0';
+	return 0;
+}
+
+/* Copy the string member name of o into dst when it fits; else "". */
+static void crl_validator_get(json_t *o, const char *name, char *dst, size_t len)
+{
+	const char *v = json_string_value(json_object_get(o, name));
+
+	dst[0] = '\0';
+	if (v != NULL && strlen(v) < len)
+		snprintf(dst, len, "%s", v);
+}
+
+int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data, size_t *len,
+                   struct store_crl_validators *val)
+{
+	unsigned char *vdata = NULL;
+	size_t vlen = 0;
+	char key[65];
+	json_t *o = NULL;
+
+	memset(val, 0, sizeof(*val));
+	*data = NULL;
+	*len = 0;
+	if (crl_key(url, key) != 0 ||
+	    st->ops->crl_read(st, key, STORE_CRL_DATA, max, data, len) != 0)
+		return -1;
+	if (st->ops->crl_read(st, key, STORE_CRL_VALIDATORS, STORE_CRL_VALIDATORS_MAX, &vdata,
+	                      &vlen) == 0)
+		o = json_loadb((const char *)vdata, vlen, 0, NULL);
+	free(vdata);
+	/* The validators belong to this URL's copy only; anything else is
+	 * ignored, which just makes the next GET unconditional. */
+	if (json_is_object(o) && json_is_string(json_object_get(o, "url")) &&
+	    strcmp(json_string_value(json_object_get(o, "url")), url) == 0) {
+		crl_validator_get(o, "etag", val->etag, sizeof(val->etag));
+		crl_validator_get(o, "last_modified", val->last_modified,
+		                  sizeof(val->last_modified));
+	}
+	json_decref(o);
+	return 0;
+}
+
+int store_crl_save(struct store *st, const char *url, const unsigned char *data, size_t len,
+                   const struct store_crl_validators *val)
+{
+	json_t *o = NULL;
+	char key[65], *text = NULL;
+	int rc = -1;
+
+	if (crl_key(url, key) != 0) {
+		log_error("crl_not_cached", "url=\"%s\" reason=\"%s\"", url ? url : "",
+		          strerror(errno));
+		return -1;
+	}
+	o = json_pack("{s:s, s:s, s:s}", "url", url, "etag", val ? val->etag : "", "last_modified",
+	              val ? val->last_modified : "");
+	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text == NULL) {
+		log_error("crl_not_cached", "url=\"%s\" reason=\"out of memory\"", url);
+		goto out;
+	}
+	if (st->ops->crl_write(st, key, STORE_CRL_DATA, data, len) != 0 ||
+	    st->ops->crl_write(st, key, STORE_CRL_VALIDATORS, text, strlen(text)) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	json_decref(o);
+	return rc;
+}
+
+const char *store_crl_where(struct store *st, const char *url, char *dst, size_t len)
+{
+	char key[65];
+
+	if (crl_key(url, key) != 0) {
+		snprintf(dst, len, "(no key)");
+		return dst;
+	}
+	return st->ops->crl_where(st, key, STORE_CRL_DATA, dst, len);
 }
 
 /* --------------------------------------------------------- state documents */

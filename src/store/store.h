@@ -19,6 +19,8 @@
  *   accounts/CA/account.key (0600, never logged) and account.json
  *   state/daemon.json daemon.idx daemon.idx.log endpoints.json audit.jsonl,
  *   audit/state.json, rdap/dns.json
+ *   crls/HASH.crl and crls/HASH.json: the CRL cache (store_crl_load), HASH
+ *       the SHA-256 of the distribution point URL, in hex
  *
  * Crash guarantee.  Every file is replaced whole (util/atomic: temporary
  * file, fsync, rename, fsync of the directory).  A new certificate is
@@ -210,6 +212,38 @@ int store_account_load(struct store *st, const char *ca, const char *directory, 
 /* Record kid as the account at directory for ca.  0 or -1 (logged). */
 int store_account_save_kid(struct store *st, const char *ca, const char *directory,
                            const char *kid);
+
+/* --------------------------------------------------------------- CRL cache */
+
+/*
+ * The last CRL accepted from each distribution point URL, with the HTTP
+ * validators it came with (RFC 9110 8.8: ETag, Last-Modified), so the next
+ * fetch is a conditional GET and a 304 reuses the cached copy.  Only a CRL
+ * that revocation/crl accepted is ever saved (the caller's rule), so a
+ * broken answer never replaces a good copy.  The CRL and its validators are
+ * two files, the CRL written first: a crash between the two leaves the new
+ * CRL with the old validators, which at worst costs one full download.
+ */
+#define STORE_CRL_VALIDATOR_MAX 200 /* an ETag or HTTP-date, with room to spare */
+
+struct store_crl_validators {
+	char etag[STORE_CRL_VALIDATOR_MAX];          /* "" when none */
+	char last_modified[STORE_CRL_VALIDATOR_MAX]; /* "" when none */
+};
+
+/* The cached CRL of url (at most max bytes) as a new buffer (free()) and
+ * its validators (both "" when the validators file is missing or names
+ * another URL).  0, or -1 with errno (ENOENT: none cached; EFBIG).  Does not
+ * log. */
+int store_crl_load(struct store *st, const char *url, size_t max, unsigned char **data, size_t *len,
+                   struct store_crl_validators *val);
+
+/* Replace the cached CRL of url and its validators.  0 or -1 (logged). */
+int store_crl_save(struct store *st, const char *url, const unsigned char *data, size_t len,
+                   const struct store_crl_validators *val);
+
+/* Where the cached CRL of url is, for logs; dst. */
+const char *store_crl_where(struct store *st, const char *url, char *dst, size_t len);
 
 /* ---------------------------------------------------------- state documents */
 

@@ -267,6 +267,12 @@ static int http_start(struct http_client *client, struct http_request *req)
 		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
 	if (req->accept != NULL && http_add_header(req, "Accept", req->accept) != 0)
 		return -1;
+	if (req->if_none_match != NULL &&
+	    http_add_header(req, "If-None-Match", req->if_none_match) != 0)
+		return -1;
+	if (req->if_modified_since != NULL &&
+	    http_add_header(req, "If-Modified-Since", req->if_modified_since) != 0)
+		return -1;
 	if (req->post_body != NULL) {
 		if (http_add_header(req, "Content-Type",
 		                    req->post_content_type ? req->post_content_type

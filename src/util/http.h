@@ -63,6 +63,10 @@ struct http_request {
 	const char *post_content_type;
 	int head;           /* HEAD instead of GET (ignored for POST) */
 	const char *accept; /* Accept header value (not copied), or NULL for curl's */
+	/* Conditional GET (RFC 9110 13.1): a stored ETag and Last-Modified
+	 * value (not copied), or NULL; a 304 answer then has an empty body. */
+	const char *if_none_match;
+	const char *if_modified_since;
 	void *user;
 	/* When set, called on completion instead of the client's callback, with
 	 * user as its context: lets several modules share one client. */

@@ -17,6 +17,7 @@ LAYERS = {
     "acme": 3,
     "audit": 3,
     "deploy": 3,
+    "revocation": 3,
     "daemon": 4,
     "cli": 5,
 }

@@ -127,6 +127,48 @@ static void test_defaults(void)
 	conf_free(c);
 }
 
+static void test_crl_max_size(void)
+{
+	static const struct {
+		const char *v;
+		size_t want;
+	} good[] = {
+	    {"65536", 65536},
+	    {"64K", 65536},
+	    {"64KiB", 65536},
+	    {"64M", 64 * 1024 * 1024},
+	    {"64MiB", 64 * 1024 * 1024},
+	    {"1GiB", 1024 * 1024 * 1024},
+	    {"1024", 1024},
+	};
+	char err[CONF_ERROR_MAX], text[64], label[128];
+	struct conf *c = parse("", err);
+	size_t i;
+
+	CHECK(c != NULL && c->crl_max_size == 64 * 1024 * 1024, "crl_max_size: default 64 MiB");
+	conf_free(c);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "crl_max_size = %s\n", good[i].v);
+		c = parse(text, err);
+		snprintf(label, sizeof(label), "crl_max_size = %s: %zu bytes", good[i].v,
+		         good[i].want);
+		CHECK(c != NULL && c->crl_max_size == good[i].want, label);
+		conf_free(c);
+	}
+	refused("crl_max_size too small", "crl_max_size = 1023\n",
+	        "t.conf:1: key \"crl_max_size\": expected a size from 1KiB to 1GiB such as 64MiB, "
+	        "got \"1023\"");
+	refused("crl_max_size too large", "crl_max_size = 2G\n",
+	        "t.conf:1: key \"crl_max_size\": expected a size from 1KiB to 1GiB such as 64MiB, "
+	        "got \"2G\"");
+	refused("crl_max_size not a size", "crl_max_size = lots\n",
+	        "t.conf:1: key \"crl_max_size\": expected a size from 1KiB to 1GiB such as 64MiB, "
+	        "got \"lots\"");
+	refused("crl_max_size in a section", "[certificate www]\ncrl_max_size = 64M\n",
+	        "t.conf:2: key \"crl_max_size\": is a top-level key: it belongs before the first "
+	        "section, not in [certificate www]");
+}
+
 static void test_metrics_per_certificate(void)
 {
 	char err[CONF_ERROR_MAX];
@@ -521,6 +563,7 @@ int main(void)
 	test_full();
 	test_defaults();
 	test_metrics_per_certificate();
+	test_crl_max_size();
 	test_errors();
 	test_long_lines();
 	test_refusals();

@@ -1,0 +1,400 @@
+/*
+ * revocation/crl: CRL validation and lookup.  See crl.h for the rules.
+ *
+ * The checks run in the order that makes each refusal mean one thing: first
+ * what the bytes are (a CRL at all, of the right kind), then who speaks (the
+ * issuer's name, its key usage, its signature), and only then what the
+ * signed content says (extensions, the distribution point, the times, the
+ * serial), so nothing unsigned is ever reported as the CRL's word.
+ *
+ * OpenSSL decodes the whole CRL once (d2i_X509_CRL over the caller's buffer);
+ * X509_CRL_get0_by_serial() then sorts the entries once and finds the serial
+ * by binary search, so a 64 MiB CRL with a million entries costs one decode
+ * and one sort, not a scan per question.
+ */
+
+#include "revocation/crl.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "util/timeutil.h"
+
+static const char *const crl_error_names[CRL_ERR_COUNT] = {
+    [CRL_OK] = "ok",
+    [CRL_ERR_TOO_LARGE] = "too-large",
+    [CRL_ERR_MALFORMED] = "malformed",
+    [CRL_ERR_WRONG_TYPE] = "wrong-type",
+    [CRL_ERR_DELTA_CRL] = "delta-crl",
+    [CRL_ERR_ATTRIBUTE_ONLY] = "attribute-only",
+    [CRL_ERR_PARTIAL_REASONS] = "partial-reasons",
+    [CRL_ERR_SCOPE_MISMATCH] = "scope-mismatch",
+    [CRL_ERR_INDIRECT_UNSUPPORTED] = "indirect-unsupported",
+    [CRL_ERR_ISSUER_MISMATCH] = "issuer-mismatch",
+    [CRL_ERR_SIGNER_NOT_AUTHORIZED] = "signer-not-authorized",
+    [CRL_ERR_BAD_SIGNATURE] = "bad-signature",
+    [CRL_ERR_UNHANDLED_CRITICAL] = "unhandled-critical-extension",
+    [CRL_ERR_IDP_MISMATCH] = "idp-mismatch",
+    [CRL_ERR_NOT_YET_VALID] = "not-yet-valid",
+    [CRL_ERR_NO_NEXT_UPDATE] = "no-next-update",
+    [CRL_ERR_BAD_TIME] = "bad-time",
+    [CRL_ERR_NOT_HTTP] = "not-http",
+    [CRL_ERR_TRANSPORT] = "transport",
+    [CRL_ERR_HTTP_STATUS] = "http-status",
+    [CRL_ERR_OLDER_THAN_CACHED] = "older-than-cached",
+};
+
+const char *crl_error_name(enum crl_error e)
+{
+	if ((unsigned)e >= CRL_ERR_COUNT)
+		return "invalid";
+	return crl_error_names[e];
+}
+
+const char *crl_status_name(enum crl_status s)
+{
+	switch (s) {
+	case CRL_STATUS_GOOD:
+		return "good";
+	case CRL_STATUS_REVOKED:
+		return "revoked";
+	default:
+		return "none";
+	}
+}
+
+const char *crl_reason_name(int reason)
+{
+	/* RFC 5280 5.3.1; 7 is not used. */
+	static const char *const names[] = {
+	    "unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+	    "superseded",    "cessationOfOperation", "certificateHold", NULL,
+	    "removeFromCRL", "privilegeWithdrawn",   "aACompromise",
+	};
+
+	if (reason == -1)
+		return "unspecified";
+	if (reason < 0 || (size_t)reason >= sizeof(names) / sizeof(names[0]) ||
+	    names[reason] == NULL)
+		return "unknown";
+	return names[reason];
+}
+
+static enum crl_error reject(struct crl_verdict *v, enum crl_error e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record the refusal in v and return it, so checks read "return reject(...)". */
+static enum crl_error reject(struct crl_verdict *v, enum crl_error e, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->error = e;
+	v->status = CRL_STATUS_NONE;
+	va_start(ap, fmt);
+	vsnprintf(v->detail, sizeof(v->detail), fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+/* 1 when data, after leading white space, starts a PEM block. */
+static int looks_like_pem(const unsigned char *data, size_t len)
+{
+	static const char begin[] = "-----BEGIN ";
+	size_t i = 0;
+
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+		i++;
+	return len - i >= sizeof(begin) - 1 && memcmp(data + i, begin, sizeof(begin) - 1) == 0;
+}
+
+/* Decode data as a CRL into *out, or refuse with the reason in v. */
+static enum crl_error crl_decode(const unsigned char *data, size_t len, X509_CRL **out,
+                                 struct crl_verdict *v)
+{
+	const unsigned char *p = data;
+	X509 *x = NULL;
+
+	*out = NULL;
+	if (len > (size_t)LONG_MAX)
+		return reject(v, CRL_ERR_TOO_LARGE, "%zu bytes", len);
+	if (looks_like_pem(data, len)) {
+		BIO *bio = BIO_new_mem_buf(data, (int)(len > INT_MAX ? INT_MAX : len));
+		char *name = NULL, *header = NULL;
+		unsigned char *der = NULL;
+		long der_len = 0;
+		enum crl_error e = CRL_OK;
+
+		if (bio == NULL || len > INT_MAX ||
+		    PEM_read_bio(bio, &name, &header, &der, &der_len) != 1) {
+			e = reject(v, CRL_ERR_MALFORMED, "PEM that does not decode");
+		} else if (strcmp(name, PEM_STRING_X509_CRL) != 0) {
+			e = reject(v, CRL_ERR_WRONG_TYPE, "a PEM \"%.40s\" block, not an X509 CRL",
+			           name);
+		} else {
+			p = der;
+			*out = d2i_X509_CRL(NULL, &p, der_len);
+			if (*out == NULL || p != der + der_len) {
+				X509_CRL_free(*out);
+				*out = NULL;
+				e = reject(v, CRL_ERR_MALFORMED,
+				           "PEM X509 CRL whose DER does not decode");
+			}
+		}
+		OPENSSL_free(name);
+		OPENSSL_free(header);
+		OPENSSL_free(der);
+		BIO_free(bio);
+		ERR_clear_error();
+		return e;
+	}
+	*out = d2i_X509_CRL(NULL, &p, (long)len);
+	if (*out != NULL && p == data + len)
+		return CRL_OK;
+	X509_CRL_free(*out);
+	*out = NULL;
+	p = data;
+	x = d2i_X509(NULL, &p, (long)len);
+	ERR_clear_error();
+	if (x != NULL) {
+		X509_free(x);
+		return reject(v, CRL_ERR_WRONG_TYPE, "a certificate, not a CRL");
+	}
+	return reject(v, CRL_ERR_MALFORMED, "not a DER or PEM CRL");
+}
+
+/* The one-line form of a name, for details. */
+static const char *name_text(const X509_NAME *n, char *dst, size_t len)
+{
+	if (n == NULL || X509_NAME_oneline(n, dst, (int)len) == NULL)
+		snprintf(dst, len, "(none)");
+	return dst;
+}
+
+/* Critical CRL extensions this module processes (or that carry nothing that
+ * changes the answer); any other critical one makes the CRL unusable
+ * (RFC 5280 5.2). */
+static int crl_extension_handled(int nid)
+{
+	return nid == NID_issuing_distribution_point || nid == NID_authority_key_identifier ||
+	       nid == NID_crl_number || nid == NID_issuer_alt_name;
+}
+
+/* Refuse a CRL with a critical extension we do not process, on the CRL or
+ * on any entry (RFC 5280 5.3: such a CRL must not be used for any
+ * certificate). */
+static enum crl_error crl_check_critical(X509_CRL *crl, struct crl_verdict *v)
+{
+	const STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+	int i, j;
+
+	for (i = 0; i < X509_CRL_get_ext_count(crl); i++) {
+		X509_EXTENSION *ext = X509_CRL_get_ext(crl, i);
+		int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+		if (X509_EXTENSION_get_critical(ext) && !crl_extension_handled(nid))
+			return reject(v, CRL_ERR_UNHANDLED_CRITICAL, "critical CRL extension %s",
+			              nid ? OBJ_nid2sn(nid) : "(unknown)");
+	}
+	for (i = 0; i < sk_X509_REVOKED_num(revoked); i++) {
+		X509_REVOKED *r = sk_X509_REVOKED_value(revoked, i);
+		const STACK_OF(X509_EXTENSION) *exts = X509_REVOKED_get0_extensions(r);
+		for (j = 0; j < sk_X509_EXTENSION_num(exts); j++) {
+			X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, j);
+			int nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+			if (!X509_EXTENSION_get_critical(ext) || nid == NID_crl_reason ||
+			    nid == NID_invalidity_date)
+				continue;
+			if (nid == NID_certificate_issuer)
+				return reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
+				              "an entry names another certificate issuer "
+				              "(indirect CRL)");
+			return reject(v, CRL_ERR_UNHANDLED_CRITICAL,
+			              "critical CRL entry extension %s",
+			              nid ? OBJ_nid2sn(nid) : "(unknown)");
+		}
+	}
+	return CRL_OK;
+}
+
+/* 1 when the URI s (ASN.1 IA5String) is exactly url. */
+static int uri_is(const ASN1_IA5STRING *s, const char *url)
+{
+	size_t n = strlen(url);
+
+	return (size_t)ASN1_STRING_length(s) == n && memcmp(ASN1_STRING_get0_data(s), url, n) == 0;
+}
+
+/* The Issuing Distribution Point rules of crl.h. */
+static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
+                                    struct crl_verdict *v)
+{
+	ISSUING_DIST_POINT *idp = NULL;
+	enum crl_error e = CRL_OK;
+	int crit = -1, i, is_ca;
+
+	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
+	if (idp == NULL) {
+		ERR_clear_error();
+		if (crit == -1)
+			return CRL_OK; /* not sharded, complete */
+		return reject(v, CRL_ERR_MALFORMED, "%s",
+		              crit == -2 ? "more than one issuingDistributionPoint"
+		                         : "issuingDistributionPoint does not decode");
+	}
+	is_ca = (X509_get_extension_flags(cert) & EXFLAG_CA) != 0;
+	if (idp->onlyattr > 0) {
+		e = reject(v, CRL_ERR_ATTRIBUTE_ONLY,
+		           "onlyContainsAttributeCerts: a CRL for attribute certificates");
+	} else if (idp->indirectCRL > 0) {
+		e = reject(v, CRL_ERR_INDIRECT_UNSUPPORTED, "indirectCRL");
+	} else if (idp->onlysomereasons != NULL) {
+		e = reject(v, CRL_ERR_PARTIAL_REASONS,
+		           "onlySomeReasons: the CRL covers some revocation reasons only");
+	} else if (idp->onlyCA > 0 && !is_ca) {
+		e = reject(v, CRL_ERR_SCOPE_MISMATCH,
+		           "onlyContainsCACerts, and the certificate is not a CA");
+	} else if (idp->onlyuser > 0 && is_ca) {
+		e = reject(v, CRL_ERR_SCOPE_MISMATCH,
+		           "onlyContainsUserCerts, and the certificate is a CA");
+	} else if (idp->distpoint != NULL) {
+		const ASN1_IA5STRING *first = NULL;
+		int found = 0;
+		if (idp->distpoint->type != 0) {
+			e = reject(v, CRL_ERR_IDP_MISMATCH,
+			           "distribution point named relative to the CRL issuer");
+			goto out;
+		}
+		for (i = 0; i < sk_GENERAL_NAME_num(idp->distpoint->name.fullname) && !found; i++) {
+			const GENERAL_NAME *gn =
+			    sk_GENERAL_NAME_value(idp->distpoint->name.fullname, i);
+			if (gn->type != GEN_URI)
+				continue;
+			if (first == NULL)
+				first = gn->d.uniformResourceIdentifier;
+			found = url != NULL && uri_is(gn->d.uniformResourceIdentifier, url);
+		}
+		if (!found)
+			e = reject(
+			    v, CRL_ERR_IDP_MISMATCH,
+			    "the CRL is for distribution point %.*s, not %.80s",
+			    first
+			        ? (ASN1_STRING_length(first) > 80 ? 80 : ASN1_STRING_length(first))
+			        : 6,
+			    first ? (const char *)ASN1_STRING_get0_data(first) : "(none)",
+			    url ? url : "(no URL)");
+	}
+out:
+	ISSUING_DIST_POINT_free(idp);
+	return e;
+}
+
+/* Look cert's serial up in the accepted CRL and fill the answer. */
+static void crl_lookup(X509_CRL *crl, X509 *cert, struct crl_verdict *v)
+{
+	X509_REVOKED *r = NULL;
+	ASN1_ENUMERATED *reason = NULL;
+	int found = X509_CRL_get0_by_serial(crl, &r, X509_get0_serialNumber(cert));
+
+	/* 2: listed with removeFromCRL, which only a delta CRL may say (and
+	 * delta CRLs are refused): not revoked. */
+	if (found != 1 || r == NULL) {
+		v->status = CRL_STATUS_GOOD;
+		return;
+	}
+	v->status = CRL_STATUS_REVOKED;
+	if (time_from_asn1(X509_REVOKED_get0_revocationDate(r), &v->revocation_time) != 0)
+		v->revocation_time = 0;
+	reason = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+	v->revocation_reason = reason != NULL ? (int)ASN1_ENUMERATED_get(reason) : -1;
+	ASN1_ENUMERATED_free(reason);
+	ERR_clear_error();
+}
+
+enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509 *cert,
+                         X509 *issuer, const char *url, time_t now, struct crl_verdict *v)
+{
+	X509_CRL *crl = NULL;
+	EVP_PKEY *key = NULL;
+	char a[256], b[256];
+	enum crl_error e;
+
+	memset(v, 0, sizeof(*v));
+	v->revocation_reason = -1;
+	if (data == NULL || cert == NULL || issuer == NULL)
+		return reject(v, CRL_ERR_MALFORMED, "nothing to check");
+	if (len > max)
+		return reject(v, CRL_ERR_TOO_LARGE, "%zu bytes, over the cap of %zu", len, max);
+	e = crl_decode(data, len, &crl, v);
+	if (e != CRL_OK)
+		return e;
+
+	/* Who speaks. */
+	if (X509_NAME_cmp(X509_get_subject_name(issuer), X509_get_issuer_name(cert)) != 0) {
+		e = reject(v, CRL_ERR_ISSUER_MISMATCH, "the certificate's issuer is %s, not %s",
+		           name_text(X509_get_issuer_name(cert), a, sizeof(a)),
+		           name_text(X509_get_subject_name(issuer), b, sizeof(b)));
+		goto out;
+	}
+	key = X509_get0_pubkey(issuer);
+	if (key == NULL || X509_verify(cert, key) != 1) {
+		e = reject(v, CRL_ERR_ISSUER_MISMATCH,
+		           "the issuer's key does not verify the certificate's signature");
+		goto out;
+	}
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) {
+		e = reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
+		           "CRL issuer %s is not the certificate's issuer (indirect CRLs are not "
+		           "supported)",
+		           name_text(X509_CRL_get_issuer(crl), a, sizeof(a)));
+		goto out;
+	}
+	if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
+		e = reject(v, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+		           "the issuer's key usage does not include cRLSign");
+		goto out;
+	}
+	if (X509_CRL_verify(crl, key) != 1) {
+		e = reject(v, CRL_ERR_BAD_SIGNATURE, "the issuer's key does not verify the CRL");
+		goto out;
+	}
+
+	/* What it says. */
+	if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {
+		e = reject(v, CRL_ERR_DELTA_CRL, "a delta CRL, not a complete one");
+		goto out;
+	}
+	if ((e = crl_check_critical(crl, v)) != CRL_OK ||
+	    (e = crl_check_idp(crl, cert, url, v)) != CRL_OK)
+		goto out;
+	if (time_from_asn1(X509_CRL_get0_lastUpdate(crl), &v->this_update) != 0) {
+		e = reject(v, CRL_ERR_BAD_TIME, "thisUpdate does not decode");
+		goto out;
+	}
+	if (X509_CRL_get0_nextUpdate(crl) == NULL) {
+		e = reject(v, CRL_ERR_NO_NEXT_UPDATE, "no nextUpdate");
+		goto out;
+	}
+	if (time_from_asn1(X509_CRL_get0_nextUpdate(crl), &v->next_update) != 0) {
+		e = reject(v, CRL_ERR_BAD_TIME, "nextUpdate does not decode");
+		goto out;
+	}
+	if (v->this_update > now + CRL_CLOCK_SKEW) {
+		e = reject(v, CRL_ERR_NOT_YET_VALID, "thisUpdate %s is in the future",
+		           time_format(a, sizeof(a), v->this_update));
+		goto out;
+	}
+	v->stale = v->next_update < now;
+	v->entries = (size_t)sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+	crl_lookup(crl, cert, v);
+	e = CRL_OK;
+out:
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return e;
+}
