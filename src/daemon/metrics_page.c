@@ -209,6 +209,28 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 			metric(b, "holdfast_certificate_expiry_seconds{cert=\"%s\"} %lld\n",
 			       s->cert->name, (long long)(s->not_after - now));
 	}
+	metric(b, "# HELP holdfast_certificate_not_after_timestamp_seconds The deployed "
+	          "certificate's notAfter, in seconds since the epoch.\n"
+	          "# TYPE holdfast_certificate_not_after_timestamp_seconds gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->have)
+			metric(
+			    b,
+			    "holdfast_certificate_not_after_timestamp_seconds{cert=\"%s\"} %lld\n",
+			    s->cert->name, (long long)s->not_after);
+	}
+	metric(b, "# HELP holdfast_certificate_not_before_timestamp_seconds The deployed "
+	          "certificate's notBefore, in seconds since the epoch.\n"
+	          "# TYPE holdfast_certificate_not_before_timestamp_seconds gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->have)
+			metric(
+			    b,
+			    "holdfast_certificate_not_before_timestamp_seconds{cert=\"%s\"} %lld\n",
+			    s->cert->name, (long long)s->not_before);
+	}
 	metric(b, "# HELP holdfast_certificate_lifetime_left_ratio The fraction of its lifetime "
 	          "the deployed certificate has left.\n"
 	          "# TYPE holdfast_certificate_lifetime_left_ratio gauge\n");
@@ -241,6 +263,16 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 		if (s->staple_ok)
 			metric(b, "holdfast_staple_expiry_seconds{cert=\"%s\"} %lld\n",
 			       s->cert->name, (long long)(s->sv.next_update - now));
+	}
+	metric(b, "# HELP holdfast_staple_next_update_timestamp_seconds The deployed staple's "
+	          "nextUpdate, in seconds since the epoch.\n"
+	          "# TYPE holdfast_staple_next_update_timestamp_seconds gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->staple_ok)
+			metric(b,
+			       "holdfast_staple_next_update_timestamp_seconds{cert=\"%s\"} %lld\n",
+			       s->cert->name, (long long)s->sv.next_update);
 	}
 	metric(
 	    b,
@@ -322,6 +354,12 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 	for (i = 0; i < d->conf->ca_count; i++)
 		metric(&b, "holdfast_endpoint_up{ca=\"%s\"} %d\n", d->conf->cas[i].name,
 		       issuer_endpoint_up(d->iss, d->conf->cas[i].name, now));
+	metric(&b, "# HELP holdfast_ca_up 1 while the CA endpoint's circuit breaker is closed "
+	           "(the same as holdfast_endpoint_up).\n"
+	           "# TYPE holdfast_ca_up gauge\n");
+	for (i = 0; i < d->conf->ca_count; i++)
+		metric(&b, "holdfast_ca_up{ca=\"%s\"} %d\n", d->conf->cas[i].name,
+		       issuer_endpoint_up(d->iss, d->conf->cas[i].name, now));
 	metric(&b,
 	       "# HELP holdfast_endpoint_attempts_total ACME attempts by CA endpoint and result.\n"
 	       "# TYPE holdfast_endpoint_attempts_total counter\n");
@@ -336,6 +374,19 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 	for (i = 0; d->audit_done && i < 5; i++)
 		metric(&b, "holdfast_audit_findings{severity=\"%s\"} %lu\n",
 		       daemon_audit_severities[i], d->audit_counts[i]);
+	metric(&b,
+	       "# HELP holdfast_daemon_start_time_seconds When the daemon started, in seconds "
+	       "since the epoch.\n"
+	       "# TYPE holdfast_daemon_start_time_seconds gauge\n"
+	       "holdfast_daemon_start_time_seconds %lld\n",
+	       (long long)d->started);
+	metric(&b, "# HELP holdfast_daemon_heartbeat_timestamp_seconds The main loop's last "
+	           "heartbeat (written to the state index every 30 s), in seconds since the "
+	           "epoch.\n"
+	           "# TYPE holdfast_daemon_heartbeat_timestamp_seconds gauge\n");
+	if (d->beat_at > 0)
+		metric(&b, "holdfast_daemon_heartbeat_timestamp_seconds %lld\n",
+		       (long long)d->beat_at);
 	if (d->ocspd != NULL) {
 		unsigned long counts[4];
 		ocspd_counts(d->ocspd, counts);
