@@ -115,6 +115,11 @@ suite_lint() {
 	else
 		result lint fail "store layout" "$(head -5 "$LOGDIR/store_paths.log")"
 	fi
+	if tests/lint/metrics_rules.sh >"$LOGDIR/metrics_rules.log" 2>&1; then
+		result lint ok "dist/: promtool check rules + test rules, dashboard parses, its metrics are on the page"
+	else
+		result lint fail "dist/ rules and dashboard" "$(grep -vE '^(Checking|Unit Testing| *SUCCESS|$)' "$LOGDIR/metrics_rules.log" | head -8)"
+	fi
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 		--inline-suppr -I src src >"$LOGDIR/cppcheck.log" 2>&1; then
 		result lint ok "cppcheck clean"
