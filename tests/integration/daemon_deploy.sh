@@ -129,6 +129,65 @@ check "metrics: no key material" lab_not grep -q "PRIVATE" "$LAB/metrics.1"
 check "metrics: aggregates over every certificate" grep -q '^holdfast_certificates 3$' "$LAB/metrics.1"
 check "metrics: all 3 with their own series (metrics_per_certificate 1000)" \
 	grep -q '^holdfast_certificates_series 3$' "$LAB/metrics.1"
+# The exporter-style series against the stored files themselves.
+# value SAMPLE FILE: the value of the sample (name with its labels).
+value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+# epoch_of DATE: openssl's date text as seconds since the epoch.
+epoch_of() { date -u -d "$1" +%s; }
+# cert_time NAME -enddate|-startdate: the stored certificate's date.
+cert_time() { epoch_of "$(openssl x509 -in "$STORE/certificates/$1/fullchain.pem" -noout "$2" | cut -d= -f2)"; }
+check "metrics: not_after timestamp is the stored certificate's notAfter (www)" \
+	test "$(value 'holdfast_certificate_not_after_timestamp_seconds{cert="www"}' "$LAB/metrics.1")" = "$(cert_time www -enddate)"
+check "metrics: not_after timestamp is the stored certificate's notAfter (hap)" \
+	test "$(value 'holdfast_certificate_not_after_timestamp_seconds{cert="hap"}' "$LAB/metrics.1")" = "$(cert_time hap -enddate)"
+check "metrics: not_before timestamp is the stored certificate's notBefore" \
+	test "$(value 'holdfast_certificate_not_before_timestamp_seconds{cert="www"}' "$LAB/metrics.1")" = "$(cert_time www -startdate)"
+# staple_matches NAME: the page's nextUpdate is the stored staple's (read
+# before and after the scrape, so a refresh in between is not a mismatch).
+staple_matches() {
+	local before after page
+	for _ in $(seq 20); do
+		before=$(epoch_of "$(lab_resp_field "$STORE/certificates/$1/staple.ocsp" "Next Update")")
+		page=$(metrics | awk -v k="holdfast_staple_next_update_timestamp_seconds{cert=\"$1\"}" '$1 == k { print $2 }')
+		after=$(epoch_of "$(lab_resp_field "$STORE/certificates/$1/staple.ocsp" "Next Update")")
+		[ "$before" = "$after" ] && [ "$page" = "$before" ] && return 0
+		sleep 0.5
+	done
+	echo "page: $page, stored staple: $before / $after"
+	return 1
+}
+check "metrics: staple nextUpdate timestamp is the stored staple's (www)" staple_matches www
+check "metrics: staple nextUpdate timestamp is the stored staple's (hap)" staple_matches hap
+check "metrics: no nextUpdate for ms (no valid staple)" \
+	lab_not grep -q 'holdfast_staple_next_update_timestamp_seconds{cert="ms"}' "$LAB/metrics.1"
+check "metrics: holdfast_ca_up is holdfast_endpoint_up" \
+	test "$(value 'holdfast_ca_up{ca="primary"}' "$LAB/metrics.1")" = "$(value 'holdfast_endpoint_up{ca="primary"}' "$LAB/metrics.1")"
+# heartbeat_recent FILE: the heartbeat is at most 35 s old (it beats every
+# 30 s) and not after the scrape; the start time is not after it.
+heartbeat_recent() {
+	local hb st now
+	hb=$(value holdfast_daemon_heartbeat_timestamp_seconds "$1")
+	st=$(value holdfast_daemon_start_time_seconds "$1")
+	now=$(date +%s)
+	echo "heartbeat=$hb start=$st now=$now"
+	[ -n "$hb" ] && [ -n "$st" ] && [ "$hb" -le "$now" ] && [ $((now - hb)) -le 35 ] && [ "$st" -le "$hb" ]
+}
+check "metrics: daemon heartbeat recent, start time before it" heartbeat_recent "$LAB/metrics.1"
+# Every holdfast_* metric the shipped rules and dashboard use is on the real
+# page (tests/lint/metrics_rules.sh lists those not rendered yet).
+dist_names_on_page() {
+	local n miss=0 pending
+	pending=$(sed -n 's/^PENDING="\(.*\)"$/\1/p' "$LAB_LIB_DIR/../../tests/lint/metrics_rules.sh")
+	for n in $( { grep -v '^ *#' "$LAB_LIB_DIR/../../dist/prometheus/holdfast-rules.yml"; cat "$LAB_LIB_DIR/../../dist/grafana/holdfast.json"; } |
+		grep -oE '\bholdfast_[a-z0-9_]+' | sort -u); do
+		grep -q "^# TYPE $n " "$1" && continue
+		grep -qw "$n" <<<"$pending" && continue
+		echo "$n not on the page"
+		miss=1
+	done
+	return $miss
+}
+check "metrics: every metric of dist/ rules and dashboard is on the page" dist_names_on_page "$LAB/metrics.1"
 
 # 3. SIGHUP with a broken config: refused, the daemon keeps running.
 cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.good"
