@@ -143,3 +143,14 @@ int audit_store_bootstrap_cache(const char *store, char *dst, size_t dstlen)
 	store_free(st);
 	return rc;
 }
+
+void audit_store_account_url(const char *store, const char *ca, const char *directory, char *dst,
+                             size_t dstlen)
+{
+	struct store *st = storage_open(store);
+
+	dst[0] = '\0';
+	if (st != NULL && store_account_kid_load(st, ca, directory, dst, dstlen) != 0)
+		log_debug("audit_account_unreadable", "ca=%s reason=\"%s\"", ca, strerror(errno));
+	store_free(st);
+}
