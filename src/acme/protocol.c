@@ -274,19 +274,6 @@ enum acme_error acme_directory_load(struct acme_session *s)
 	return ACME_OK;
 }
 
-size_t acme_directory_caa_identities(const struct acme_session *s, const char **ids, size_t max)
-{
-	json_t *list = json_object_get(json_object_get(s->directory, "meta"), "caaIdentities");
-	size_t i, n = 0;
-
-	for (i = 0; i < json_array_size(list) && n < max; i++) {
-		const char *id = json_string_value(json_array_get(list, i));
-		if (id != NULL)
-			ids[n++] = id;
-	}
-	return n;
-}
-
 const char *acme_directory_url(const struct acme_session *s, const char *key)
 {
 	return s->directory ? json_string_value(json_object_get(s->directory, key)) : NULL;

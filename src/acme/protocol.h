@@ -93,12 +93,6 @@ enum acme_error acme_directory_load(struct acme_session *s);
 /* URL of a directory entry ("newOrder", "renewalInfo"...) or NULL. */
 const char *acme_directory_url(const struct acme_session *s, const char *key);
 
-/* The directory's meta.caaIdentities (RFC 8555 section 7.1.1: the CAA
- * issuer domain names the CA recognises as its own): up to max strings,
- * borrowed from s->directory, into ids; entries that are not strings are
- * skipped.  Returns how many. */
-size_t acme_directory_caa_identities(const struct acme_session *s, const char **ids, size_t max);
-
 /* Find or create the account for s->account_key (kid set on success).  With
  * eab_kid/eab_key (may be NULL), binds it to an external account. */
 enum acme_error acme_account_ensure(struct acme_session *s, const char *eab_kid,

@@ -20,8 +20,13 @@
  * Everything a run uses lives in the call (its own DNS channels, HTTP client
  * and Public Suffix List), so runs share nothing but the files in the store.
  *
+ * For every name of every configured certificate it also finds the relevant
+ * CAA set on every resolver and decides whether each CA of the certificate
+ * may issue (RFC 8659, RFC 8657: caa.h, caa_check.c).
+ *
  * Files: map.c (the dependency map), delegation.c (the DNS facts and the
- * delegation state machine), engine.c (a run and its event loop), findings.c
+ * delegation state machine), caa.c (the CAA decision, pure) and caa_check.c
+ * (the CAA climb and findings), engine.c (a run and its event loop), findings.c
  * (facts to findings), state.c (the last audit and the new state), storage.c
  * (every access to the store), report.c (the report).
  */

@@ -29,12 +29,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acme/protocol.h"
+#include <jansson.h>
+
 #include "audit/caa.h"
 #include "audit/internal.h"
+#include "util/http.h"
 #include "util/log.h"
 
-#define CAA_TEXT_MAX 700 /* one record as text */
+#define CAA_TEXT_MAX      700          /* one record as text */
+#define CAA_DIRECTORY_MAX (256 * 1024) /* as ACME_BODY_MAX: a directory is ~1 KiB */
 
 /* ---------------------------------------------------------------- the climb */
 
@@ -173,48 +176,82 @@ void audit_caa_free(struct audit_run *run)
 
 /* ---------------------------------------------------------------- the CAs */
 
+/* The issuer domain names in ca's ACME directory (RFC 8555 section 7.1.1,
+ * meta.caaIdentities) into x; x->why says why there are none.  The audit
+ * sits beside acme/ (HACKING 2), so it reads the directory itself, with the
+ * CA's trust and the configuration's ACME timeouts; nothing else of the
+ * directory is used. */
+static void directory_identities(const struct conf *conf, const struct conf_ca *ca,
+                                 struct audit_caa_ca *x)
+{
+	struct http_client *http = NULL;
+	struct http_request req;
+	struct http_options opt;
+	json_t *dir = NULL, *list;
+	char safe[HTTP_DETAIL_MAX];
+	size_t i;
+
+	http_options_default(&opt);
+	opt.connect_timeout_ms = conf->acme_connect_timeout * 1000;
+	opt.timeout_ms = conf->acme_timeout * 1000;
+	opt.body_limit = CAA_DIRECTORY_MAX;
+	opt.ca_file = ca->ca_bundle;
+	if ((http = http_client_new(&opt, NULL, NULL)) == NULL ||
+	    http_request_init(&req, ca->directory) != 0) {
+		audit_text_set(x->why, sizeof(x->why), "out of memory or URL too long");
+		http_client_free(http);
+		return;
+	}
+	if (http_perform(http, &req) != 0 || req.outcome != HTTP_OUTCOME_OK) {
+		audit_text_set(x->why, sizeof(x->why),
+		               "its directory could not be read (%s: %s); set caa_identities",
+		               http_outcome_name(req.outcome),
+		               log_safe(safe, sizeof(safe), req.detail));
+		goto out;
+	}
+	if (req.status != 200 ||
+	    !json_is_object(dir = json_loadb((const char *)req.body.data, req.body.len, 0, NULL))) {
+		audit_text_set(x->why, sizeof(x->why),
+		               "its directory could not be read (HTTP %ld, not a JSON object); set "
+		               "caa_identities",
+		               req.status);
+		goto out;
+	}
+	list = json_object_get(json_object_get(dir, "meta"), "caaIdentities");
+	for (i = 0; i < json_array_size(list) && x->id_count < AUDIT_CAA_IDS_MAX; i++) {
+		const char *id = json_string_value(json_array_get(list, i));
+		if (id != NULL && audit_host_normalise(id, x->ids[x->id_count], DNS_NAME_MAX) == 0)
+			x->id_count++;
+	}
+	if (x->id_count == 0)
+		audit_text_set(x->why, sizeof(x->why),
+		               "its directory lists no meta.caaIdentities; set caa_identities");
+out:
+	json_decref(dir);
+	http_request_cleanup(&req);
+	http_client_free(http);
+}
+
 /* Fill run->caa_cas[i] (once): identities from caa_identities, else the
- * directory (when records make them matter: need), and the account URL. */
+ * directory (only when records make them matter: need), and the account
+ * URL. */
 static void ca_load(struct audit_run *run, size_t i, int need)
 {
 	const struct conf_ca *ca = &run->conf->cas[i];
 	struct audit_caa_ca *x = &run->caa_cas[i];
-	struct acme_session s;
-	const char *ids[AUDIT_CAA_IDS_MAX];
-	size_t j, n;
+	size_t j;
 
 	if (x->loaded || (!need && ca->caa_identities.count == 0))
 		return;
 	x->loaded = 1;
 	audit_store_account_url(run->conf->store, ca->name, ca->directory, x->account,
 	                        sizeof(x->account));
-	if (ca->caa_identities.count > 0) {
-		for (j = 0; j < ca->caa_identities.count && j < AUDIT_CAA_IDS_MAX; j++)
-			snprintf(x->ids[x->id_count++], DNS_NAME_MAX, "%s",
-			         ca->caa_identities.items[j]);
+	if (ca->caa_identities.count == 0) {
+		directory_identities(run->conf, ca, x);
 		return;
 	}
-	if (acme_session_init(&s, ca, run->conf->acme_connect_timeout, run->conf->acme_timeout) !=
-	    0) {
-		audit_text_set(x->why, sizeof(x->why), "out of memory");
-		return;
-	}
-	if (acme_directory_load(&s) != ACME_OK) {
-		audit_text_set(x->why, sizeof(x->why),
-		               "its directory could not be read (%s: %s); set caa_identities",
-		               acme_error_name(s.error), s.detail);
-	} else {
-		n = acme_directory_caa_identities(&s, ids, AUDIT_CAA_IDS_MAX);
-		for (j = 0; j < n; j++) {
-			if (audit_host_normalise(ids[j], x->ids[x->id_count], DNS_NAME_MAX) == 0)
-				x->id_count++;
-		}
-		if (x->id_count == 0)
-			audit_text_set(
-			    x->why, sizeof(x->why),
-			    "its directory lists no meta.caaIdentities; set caa_identities");
-	}
-	acme_session_cleanup(&s);
+	for (j = 0; j < ca->caa_identities.count && j < AUDIT_CAA_IDS_MAX; j++)
+		snprintf(x->ids[x->id_count++], DNS_NAME_MAX, "%s", ca->caa_identities.items[j]);
 }
 
 /* ---------------------------------------------------------------- findings */

@@ -2,7 +2,8 @@
  * storage: every access of the audit to the store, in one place and all
  * through the store interface (src/store/store.h): the stored certificates'
  * leaves (for their AIA and CRL hosts), the state of the last audit (read
- * and replaced), and the RDAP bootstrap cache handed to rdap_bootstrap_load.
+ * and replaced), the RDAP bootstrap cache handed to rdap_bootstrap_load, and
+ * the account URL of each CA (for CAA's accounturi; never a key).
  * The audit may run with only --store DIR and no configuration, so each
  * call opens the store at that directory.
  *

@@ -332,19 +332,22 @@ static void test_refusals(void)
 	        "[ca a]\ndirectory = https://x/\neab_kid = k\neab_hmac_key = no+pad/ding==\n",
 	        "t.conf:4: key \"eab_hmac_key\": not base64url (RFC 4648 section 5: A-Z a-z 0-9 - "
 	        "_, no padding)");
-	refused("caa_identities not a domain",
-	        "[ca a]\ndirectory = https://x/\ncaa_identities = letsencrypt.org *.bad.example\n",
-	        "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"*.bad.example\" is "
-	        "not a host name (labels of letters, digits and '-', separated by dots)");
-	refused("caa_identities an IP", "[ca a]\ndirectory = https://x/\ncaa_identities = 192.0.2.1\n",
-	        "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"192.0.2.1\" is an "
-	        "IP address, not a host name");
+	refused(
+	    "caa_identities not a domain",
+	    "[ca a]\ndirectory = https://x/\ncaa_identities = letsencrypt.org *.bad.example\n",
+	    "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"*.bad.example\" is "
+	    "not a host name (labels of letters, digits and '-', separated by dots)");
+	refused(
+	    "caa_identities an IP", "[ca a]\ndirectory = https://x/\ncaa_identities = 192.0.2.1\n",
+	    "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"192.0.2.1\" is an "
+	    "IP address, not a host name");
 	refused("caa_identities twice",
 	        "[ca a]\ndirectory = https://x/\ncaa_identities = a.example\n  a.example\n",
 	        "t.conf:4: key \"caa_identities\": \"a.example\" is listed twice");
 	refused("caa_identities empty", "[ca a]\ndirectory = https://x/\ncaa_identities =\n",
 	        "t.conf:3: key \"caa_identities\": empty value");
-	refused("caa_identities in a certificate", CERT("names = a.test\ncaa_identities = a.example\n"),
+	refused("caa_identities in a certificate",
+	        CERT("names = a.test\ncaa_identities = a.example\n"),
 	        "t.conf:5: key \"caa_identities\": unknown key in [certificate w]");
 	refused("audit_interval too short", "audit_interval = 1s\n",
 	        "t.conf:1: key \"audit_interval\": 1s is shorter than the minimum of 15m "
