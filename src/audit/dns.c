@@ -137,14 +137,15 @@ static void add_ns(struct dns_reply *r, const char *name)
 		snprintf(r->ns[r->ns_count++], DNS_NAME_MAX, "%s", name);
 }
 
-/* Copy n bytes of CAA text into dst (size dstlen), control bytes and NUL
- * as '?'; 1 when it had to be cut short. */
+/* Copy n bytes of CAA text into dst (size dstlen), every byte outside
+ * printable ASCII (NUL, controls, DEL, 8-bit) as '?'; 1 when it had to be
+ * cut short. */
 static int caa_text(char *dst, size_t dstlen, const unsigned char *src, size_t n)
 {
 	size_t i, keep = n < dstlen ? n : dstlen - 1;
 
 	for (i = 0; i < keep; i++)
-		dst[i] = (src[i] < 0x20 || src[i] == 0x7f) ? '?' : (char)src[i];
+		dst[i] = (src[i] < 0x20 || src[i] > 0x7e) ? '?' : (char)src[i];
 	dst[keep] = '\0';
 	return keep < n;
 }

@@ -72,9 +72,10 @@ struct dns_glue {
 };
 
 /* One CAA resource record (RFC 8659 section 4.1).  tag and value are
- * NUL-terminated; a NUL or control byte in them is kept as '?' so that the
- * text can be printed, which makes the value unusable for matching (it no
- * longer fits the issue grammar) -- the conservative reading. */
+ * NUL-terminated; a byte outside printable ASCII (NUL, controls, 8-bit) is
+ * kept as '?' so that the text can be printed and stays valid UTF-8; such a
+ * value no longer fits the issue grammar and authorizes nobody -- the
+ * conservative reading (RFC 8659's values are ASCII). */
 struct dns_caa {
 	unsigned int flags;
 	char tag[DNS_CAA_TAG_MAX];

@@ -422,10 +422,10 @@ static void test_caa(void)
 
 	mhdr(&m, 0, 1, 1, 0, 0);
 	mq(&m, "example.test", DNS_TYPE_CAA);
-	mrr_caa(&m, "example.test", 0, "issue", "a\001b");
+	mrr_caa(&m, "example.test", 0, "iss\xc3ue", "a\001b\x7f\xff");
 	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) == 0 && r.caa_count == 1 &&
-	          strcmp(r.caa[0].value, "a?b") == 0,
-	      "caa: a control byte in a value is kept as '?'");
+	          strcmp(r.caa[0].value, "a?b??") == 0 && strcmp(r.caa[0].tag, "iss?ue") == 0,
+	      "caa: control, DEL and 8-bit bytes in a tag or value are kept as '?'");
 
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
