@@ -80,4 +80,16 @@ void audit_options_default(struct audit_options *opt);
  * no DNS or HTTP client, out of memory). */
 enum result audit_run(const struct audit_options *opt, struct audit_report *out);
 
+enum audit_caa_answer { AUDIT_CAA_MAY_ISSUE, AUDIT_CAA_REFUSED, AUDIT_CAA_UNKNOWN };
+
+/* Whether CAA lets [ca ca_name] issue cert (a certificate of conf) now, as
+ * the audit's caa check decides it, on the configuration's resolvers (else
+ * the system's): REFUSED when any name on any resolver forbids it, with the
+ * record and where in why; UNKNOWN when a lookup failed or the CA's
+ * identities cannot be had (why says which); else MAY_ISSUE.  Blocks for
+ * the DNS lookups (and the CA's directory when it has no caa_identities and
+ * records exist): for a caller about to fail over, not for an event loop. */
+enum audit_caa_answer audit_caa_may_issue(const struct conf *conf, const struct conf_cert *cert,
+                                          const char *ca_name, char *why, size_t whylen);
+
 #endif

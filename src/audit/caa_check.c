@@ -24,6 +24,7 @@
  * CAs that may issue for every name on every resolver.
  */
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,10 +129,32 @@ oom:
 	return NULL;
 }
 
+/* Add certificate ci's names to the climb and start it.  0, or -1 when out
+ * of memory (run->oom). */
+static int cert_begin(struct audit_run *run, size_t ci)
+{
+	const struct conf_cert *cc = &run->conf->certs[ci];
+	size_t j, k, first = run->caa_name_count;
+
+	for (j = 0; j < cc->names.count; j++) {
+		if (name_add(run, ci, cc->names.items[j]) == NULL)
+			return -1;
+	}
+	/* Asked once the certificate's names are all in the table: a query may
+	 * complete before dns_query() returns. */
+	for (j = first; j < run->caa_name_count; j++) {
+		for (k = 0; k < run->resolver_count; k++) {
+			if (run->caa_names[j]->view[k].state == CAA_VIEW_ASKING)
+				view_ask(&run->caa_names[j]->view[k]);
+		}
+	}
+	return 0;
+}
+
 void audit_caa_begin(struct audit_run *run)
 {
 	const struct conf *c = run->conf;
-	size_t i, j, k, first;
+	size_t i;
 
 	if (c == NULL || c->cert_count == 0)
 		return;
@@ -141,19 +164,8 @@ void audit_caa_begin(struct audit_run *run)
 		return;
 	}
 	for (i = 0; i < c->cert_count; i++) {
-		first = run->caa_name_count;
-		for (j = 0; j < c->certs[i].names.count; j++) {
-			if (name_add(run, i, c->certs[i].names.items[j]) == NULL)
-				return;
-		}
-		/* Asked once the certificate's names are all in the table: a
-		 * query may complete (and grow nothing) before dns_query returns. */
-		for (j = first; j < run->caa_name_count; j++) {
-			for (k = 0; k < run->resolver_count; k++) {
-				if (run->caa_names[j]->view[k].state == CAA_VIEW_ASKING)
-					view_ask(&run->caa_names[j]->view[k]);
-			}
-		}
+		if (cert_begin(run, i) != 0)
+			return;
 	}
 }
 
@@ -416,4 +428,81 @@ int audit_caa_findings(struct audit_run *run, struct audit_report *r)
 			return -1;
 	}
 	return r->failed ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- before a failover */
+
+enum audit_caa_answer audit_caa_may_issue(const struct conf *conf, const struct conf_cert *cert,
+                                          const char *ca_name, char *why, size_t whylen)
+{
+	enum audit_caa_answer ans = AUDIT_CAA_UNKNOWN;
+	char *resolver_ptrs[AUDIT_RESOLVERS_MAX];
+	struct pollfd pfd[64];
+	struct dns_options dopt;
+	struct audit_run run;
+	struct ca_outcome o;
+	const struct conf_ca *ca = conf_ca_find(conf, ca_name);
+	size_t i, k, n, ci, cai;
+	int any_records = 0, failed = 0, t;
+
+	memset(&run, 0, sizeof(run));
+	memset(&o, 0, sizeof(o));
+	audit_text_set(why, whylen, "CAA could not be checked");
+	if (ca == NULL || cert < conf->certs || cert >= conf->certs + conf->cert_count)
+		return AUDIT_CAA_UNKNOWN;
+	ci = (size_t)(cert - conf->certs);
+	cai = (size_t)(ca - conf->cas);
+	run.conf = conf;
+	for (i = 0; i < conf->resolvers.count && run.resolver_count < AUDIT_RESOLVERS_MAX; i++) {
+		if (dns_server_parse(conf->resolvers.items[i], run.resolvers[run.resolver_count],
+		                     DNS_SERVER_MAX) == 0)
+			run.resolver_count++;
+	}
+	if (run.resolver_count == 0)
+		run.resolver_count = dns_system_resolvers(run.resolvers, AUDIT_RESOLVERS_MAX);
+	if (run.resolver_count == 0) {
+		audit_text_set(why, whylen, "no resolver configured or found");
+		return AUDIT_CAA_UNKNOWN;
+	}
+	for (i = 0; i < run.resolver_count; i++)
+		resolver_ptrs[i] = run.resolvers[i];
+	dns_options_default(&dopt);
+	run.dns = dns_client_new(&dopt, resolver_ptrs, run.resolver_count);
+	run.caa_cas = calloc(conf->ca_count + 1, sizeof(*run.caa_cas));
+	if (run.dns == NULL || run.caa_cas == NULL || cert_begin(&run, ci) != 0)
+		goto out;
+	while (dns_client_pending(run.dns) > 0) {
+		n = dns_client_fds(run.dns, pfd, sizeof(pfd) / sizeof(pfd[0]));
+		t = dns_client_timeout_ms(run.dns);
+		(void)poll(pfd, (nfds_t)n, t >= 0 && t < 250 ? (t == 0 ? 1 : t) : 250);
+		dns_client_process(run.dns, pfd, n);
+	}
+	if (run.oom)
+		goto out;
+	for (i = 0; i < run.caa_name_count; i++) {
+		for (k = 0; k < run.resolver_count; k++) {
+			any_records |= run.caa_names[i]->view[k].state == CAA_VIEW_FOUND;
+			failed |= run.caa_names[i]->view[k].state == CAA_VIEW_FAILED;
+		}
+	}
+	ca_load(&run, cai, any_records);
+	for (i = 0; i < run.caa_name_count; i++) {
+		for (k = 0; k < run.resolver_count; k++)
+			decide_one(&run, run.caa_names[i], &run.caa_names[i]->view[k], cai, &o);
+	}
+	if (o.forbidden) {
+		ans = AUDIT_CAA_REFUSED;
+		audit_text_set(why, whylen, "%s", o.text);
+	} else if (o.unknown) {
+		audit_text_set(why, whylen, "%s", run.caa_cas[cai].why);
+	} else if (failed) {
+		audit_text_set(why, whylen, "a CAA lookup failed");
+	} else {
+		ans = AUDIT_CAA_MAY_ISSUE;
+		audit_text_set(why, whylen, "%s", any_records ? "authorized" : "no CAA records");
+	}
+out:
+	dns_client_free(run.dns);
+	audit_caa_free(&run);
+	return ans;
 }
