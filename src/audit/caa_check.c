@@ -299,6 +299,21 @@ static void append(char *dst, size_t dstlen, const char *sep, const char *fmt, .
 	va_end(ap);
 }
 
+/* Whether the ", "-separated list has item. */
+static int list_has(const char *list, const char *item)
+{
+	size_t l = strlen(item);
+	const char *p = list;
+
+	while ((p = strstr(p, item)) != NULL) {
+		if ((p == list || (p >= list + 2 && p[-2] == ',' && p[-1] == ' ')) &&
+		    (p[l] == '\0' || p[l] == ','))
+			return 1;
+		p += l;
+	}
+	return 0;
+}
+
 /* Decide CA ca for name n as resolver view v sees it, into o. */
 static void decide_one(struct audit_run *run, const struct audit_caa_name *n,
                        const struct audit_caa_view *v, size_t ca, struct ca_outcome *o)
@@ -373,7 +388,7 @@ static void cert_findings(struct audit_run *run, struct audit_report *r, size_t 
 				       run->resolvers[k], dns_outcome_name(v->why), v->at);
 			if (v->state == CAA_VIEW_FOUND) {
 				any_records = 1;
-				if (strstr(found, v->at) == NULL)
+				if (!list_has(found, v->at))
 					append(found, sizeof(found), ", ", "%s", v->at);
 			}
 		}
