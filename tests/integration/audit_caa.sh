@@ -88,6 +88,8 @@ caa_run() { # caa_run WANT NAME [--resolver ...]
 	[ $# -gt 0 ] || set -- "${AUDIT_RES[@]}"
 	hf_expect "$name: exit $want" "$want" audit -c "$CONF" --json "$@"
 }
+# (audit_finding puts the regex in a Python r"..." string: write a double
+# quote in a regex as \x22.)
 finding() { json_check "$1" "$(audit_finding caa "${@:2}")"; }
 no_caa_severity() { # no_caa_severity NAME SEVERITY: no caa finding of that severity
 	json_check "$1" "not any(f[\"check\"] == \"caa\" and f[\"severity\"] == \"$2\" for f in js)"
@@ -110,7 +112,7 @@ json_check "no CAA: the finding names the resolvers" \
 write_conf "www.issue.test" "one two"
 caa_run 1 "issue for the first CA"
 finding "backup refused: WARNING naming the CA and the record" WARNING "certificate c" \
-	'^failover to backup ca two would be refused by CAA: 0 issue "ca-one.example" \(the records name other CAs: at issue.test, for www.issue.test'
+	'^failover to backup ca two would be refused by CAA: 0 issue \x22ca-one.example\x22 \(the records name other CAs: at issue.test, for www.issue.test'
 finding "first CA allowed: OK lists it" OK "certificate c" "may issue: ca one \\(CAA records at issue.test\\)"
 no_caa_severity "issue for the first CA: not CRITICAL" CRITICAL
 
@@ -118,24 +120,24 @@ no_caa_severity "issue for the first CA: not CRITICAL" CRITICAL
 write_conf "www.issue.test" "two one"
 caa_run 2 "issue for the backup only"
 finding "first CA refused: CRITICAL" CRITICAL "certificate c" \
-	'^ca two may not issue: CAA 0 issue "ca-one.example" .*issuance will fail'
+	'^ca two may not issue: CAA 0 issue \x22ca-one.example\x22 .*issuance will fail'
 
 # --- issuewild governs the wildcard; issue the plain name.
 write_conf "*.wild.test" "two one" "$DNS01"
 caa_run 1 "wildcard with issuewild"
 finding "issuewild: the wildcard's backup (issue's CA) refused" WARNING "certificate c" \
-	'backup ca one would be refused by CAA: 0 issuewild "ca-two.example"'
+	'backup ca one would be refused by CAA: 0 issuewild \x22ca-two.example\x22'
 finding "issuewild: its CA may issue the wildcard" OK "certificate c" "may issue: ca two "
 write_conf "wild.test" "two" "$DNS01"
 caa_run 2 "issuewild does not cover the plain name"
 finding "plain name: issue decides, issuewild's CA refused" CRITICAL "certificate c" \
-	'ca two may not issue: CAA 0 issue "ca-one.example"'
+	'ca two may not issue: CAA 0 issue \x22ca-one.example\x22'
 
 # --- an unknown tag with the critical flag forbids every CA.
 write_conf "www.crit.test" "one"
 caa_run 2 "critical unknown tag"
 finding "critical unknown tag: CRITICAL even for the CA named by issue" CRITICAL \
-	"certificate c" '128 tbs "Unknown" \(an unknown tag marked critical forbids every CA'
+	"certificate c" '128 tbs \x22Unknown\x22 \(an unknown tag marked critical forbids every CA'
 
 # --- accounturi: the account URL in the store decides.
 write_conf "www.acct.test" "one"
@@ -145,7 +147,7 @@ finding "accounturi without an account: CRITICAL" CRITICAL "certificate c" \
 account one "https://ca-one.example/acct/2"
 caa_run 2 "accounturi, another account"
 finding "accounturi for another account: CRITICAL" CRITICAL "certificate c" \
-	'accounturi=https://ca-one.example/acct/1" \(accounturi is not holdfast'
+	'accounturi=https://ca-one.example/acct/1\x22 \(accounturi is not holdfast'
 account one "https://ca-one.example/acct/1"
 caa_run 0 "accounturi, our account"
 finding "accounturi equal to the stored account: OK" OK "certificate c" "may issue: ca one"
@@ -164,18 +166,18 @@ finding "validationmethods lists dns-01: OK" OK "certificate c" "may issue: ca o
 write_conf "shop.alias.test" "two one"
 caa_run 1 "CNAME to a name with CAA"
 finding "CNAME: the target's record decides (the alias's parent is not looked at)" WARNING \
-	"certificate c" 'backup ca one would be refused by CAA: 0 issue "ca-two.example.net" .*at shop.alias.test via CNAME edge.cdn.lab'
+	"certificate c" 'backup ca one would be refused by CAA: 0 issue \x22ca-two.example.net\x22 .*at shop.alias.test via CNAME edge.cdn.lab'
 finding "CNAME: the CA named at the target may issue" OK "certificate c" "may issue: ca two "
 write_conf "plain.alias.test" "one two"
 caa_run 1 "CNAME to a name without CAA"
 finding "CNAME target without CAA: the climb goes on at the alias's parent" WARNING \
-	"certificate c" 'backup ca two would be refused by CAA: 0 issue "ca-one.example" .*at alias.test,'
+	"certificate c" 'backup ca two would be refused by CAA: 0 issue \x22ca-one.example\x22 .*at alias.test,'
 
 # --- records at a parent label, two levels up.
 write_conf "www.deep.parent.test" "one"
 caa_run 2 "records at a parent label"
 finding "parent label: its record decides" CRITICAL "certificate c" \
-	'ca one may not issue: CAA 0 issue "ca-two.example" .*at parent.test, for www.deep.parent.test'
+	'ca one may not issue: CAA 0 issue \x22ca-two.example\x22 .*at parent.test, for www.deep.parent.test'
 
 # --- a CA without identities: its directory is read only when records exist.
 write_conf "www.issue.test" "one dironly"
