@@ -60,7 +60,9 @@ struct issuer {
 	pthread_mutex_t lock; /* breakers */
 	struct breaker *breakers;
 	struct ca_account *accounts;
-	struct store *st; /* borrowed */
+	struct store *st;            /* borrowed */
+	issuer_ca_check_fn ca_check; /* before a CA after the first; may be NULL */
+	void *ca_check_ctx;
 };
 
 static void job_message(struct issue_job *job, const char *fmt, ...)
@@ -369,6 +371,18 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 				         time_format(t, sizeof(t), run->breakers[i].down_until));
 				continue;
 			}
+			/* A later CA that CAA forbids would refuse the order: skip it
+			 * now rather than spend an order and its rate limit on it. */
+			if (k > 0 && run->ca_check != NULL) {
+				char why[512], safe[512];
+				if (run->ca_check(run->ca_check_ctx, conf, cert, ca_name, why,
+				                  sizeof(why)) == 0) {
+					log_warn("acme_failover_refused_by_caa",
+					         "cert=%s ca=%s record=\"%s\"", cert->name, ca_name,
+					         log_safe(safe, sizeof(safe), why));
+					continue;
+				}
+			}
 			if (last_failed != NULL)
 				log_warn("acme_failover", "cert=%s from=%s to=%s", cert->name,
 				         last_failed, ca_name);
@@ -570,6 +584,12 @@ int issuer_endpoint_up(struct issuer *iss, const char *ca_name, time_t now)
 	up = breaker_state_at(&iss->breakers[i], now) != BREAKER_DOWN;
 	pthread_mutex_unlock(&iss->lock);
 	return up;
+}
+
+void issuer_set_ca_check(struct issuer *iss, issuer_ca_check_fn fn, void *ctx)
+{
+	iss->ca_check = fn;
+	iss->ca_check_ctx = ctx;
 }
 
 void issuer_free(struct issuer *iss)

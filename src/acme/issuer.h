@@ -57,6 +57,17 @@ void issuer_save_state(struct issuer *iss);
 /* 1 unless the endpoint's breaker is open at now. */
 int issuer_endpoint_up(struct issuer *iss, const char *ca_name, time_t now);
 
+/* Asked (from worker threads, possibly at once) before any CA of a
+ * certificate's cas after the first is tried, with the issuer's conf (which
+ * cert belongs to): 1 when ca_name may be used, 0 to skip it (why: the
+ * reason, e.g. the CAA record that forbids it).  Set by a layer above acme/
+ * (the daemon and the issue command run the audit's CAA check here). */
+typedef int (*issuer_ca_check_fn)(void *ctx, const struct conf *conf, const struct conf_cert *cert,
+                                  const char *ca_name, char *why, size_t whylen);
+
+/* Install fn (NULL: none) before the first job runs. */
+void issuer_set_ca_check(struct issuer *iss, issuer_ca_check_fn fn, void *ctx);
+
 void issuer_free(struct issuer *iss);
 
 struct issuer_worker *issuer_worker_new(struct issuer *iss);

@@ -20,8 +20,13 @@
  * Everything a run uses lives in the call (its own DNS channels, HTTP client
  * and Public Suffix List), so runs share nothing but the files in the store.
  *
+ * For every name of every configured certificate it also finds the relevant
+ * CAA set on every resolver and decides whether each CA of the certificate
+ * may issue (RFC 8659, RFC 8657: caa.h, caa_check.c).
+ *
  * Files: map.c (the dependency map), delegation.c (the DNS facts and the
- * delegation state machine), engine.c (a run and its event loop), findings.c
+ * delegation state machine), caa.c (the CAA decision, pure) and caa_check.c
+ * (the CAA climb and findings), engine.c (a run and its event loop), findings.c
  * (facts to findings), state.c (the last audit and the new state), storage.c
  * (every access to the store), report.c (the report).
  */
@@ -74,5 +79,17 @@ void audit_options_default(struct audit_options *opt);
  * IP[:PORT], no resolver, a name that is not a host name, nothing to audit,
  * no DNS or HTTP client, out of memory). */
 enum result audit_run(const struct audit_options *opt, struct audit_report *out);
+
+enum audit_caa_answer { AUDIT_CAA_MAY_ISSUE, AUDIT_CAA_REFUSED, AUDIT_CAA_UNKNOWN };
+
+/* Whether CAA lets [ca ca_name] issue cert (a certificate of conf) now, as
+ * the audit's caa check decides it, on the configuration's resolvers (else
+ * the system's): REFUSED when any name on any resolver forbids it, with the
+ * record and where in why; UNKNOWN when a lookup failed or the CA's
+ * identities cannot be had (why says which); else MAY_ISSUE.  Blocks for
+ * the DNS lookups (and the CA's directory when it has no caa_identities and
+ * records exist): for a caller about to fail over, not for an event loop. */
+enum audit_caa_answer audit_caa_may_issue(const struct conf *conf, const struct conf_cert *cert,
+                                          const char *ca_name, char *why, size_t whylen);
 
 #endif

@@ -36,6 +36,7 @@
 #define DNS_RECORDS_MAX   512
 #define DNS_SOCKS_PER_CH  ARES_GETSOCK_MAXNUM
 #define DNS_RESOLVER_NAME "resolvers"
+#define DNS_CHAIN_MAX     8 /* CNAMEs followed in one answer */
 
 static const char *const dns_outcome_names[DNS_OUTCOME_COUNT] = {
     [DNS_NOERROR] = "noerror",         [DNS_NODATA] = "nodata",
@@ -136,9 +137,36 @@ static void add_ns(struct dns_reply *r, const char *name)
 		snprintf(r->ns[r->ns_count++], DNS_NAME_MAX, "%s", name);
 }
 
+/* Copy n bytes of CAA text into dst (size dstlen), every byte outside
+ * printable ASCII (NUL, controls, DEL, 8-bit) as '?'; 1 when it had to be
+ * cut short. */
+static int caa_text(char *dst, size_t dstlen, const unsigned char *src, size_t n)
+{
+	size_t i, keep = n < dstlen ? n : dstlen - 1;
+
+	for (i = 0; i < keep; i++)
+		dst[i] = (src[i] < 0x20 || src[i] > 0x7e) ? '?' : (char)src[i];
+	dst[keep] = '\0';
+	return keep < n;
+}
+
+/* Whether name is qname or a CNAME target already followed from it. */
+static int in_chain(char (*chain)[DNS_NAME_MAX], size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (name_equal(chain[i], name))
+			return 1;
+	}
+	return 0;
+}
+
 int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int qtype,
                     struct dns_reply *out)
 {
+	char chain[DNS_CHAIN_MAX][DNS_NAME_MAX];
+	size_t chain_count = 1;
 	unsigned int flags, qd, an, ns, ar, i;
 	size_t off = DNS_HEADER_LEN;
 	char name[DNS_NAME_MAX];
@@ -146,8 +174,9 @@ int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int
 
 	memset(out, 0, sizeof(*out));
 	out->outcome = DNS_MALFORMED;
-	if (msg == NULL || len < DNS_HEADER_LEN)
+	if (msg == NULL || len < DNS_HEADER_LEN || strlen(qname) >= DNS_NAME_MAX)
 		return -1;
+	snprintf(chain[0], DNS_NAME_MAX, "%s", qname);
 	flags = get16(msg + 2);
 	qd = get16(msg + 4);
 	an = get16(msg + 6);
@@ -212,6 +241,37 @@ int dns_reply_parse(const unsigned char *msg, size_t len, const char *qname, int
 				out->ns_referral = 1;
 				add_ns(out, target);
 			}
+		} else if (type == DNS_TYPE_CNAME) {
+			char target[DNS_NAME_MAX];
+			size_t p = rd;
+			if (read_name(msg, len, &p, target, sizeof(target)) != 0 || p != rd + rdlen)
+				return -1;
+			/* A resolver answers for the CNAME's target (RFC 8659 section 3:
+			 * the CAA of an alias is its target's). */
+			if (section == 0 && qtype == DNS_TYPE_CAA &&
+			    in_chain(chain, chain_count, name) &&
+			    !in_chain(chain, chain_count, target)) {
+				if (chain_count >= DNS_CHAIN_MAX)
+					return -1;
+				memcpy(chain[chain_count++], target, sizeof(target));
+				memcpy(out->cname, target, sizeof(target));
+			}
+		} else if (type == DNS_TYPE_CAA) {
+			struct dns_caa *c;
+			unsigned int taglen;
+			if (rdlen < 2 || (taglen = msg[rd + 1]) == 0 || 2 + taglen > rdlen)
+				return -1; /* RFC 8659 section 4.1: the tag has 1 octet or more */
+			if (section != 0 || qtype != DNS_TYPE_CAA ||
+			    !in_chain(chain, chain_count, name))
+				continue;
+			if (out->caa_count >= DNS_REPLY_CAA_MAX)
+				return -1; /* keeping some would change what the set means */
+			c = &out->caa[out->caa_count++];
+			c->flags = msg[rd];
+			c->truncated = caa_text(c->tag, sizeof(c->tag), msg + rd + 2, taglen);
+			c->truncated |= caa_text(c->value, sizeof(c->value), msg + rd + 2 + taglen,
+			                         rdlen - 2 - taglen);
+			answered = 1;
 		} else if (section == 0 && (int)type == qtype) {
 			answered = 1;
 		}

@@ -14,9 +14,11 @@
  * in_flight in all (so a thousand servers never need a thousand sockets).  The
  * answer is parsed here, not by c-ares, into a dns_reply: the rcode class
  * (NOERROR, NODATA, NXDOMAIN, SERVFAIL, REFUSED, timeout, ... each named),
- * the addresses, the NS set from the answer or from a referral, and glue.
- * dns_reply_parse() is pure and bounded: name compression loops, oversized
- * names and truncated records are refused.
+ * the addresses, the NS set from the answer or from a referral, glue, and
+ * CAA records (RFC 8659 section 4.1) of the name or of the CNAME chain the
+ * resolver followed for it.  dns_reply_parse() is pure and bounded: name
+ * compression loops, oversized names and truncated records are refused; a
+ * CAA tag or value longer than its field is kept cut short and marked.
  *
  * The caller owns the event loop: dns_client_fds() says which sockets to
  * wait on, dns_client_process() handles what became ready and timeouts.
@@ -33,15 +35,20 @@
 #define DNS_REPLY_ADDRS_MAX    16
 #define DNS_REPLY_NS_MAX       16
 #define DNS_REPLY_GLUE_MAX     16
+#define DNS_REPLY_CAA_MAX      16
+#define DNS_CAA_TAG_MAX        32  /* RFC 8659: tags SHOULD be at most 15 octets */
+#define DNS_CAA_VALUE_MAX      512 /* an issue value with an accounturi fits easily */
 #define DNS_PER_SERVER_DEFAULT 32
 #define DNS_IN_FLIGHT_DEFAULT  256  /* in all; each outstanding server holds a socket */
 #define DNS_TIMEOUT_MS_DEFAULT 1500 /* first try; c-ares doubles it per round */
 #define DNS_TRIES_DEFAULT      2
 
-#define DNS_TYPE_A    1
-#define DNS_TYPE_NS   2
-#define DNS_TYPE_SOA  6
-#define DNS_TYPE_AAAA 28
+#define DNS_TYPE_A     1
+#define DNS_TYPE_NS    2
+#define DNS_TYPE_CNAME 5
+#define DNS_TYPE_SOA   6
+#define DNS_TYPE_AAAA  28
+#define DNS_TYPE_CAA   257
 
 enum dns_outcome {
 	DNS_NOERROR,     /* an answer (or, for NS, a referral) */
@@ -64,6 +71,18 @@ struct dns_glue {
 	char addr[DNS_ADDR_MAX];
 };
 
+/* One CAA resource record (RFC 8659 section 4.1).  tag and value are
+ * NUL-terminated; a byte outside printable ASCII (NUL, controls, 8-bit) is
+ * kept as '?' so that the text can be printed and stays valid UTF-8; such a
+ * value no longer fits the issue grammar and authorizes nobody -- the
+ * conservative reading (RFC 8659's values are ASCII). */
+struct dns_caa {
+	unsigned int flags;
+	char tag[DNS_CAA_TAG_MAX];
+	char value[DNS_CAA_VALUE_MAX];
+	int truncated; /* the tag or the value did not fit */
+};
+
 struct dns_reply {
 	enum dns_outcome outcome;
 	int rcode;
@@ -75,6 +94,9 @@ struct dns_reply {
 	int ns_referral; /* the NS set came from the authority section */
 	struct dns_glue glue[DNS_REPLY_GLUE_MAX];
 	size_t glue_count;
+	struct dns_caa caa[DNS_REPLY_CAA_MAX]; /* CAA of the name or its CNAME target */
+	size_t caa_count;
+	char cname[DNS_NAME_MAX];    /* the last CNAME target followed ("" when none) */
 	char server[DNS_SERVER_MAX]; /* who answered ("" for the resolver set) */
 };
 

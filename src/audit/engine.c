@@ -95,8 +95,10 @@ static void run_free(struct audit_run *run)
 {
 	size_t i;
 
-	/* DNS first: its cancelled callbacks may still queue RDAP lookups. */
+	/* DNS first: its cancelled callbacks may still queue RDAP lookups and
+	 * write into the CAA views. */
 	dns_client_free(run->dns);
+	audit_caa_free(run);
 	rdap_client_free(run->rdap);
 	rdap_bootstrap_free(run->bootstrap);
 	for (i = 0; i < run->host_count; i++)
@@ -298,6 +300,8 @@ enum result audit_run(const struct audit_options *opt, struct audit_report *out)
 	for (i = 0; i < run.domain_count; i++)
 		audit_rdap_start(&run, i);
 	audit_dns_begin(&run);
+	if (opt->domain_count == 0)
+		audit_caa_begin(&run); /* the configuration's certificates */
 	if (run_loop(&run) != 0) {
 		run_abort(out, NULL);
 		goto out;
@@ -308,7 +312,7 @@ enum result audit_run(const struct audit_options *opt, struct audit_report *out)
 	}
 
 	/* Judge, remember, report. */
-	if (audit_findings_collect(&run, out, now) != 0) {
+	if (audit_findings_collect(&run, out, now) != 0 || audit_caa_findings(&run, out) != 0) {
 		run_abort(out, "out of memory");
 		goto out;
 	}

@@ -94,6 +94,42 @@ struct audit_set {
 	char label[AUDIT_ENDPOINTS_MAX][160];
 };
 
+/* ---------------------------------------------------------------- CAA */
+
+#define AUDIT_CAA_IDS_MAX     16   /* issuer domain names of one CA */
+#define AUDIT_CAA_ACCOUNT_MAX 1024 /* as acme_session's kid */
+
+enum audit_caa_state { CAA_VIEW_ASKING, CAA_VIEW_FOUND, CAA_VIEW_NONE, CAA_VIEW_FAILED };
+
+/* What one resolver says is a name's relevant CAA RRset (RFC 8659 section 3). */
+struct audit_caa_view {
+	struct audit_run *run;
+	size_t name, resolver;
+	enum audit_caa_state state;
+	char at[DNS_NAME_MAX];    /* asked now; FOUND: where the RRset is; FAILED: where */
+	char cname[DNS_NAME_MAX]; /* FOUND through this CNAME target ("" when none) */
+	enum dns_outcome why;     /* FAILED: what the resolver said */
+	struct dns_caa *rr;       /* FOUND: rr_count records */
+	size_t rr_count;
+};
+
+/* One name of one certificate, climbed on every resolver. */
+struct audit_caa_name {
+	size_t cert; /* index in conf->certs */
+	char name[DNS_NAME_MAX];
+	int wildcard;
+	struct audit_caa_view *view; /* resolver_count of them */
+};
+
+/* What a CA would check, from the configuration, its directory and the store. */
+struct audit_caa_ca {
+	int loaded;
+	char ids[AUDIT_CAA_IDS_MAX][DNS_NAME_MAX];
+	size_t id_count;
+	char why[256]; /* no identities: why */
+	char account[AUDIT_CAA_ACCOUNT_MAX];
+};
+
 struct audit_run {
 	const struct conf *conf;
 	psl_ctx_t *psl;
@@ -111,6 +147,9 @@ struct audit_run {
 	size_t zone_count, zone_cap;
 	struct audit_set *sets;
 	size_t set_count, set_cap;
+	struct audit_caa_name **caa_names;
+	size_t caa_name_count, caa_name_cap;
+	struct audit_caa_ca *caa_cas; /* one per conf->cas */
 	int oom;
 };
 
@@ -160,6 +199,21 @@ size_t audit_domain_ns(const struct audit_domain *d, const char **ns, const char
 /* Queue the RDAP lookup of domain di (once). */
 void audit_rdap_start(struct audit_run *run, size_t di);
 
+/* ---------------------------------------------------------------- caa_check.c */
+
+/* Start the CAA climb of every name of every configured certificate on
+ * every resolver (RFC 8659 section 3).  Nothing without a configuration. */
+void audit_caa_begin(struct audit_run *run);
+
+/* The "caa" findings of every certificate (after the event loop): each CA's
+ * identities (caa_identities, else its directory, fetched only when some
+ * name has CAA records) and account URL, and caa_decide() for each CA, name
+ * and resolver.  0, or -1 when out of memory. */
+int audit_caa_findings(struct audit_run *run, struct audit_report *r);
+
+/* Free what the CAA check holds. */
+void audit_caa_free(struct audit_run *run);
+
 /* ---------------------------------------------------------------- findings.c */
 
 /* Add every finding of run to r: per audited domain in name order (RDAP,
@@ -200,6 +254,11 @@ json_t *audit_store_state_load(const char *store);
 /* Replace the state of the last audit with text (len bytes).  Logged when
  * it cannot be written. */
 void audit_store_state_save(const char *store, const char *text, size_t len);
+
+/* The account URL stored for ca at directory into dst ("" when none or
+ * unreadable; logged at debug level). */
+void audit_store_account_url(const char *store, const char *ca, const char *directory, char *dst,
+                             size_t dstlen);
 
 /* Where the RDAP bootstrap is cached (rdap_bootstrap_load() also writes
  * PATH.source beside it) into dst, creating the store directory if need be.

@@ -59,6 +59,7 @@ static const char *const check_names[AUDIT_CHECK_COUNT] = {
     [AUDIT_CHECK_NS_DOMAIN_STATUS] = "ns-domain-status",
     [AUDIT_CHECK_NS_CONSISTENCY] = "ns-consistency",
     [AUDIT_CHECK_REDUNDANCY] = "redundancy",
+    [AUDIT_CHECK_CAA] = "caa",
 };
 
 const char *audit_check_name(enum audit_check c)

@@ -59,6 +59,7 @@ enum audit_check {
 	AUDIT_CHECK_NS_DOMAIN_STATUS, /* an NS host's own domain on hold */
 	AUDIT_CHECK_NS_CONSISTENCY,   /* parent vs child NS set */
 	AUDIT_CHECK_REDUNDANCY,       /* across a certificate's CAs / backups */
+	AUDIT_CHECK_CAA,              /* RFC 8659: may each of a certificate's CAs issue */
 	AUDIT_CHECK_COUNT
 };
 

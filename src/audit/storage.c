@@ -2,7 +2,8 @@
  * storage: every access of the audit to the store, in one place and all
  * through the store interface (src/store/store.h): the stored certificates'
  * leaves (for their AIA and CRL hosts), the state of the last audit (read
- * and replaced), and the RDAP bootstrap cache handed to rdap_bootstrap_load.
+ * and replaced), the RDAP bootstrap cache handed to rdap_bootstrap_load, and
+ * the account URL of each CA (for CAA's accounturi; never a key).
  * The audit may run with only --store DIR and no configuration, so each
  * call opens the store at that directory.
  *
@@ -142,4 +143,15 @@ int audit_store_bootstrap_cache(const char *store, char *dst, size_t dstlen)
 
 	store_free(st);
 	return rc;
+}
+
+void audit_store_account_url(const char *store, const char *ca, const char *directory, char *dst,
+                             size_t dstlen)
+{
+	struct store *st = storage_open(store);
+
+	dst[0] = '\0';
+	if (st != NULL && store_account_kid_load(st, ca, directory, dst, dstlen) != 0)
+		log_debug("audit_account_unreadable", "ca=%s reason=\"%s\"", ca, strerror(errno));
+	store_free(st);
 }

@@ -18,6 +18,7 @@
 
 #include "acme/issuer.h"
 #include "acme/protocol.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "store/store.h"
@@ -30,10 +31,24 @@
 
 struct job_queue {
 	pthread_mutex_t lock;
+	pthread_mutex_t caa_lock; /* one CAA check at a time (c-ares's init is not thread-safe) */
 	struct issuer *iss;
 	struct issue_job *jobs;
 	size_t job_count, next_job;
 };
+
+/* Before a failover: skip a later CA that CAA forbids (see issuer.h). */
+static int issue_caa_check(void *ctx, const struct conf *conf, const struct conf_cert *cert,
+                           const char *ca_name, char *why, size_t whylen)
+{
+	struct job_queue *q = ctx;
+	enum audit_caa_answer a;
+
+	pthread_mutex_lock(&q->caa_lock);
+	a = audit_caa_may_issue(conf, cert, ca_name, why, whylen);
+	pthread_mutex_unlock(&q->caa_lock);
+	return a != AUDIT_CAA_REFUSED;
+}
 
 static void *worker_main(void *arg)
 {
@@ -214,7 +229,8 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 		for (i = 0; q.jobs && i < q.job_count; i++)
 			q.jobs[i].cert = &conf->certs[i];
 	}
-	if (q.jobs == NULL || pthread_mutex_init(&q.lock, NULL) != 0) {
+	if (q.jobs == NULL || pthread_mutex_init(&q.lock, NULL) != 0 ||
+	    pthread_mutex_init(&q.caa_lock, NULL) != 0) {
 		fprintf(stderr, "holdfast %s: out of memory\n", cmd);
 		worst = EXIT_UNKNOWN;
 		goto out;
@@ -236,6 +252,7 @@ static int issue_common(int argc, char **argv, enum issue_mode mode)
 		worst = EXIT_UNKNOWN;
 		goto out;
 	}
+	issuer_set_ca_check(q.iss, issue_caa_check, &q);
 	for (i = 0; i < q.job_count; i++) {
 		if (issuer_listen(q.iss, q.jobs[i].cert) != 0) {
 			fprintf(stderr, "holdfast %s: cannot listen on %s for http-01\n", cmd,
@@ -271,8 +288,10 @@ out:
 	free(threads);
 	issuer_free(q.iss);
 	store_free(st);
-	if (q.jobs != NULL)
+	if (q.jobs != NULL) {
 		pthread_mutex_destroy(&q.lock);
+		pthread_mutex_destroy(&q.caa_lock);
+	}
 	free(q.jobs);
 	conf_free(conf);
 	fflush(stdout);

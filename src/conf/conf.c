@@ -320,7 +320,11 @@ static int is_list_key(enum section_kind kind, const char *key)
 {
 	static const char *const top[] = {"resolvers", "nginx_reload", "apache_reload", NULL};
 	static const char *const cert[] = {"names", "cas", "deploy", "ocsp_backup", NULL};
-	const char *const *k = kind == SECTION_TOP ? top : kind == SECTION_CERT ? cert : NULL;
+	static const char *const ca[] = {"caa_identities", NULL};
+	const char *const *k = kind == SECTION_TOP    ? top
+	                       : kind == SECTION_CERT ? cert
+	                       : kind == SECTION_CA   ? ca
+	                                              : NULL;
 
 	for (; k != NULL && *k != NULL; k++) {
 		if (strcmp(*k, key) == 0)
@@ -518,6 +522,18 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 	return -1;
 }
 
+/* 1 when l's item i equals an earlier one (lists are short: at most
+ * CONF_LIST_MAX). */
+static int list_has_before(const struct conf_list *l, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(l->items[j], l->items[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int handle_ca(struct parse_state *st, struct conf_ca *ca, const char *key, const char *v)
 {
 	if (strcmp(key, "directory") == 0) {
@@ -546,6 +562,27 @@ static int handle_ca(struct parse_state *st, struct conf_ca *ca, const char *key
 			return -1;
 		}
 		return set_string(st, &ca->eab_hmac_key, key, v);
+	}
+	if (strcmp(key, "caa_identities") == 0) {
+		/* RFC 8659 section 4.2: an issuer-domain-name, which a CAA
+		 * record's issue value is matched against. */
+		size_t i, from = ca->caa_identities.count;
+		char why[300];
+		if (set_list(st, &ca->caa_identities, key, v) != 0)
+			return -1;
+		for (i = from; i < ca->caa_identities.count; i++) {
+			if (host_check(ca->caa_identities.items[i], 0, why, sizeof(why)) != 0) {
+				conf_error(st, st->line, key, "not a CAA issuer domain name: %s",
+				           why);
+				return -1;
+			}
+			if (list_has_before(&ca->caa_identities, i)) {
+				conf_error(st, st->line, key, "\"%s\" is listed twice",
+				           ca->caa_identities.items[i]);
+				return -1;
+			}
+		}
+		return 0;
 	}
 	unknown_key(st, key, "ca", ca->name);
 	return -1;
@@ -587,18 +624,6 @@ const char *conf_key_type_name(enum conf_key_type k)
 		return "rsa-4096";
 	}
 	return "invalid";
-}
-
-/* 1 when l's item i equals an earlier one (lists are short: at most
- * CONF_LIST_MAX). */
-static int list_has_before(const struct conf_list *l, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (strcmp(l->items[j], l->items[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* 0 when path (or, without a '/', a name in PATH, as the hook is run) is an
@@ -1336,6 +1361,7 @@ void conf_free(struct conf *c)
 		free(c->cas[i].ca_bundle);
 		free(c->cas[i].eab_kid);
 		free(c->cas[i].eab_hmac_key);
+		list_free(&c->cas[i].caa_identities);
 	}
 	for (i = 0; i < c->cert_count; i++) {
 		struct conf_cert *crt = &c->certs[i];

@@ -44,7 +44,10 @@ struct conf_ca {
 	char *ca_bundle;    /* extra trust for the ACME server's HTTPS, or NULL */
 	char *eab_kid;      /* external account binding, or NULL */
 	char *eab_hmac_key; /* base64url, or NULL */
-	int line;           /* of the section header */
+	/* RFC 8659 issuer domain names for CAA; empty: the directory's
+	 * meta.caaIdentities */
+	struct conf_list caa_identities;
+	int line; /* of the section header */
 };
 
 struct conf_cert {

@@ -149,6 +149,9 @@ struct daemon {
 	int pending_reload; /* SIGHUP seen: start nothing new, reload once idle */
 	int wake_fd;        /* eventfd: an issuance ended, or a signal came */
 	pthread_mutex_t done_lock;
+	/* one CAA check at a time (issuer threads, before a failover): c-ares's
+	 * library init is not thread-safe */
+	pthread_mutex_t caa_lock;
 	struct issue_task *done; /* ended issuances, newest first (under done_lock) */
 	struct metrics_server *metrics;
 	struct ocspd *ocspd; /* ocsp_listen: staples for Apache and the like */

@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "daemon/internal.h"
 #include "daemon/metrics.h"
 #include "daemon/timers.h"
@@ -132,6 +133,21 @@ static int by_name_cmp(const void *a, const void *b, void *sites)
 	return strcmp(s[*(const size_t *)a].cert->name, s[*(const size_t *)b].cert->name);
 }
 
+/* The issuer asks before a failover: skip a later CA that CAA forbids (the
+ * order would be refused); a lookup that fails does not stop it (the CA
+ * decides then). */
+static int daemon_caa_check(void *ctx, const struct conf *conf, const struct conf_cert *cert,
+                            const char *ca_name, char *why, size_t whylen)
+{
+	struct daemon *d = ctx;
+	enum audit_caa_answer a;
+
+	pthread_mutex_lock(&d->caa_lock);
+	a = audit_caa_may_issue(conf, cert, ca_name, why, whylen);
+	pthread_mutex_unlock(&d->caa_lock);
+	return a != AUDIT_CAA_REFUSED;
+}
+
 /* Build sites for conf, load the store and deploy what is valid (no network). */
 static int daemon_setup(struct daemon *d, struct conf *conf)
 {
@@ -150,6 +166,7 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		log_error("issuer_failed", "reason=\"%s\"", err);
 		return -1;
 	}
+	issuer_set_ca_check(d->iss, daemon_caa_check, d);
 	d->sites = calloc(conf->cert_count ? conf->cert_count : 1, sizeof(*d->sites));
 	d->by_name = calloc(conf->cert_count ? conf->cert_count : 1, sizeof(*d->by_name));
 	d->cacerts = cacerts_new();
@@ -350,7 +367,8 @@ int daemon_main(const char *conf_path)
 		return RESULT_UNKNOWN;
 	}
 	d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d.wake_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0) {
+	if (d.wake_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0 ||
+	    pthread_mutex_init(&d.caa_lock, NULL) != 0) {
 		log_error("daemon_failed", "reason=\"%s\"", strerror(errno));
 		conf_free(conf);
 		return RESULT_UNKNOWN;
@@ -408,5 +426,6 @@ out:
 	conf_free(d.conf != NULL ? d.conf : conf);
 	close(d.wake_fd);
 	pthread_mutex_destroy(&d.done_lock);
+	pthread_mutex_destroy(&d.caa_lock);
 	return rc;
 }

@@ -363,6 +363,27 @@ int store_account_load(struct store *st, const char *ca, const char *directory, 
 	return 0;
 }
 
+int store_account_kid_load(struct store *st, const char *ca, const char *directory, char *kid,
+                           size_t kidlen)
+{
+	unsigned char *data = NULL;
+	size_t len = 0;
+	json_t *acct;
+	const char *k, *d;
+
+	kid[0] = '\0';
+	if (st->ops->account_read(st, ca, STORE_ACCOUNT_JSON, STORE_META_MAX, &data, &len) != 0)
+		return errno == ENOENT ? 0 : -1;
+	acct = json_loadb((const char *)data, len, 0, NULL);
+	free(data);
+	k = json_string_value(json_object_get(acct, "kid"));
+	d = json_string_value(json_object_get(acct, "directory"));
+	if (k != NULL && d != NULL && strcmp(d, directory) == 0)
+		snprintf(kid, kidlen, "%s", k);
+	json_decref(acct);
+	return 0;
+}
+
 int store_account_save_kid(struct store *st, const char *ca, const char *directory, const char *kid)
 {
 	json_t *acct = json_pack("{s:s, s:s}", "directory", directory, "kid", kid);

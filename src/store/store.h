@@ -209,6 +209,12 @@ int store_version_staple_save(struct store_version *v, const unsigned char *der,
 int store_account_load(struct store *st, const char *ca, const char *directory, EVP_PKEY **key,
                        char *kid, size_t kidlen);
 
+/* Only the account URL stored for ca at directory (kid; "" when none),
+ * for readers that must not create a key (the audit).  0, or -1 when it
+ * cannot be read (errno; not logged). */
+int store_account_kid_load(struct store *st, const char *ca, const char *directory, char *kid,
+                           size_t kidlen);
+
 /* Record kid as the account at directory for ca.  0 or -1 (logged). */
 int store_account_save_kid(struct store *st, const char *ca, const char *directory,
                            const char *kid);

@@ -40,6 +40,8 @@ static void test_full(void)
 	                   "[ca backup]   # a comment after a header\n"
 	                   "directory = https://b.test/dir\n"
 	                   "ca_bundle = /etc/pebble.pem\n"
+	                   "caa_identities = ca-b.example\n"
+	                   "  ca-b.example.net\n"
 	                   "; a full-line comment\n"
 	                   "[certificate www]\n"
 	                   "names = example.test\n"
@@ -58,6 +60,9 @@ static void test_full(void)
 		printf("# %s\n", err);
 		return;
 	}
+	CHECK(c->cas[0].caa_identities.count == 0 && c->cas[1].caa_identities.count == 2 &&
+	          strcmp(c->cas[1].caa_identities.items[1], "ca-b.example.net") == 0,
+	      "caa_identities: a list, continued on the next line; none by default");
 	CHECK(strcmp(c->store, "/srv/hf") == 0, "store without the trailing comment");
 	CHECK(c->resolvers.count == 2 && strcmp(c->resolvers.items[1], "127.0.0.2") == 0,
 	      "resolvers list");
@@ -443,6 +448,23 @@ static void test_refusals(void)
 	refused("outage_margin not a duration", "outage_margin = two days\n",
 	        "t.conf:1: key \"outage_margin\": expected a duration from 0 to 30d (renewal is "
 	        "never later than this before expiry), got \"two days\"");
+	refused(
+	    "caa_identities not a domain",
+	    "[ca a]\ndirectory = https://x/\ncaa_identities = letsencrypt.org *.bad.example\n",
+	    "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"*.bad.example\" is "
+	    "not a host name (labels of letters, digits and '-', separated by dots)");
+	refused(
+	    "caa_identities an IP", "[ca a]\ndirectory = https://x/\ncaa_identities = 192.0.2.1\n",
+	    "t.conf:3: key \"caa_identities\": not a CAA issuer domain name: \"192.0.2.1\" is an "
+	    "IP address, not a host name");
+	refused("caa_identities twice",
+	        "[ca a]\ndirectory = https://x/\ncaa_identities = a.example\n  a.example\n",
+	        "t.conf:4: key \"caa_identities\": \"a.example\" is listed twice");
+	refused("caa_identities empty", "[ca a]\ndirectory = https://x/\ncaa_identities =\n",
+	        "t.conf:3: key \"caa_identities\": empty value");
+	refused("caa_identities in a certificate",
+	        CERT("names = a.test\ncaa_identities = a.example\n"),
+	        "t.conf:5: key \"caa_identities\": unknown key in [certificate w]");
 	refused("audit_interval too short", "audit_interval = 1s\n",
 	        "t.conf:1: key \"audit_interval\": 1s is shorter than the minimum of 15m "
 	        "(registries' RDAP servers rate-limit; off disables the audit)");

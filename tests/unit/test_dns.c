@@ -355,8 +355,129 @@ static void test_cancel(void)
 	dns_client_free(NULL);
 }
 
+/* CAA RDATA: flags, tag length, tag, value (RFC 8659 section 4.1). */
+static void mrr_caa(struct msg *m, const char *owner, unsigned int flags, const char *tag,
+                    const char *value)
+{
+	struct msg t = {0};
+	size_t tl = strlen(tag), vl = strlen(value);
+
+	m8(&t, flags);
+	m8(&t, (unsigned int)tl);
+	memcpy(t.b + t.n, tag, tl);
+	t.n += tl;
+	memcpy(t.b + t.n, value, vl);
+	t.n += vl;
+	mrr(m, owner, DNS_TYPE_CAA, t.b, t.n);
+}
+
+static void mrr_cname(struct msg *m, const char *owner, const char *target)
+{
+	struct msg t = {0};
+
+	mname(&t, target);
+	mrr(m, owner, DNS_TYPE_CNAME, t.b, t.n);
+}
+
+static void test_caa(void)
+{
+	struct dns_reply r;
+	struct msg m = {0};
+	char big[700];
+	int i;
+
+	mhdr(&m, 0, 1, 2, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr_caa(&m, "example.test", 0, "issue", "ca1.example.net");
+	mrr_caa(&m, "example.test", 128, "tbs", "Unknown");
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_NOERROR &&
+	          r.caa_count == 2 && r.caa[0].flags == 0 && strcmp(r.caa[0].tag, "issue") == 0 &&
+	          strcmp(r.caa[0].value, "ca1.example.net") == 0 && r.caa[1].flags == 128 &&
+	          strcmp(r.caa[1].tag, "tbs") == 0 && r.cname[0] == '\0',
+	      "caa: two records, flags, tags and values");
+
+	/* A resolver following a CNAME answers with the target's records. */
+	mhdr(&m, 0, 1, 3, 0, 0);
+	mq(&m, "www.example.test", DNS_TYPE_CAA);
+	mrr_cname(&m, "www.example.test", "cdn.other.test");
+	mrr_cname(&m, "cdn.other.test", "edge.other.test");
+	mrr_caa(&m, "edge.other.test", 0, "issue", "ca2.example.org");
+	CHECK(parse(&m, "www.example.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_NOERROR &&
+	          r.caa_count == 1 && strcmp(r.cname, "edge.other.test") == 0,
+	      "caa: records of the CNAME chain's target, the target named");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "www.example.test", DNS_TYPE_CAA);
+	mrr_cname(&m, "www.example.test", "cdn.other.test");
+	CHECK(parse(&m, "www.example.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_NODATA &&
+	          r.caa_count == 0,
+	      "caa: a CNAME to a name without CAA is NODATA");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "www.example.test", DNS_TYPE_CAA);
+	mrr_caa(&m, "elsewhere.test", 0, "issue", ";");
+	CHECK(parse(&m, "www.example.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_NODATA &&
+	          r.caa_count == 0,
+	      "caa: a record of an unrelated owner is not the name's");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr_caa(&m, "example.test", 0, "iss\xc3ue", "a\001b\x7f\xff");
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) == 0 && r.caa_count == 1 &&
+	          strcmp(r.caa[0].value, "a?b??") == 0 && strcmp(r.caa[0].tag, "iss?ue") == 0,
+	      "caa: control, DEL and 8-bit bytes in a tag or value are kept as '?'");
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr_caa(&m, "example.test", 0, "issue", big);
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) == 0 && r.caa_count == 1 &&
+	          r.caa[0].truncated && strlen(r.caa[0].value) == DNS_CAA_VALUE_MAX - 1,
+	      "caa: a value longer than DNS_CAA_VALUE_MAX is cut and marked");
+
+	mhdr(&m, 0, 1, DNS_REPLY_CAA_MAX + 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	for (i = 0; i <= DNS_REPLY_CAA_MAX; i++)
+		mrr_caa(&m, "example.test", 0, "issue", "ca.example");
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) != 0 && r.outcome == DNS_MALFORMED,
+	      "caa: more than DNS_REPLY_CAA_MAX records is refused, not cut");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr_caa(&m, "example.test", 0, "", "x");
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) != 0,
+	      "caa: a zero-length tag is refused");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr(&m, "example.test", DNS_TYPE_CAA, "\0\x09iss", 5);
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) != 0,
+	      "caa: a tag length past the RDATA is refused");
+
+	mhdr(&m, 0, 1, 1, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	mrr(&m, "example.test", DNS_TYPE_CAA, "\0", 1);
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) != 0,
+	      "caa: one byte of RDATA is refused");
+
+	mhdr(&m, 2, 1, 0, 0, 0);
+	mq(&m, "example.test", DNS_TYPE_CAA);
+	CHECK(parse(&m, "example.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_SERVFAIL,
+	      "caa: SERVFAIL is SERVFAIL, not an empty set");
+
+	/* A CNAME loop in the answer ends (each target followed once). */
+	mhdr(&m, 0, 1, 2, 0, 0);
+	mq(&m, "a.test", DNS_TYPE_CAA);
+	mrr_cname(&m, "a.test", "b.test");
+	mrr_cname(&m, "b.test", "a.test");
+	CHECK(parse(&m, "a.test", DNS_TYPE_CAA, &r) == 0 && r.outcome == DNS_NODATA,
+	      "caa: a CNAME loop ends");
+}
+
 int main(void)
 {
+	test_caa();
 	test_answers();
 	test_delegation();
 	test_hostile();
