@@ -30,6 +30,7 @@ int cmd_revoke(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 
 #endif
