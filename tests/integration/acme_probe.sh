@@ -13,7 +13,9 @@
 # the primary's account deactivated at the CA (exit 2, the backup still
 # ready); the directory moved (Pebble answers 404: exit 2); a directory URL
 # that is a web page (exit 2); the primary stopped (exit 2, unreachable);
-# no [ca] at all and a stray argument (exit 3). Throughout: no newOrder on
+# no [ca] at all and a stray argument (exit 3). The daemon (probe_interval
+# 10s) shows holdfast_ca_ready{ca=...} 0|1 on its metrics page and the
+# reasons in holdfast status, and probes again. Throughout: no newOrder on
 # either Pebble, nothing issued.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
@@ -186,6 +188,65 @@ hf_expect "garbage: exit 2" 2 probe -c "$LAB/garbage.conf" --json
 json_check "garbage: CRITICAL at the directory step, not an ACME directory" \
 	"js[0]['result'] == 'CRITICAL' and js[0]['step'] == 'directory'
 	 and 'ACME directory' in js[0]['reason']"
+
+# --- the daemon probes every probe_interval: metrics and status.
+# The store of "ready" (primary's account deactivated, backup's valid) with
+# a certificate that is not due (a lab leaf), so the daemon orders nothing.
+lab_setup_ca
+lab_make_leaf "$CA" www "http://127.0.0.1:8099" || lab_finish
+lab_seed_store "$LAB/store-ready" "$CA" www
+lab_acme_conf "$LAB/daemon.conf" store="$LAB/store-ready" probe_interval=10s \
+	audit_interval=off metrics_listen=127.0.0.1:9464 staple_retry_min=60s \
+	"[ca primary]" directory="$PRIMARY" \
+	"[ca backup]" directory="$BACKUP" eab_kid="$EAB_KID" eab_hmac_key="$EAB_KEY" \
+	"[certificate www]" names="www.test" cas="primary backup"
+DLOG=$LAB/daemon.log
+"$HOLDFAST" run -c "$LAB/daemon.conf" >>"$DLOG" 2>&1 &
+DAEMON=$!
+lab_track "$DAEMON"
+check "daemon: started" wait_for_log "$DLOG" "event=daemon_started" 10
+check "daemon: primary probed (CRITICAL, account)" \
+	wait_for_log "$DLOG" "event=ca_probe ca=primary result=CRITICAL step=account" 30
+check "daemon: backup probed (OK)" wait_for_log "$DLOG" "event=ca_probe ca=backup result=OK" 30
+# metrics_has LINE: the metrics page shows LINE (waits for a render).
+metrics_has() {
+	local i
+	for ((i = 0; i < LAB_WAIT * 10; i++)); do
+		curl -s --max-time 5 http://127.0.0.1:9464/metrics | grep -qxF -- "$1" && return 0
+		sleep 0.1
+	done
+	echo "# no line '$1' on the metrics page:"
+	curl -s --max-time 5 http://127.0.0.1:9464/metrics | grep holdfast_ca_ready
+	return 1
+}
+check "daemon: metrics holdfast_ca_ready{ca=\"primary\"} 0" metrics_has 'holdfast_ca_ready{ca="primary"} 0'
+check "daemon: metrics holdfast_ca_ready{ca=\"backup\"} 1" metrics_has 'holdfast_ca_ready{ca="backup"} 1'
+hf status -c "$LAB/daemon.conf" --json
+check "daemon: status exits 2 (a CA not ready)" test "$HF_RC" -eq 2
+json_check "daemon: status ca_ready lines: primary false with the reason, backup true" \
+	"[(o['ca'], o['ca_ready'], o['result'], o['step']) for o in js if 'ca_ready' in o] ==
+	 [('primary', False, 'CRITICAL', 'account'), ('backup', True, 'OK', 'account')]
+	 and 'deactivated' in [o for o in js if o.get('ca_ready') is False][0]['reason']
+	 and all(ts(o['probed_at']) for o in js if 'ca_ready' in o)"
+json_check "daemon: status keeps its certificate line (cert, result, ca)" \
+	"any(o.get('cert') == 'www' and 'result' in o and 'ca' in o for o in js)"
+hf status -c "$LAB/daemon.conf"
+out_check "daemon: status text 'ca_ready primary: CRITICAL account: ...'" \
+	'^ca_ready primary: CRITICAL account: .*deactivated'
+# The next round comes from the timer heap, probe_interval (10 s) later.
+probes_of_backup() { test "$(grep -c "event=ca_probe ca=backup" "$DLOG")" -ge 2; }
+wait_second_probe() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		probes_of_backup && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "daemon: the backup probed again within probe_interval" wait_second_probe
+kill -TERM "$DAEMON"
+check "daemon: stopped" wait_for_log "$DLOG" "event=daemon_stopping" 10
+wait "$DAEMON" 2>/dev/null
 
 # --- the primary CA stopped.
 lab_pebble_stop primary
