@@ -96,12 +96,13 @@ static void finding(struct probe_report *r, enum probe_step step, enum result re
 	va_end(ap);
 }
 
-/* A failed request as "unreachable (connect): DETAIL" or "HTTP 403 ...". */
+/* A failed request: CRITICAL, the CA's doing; UNKNOWN when it was ours. */
 static enum result exchange_failure(const struct probe_exchange *x)
 {
 	return x->error == ACME_ERR_LOCAL ? RESULT_UNKNOWN : RESULT_CRITICAL;
 }
 
+/* How it failed, in the reason's words. */
 static const char *failure_kind(const struct probe_exchange *x)
 {
 	if (x->error == ACME_ERR_LOCAL)
@@ -111,6 +112,7 @@ static const char *failure_kind(const struct probe_exchange *x)
 	return "refused";
 }
 
+/* 1 when x's error document has this type (its last segment). */
 static int problem_is(const struct probe_exchange *x, const char *type)
 {
 	size_t n = strlen(x->problem), m = strlen(type);
