@@ -49,20 +49,32 @@ def main():
     with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
         nonce = r.headers["Replay-Nonce"]
 
-    protected = b64url(json.dumps({"alg": "ES256", "kid": acct["kid"], "nonce": nonce,
-                                   "url": acct["kid"]}).encode())
+    # Pebble rejects a share of nonces (badNonce) unless told not to: retry
+    # with the fresh nonce the error carries (RFC 8555 6.5), as a client must.
     payload = b64url(json.dumps({"status": "deactivated"}).encode())
-    der = key.sign((protected + "." + payload).encode(), ec.ECDSA(hashes.SHA256()))
-    r_, s_ = decode_dss_signature(der)
-    sig = b64url(r_.to_bytes(32, "big") + s_.to_bytes(32, "big"))
-    body = json.dumps({"protected": protected, "payload": payload, "signature": sig}).encode()
-    req = urllib.request.Request(acct["kid"], data=body, method="POST",
-                                 headers={"Content-Type": "application/jose+json"})
-    try:
-        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-            status = json.load(r).get("status")
-    except urllib.error.HTTPError as e:
-        print("acme_deactivate: HTTP %d %s" % (e.code, e.read().decode(errors="replace")))
+    for attempt in range(10):
+        protected = b64url(json.dumps({"alg": "ES256", "kid": acct["kid"], "nonce": nonce,
+                                       "url": acct["kid"]}).encode())
+        der = key.sign((protected + "." + payload).encode(), ec.ECDSA(hashes.SHA256()))
+        r_, s_ = decode_dss_signature(der)
+        sig = b64url(r_.to_bytes(32, "big") + s_.to_bytes(32, "big"))
+        body = json.dumps({"protected": protected, "payload": payload,
+                           "signature": sig}).encode()
+        req = urllib.request.Request(acct["kid"], data=body, method="POST",
+                                     headers={"Content-Type": "application/jose+json"})
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+                status = json.load(r).get("status")
+            break
+        except urllib.error.HTTPError as e:
+            text = e.read().decode(errors="replace")
+            if e.code == 400 and "badNonce" in text and e.headers.get("Replay-Nonce"):
+                nonce = e.headers["Replay-Nonce"]
+                continue
+            print("acme_deactivate: HTTP %d %s" % (e.code, text))
+            return 1
+    else:
+        print("acme_deactivate: badNonce 10 times")
         return 1
     print(status)
     return 0 if status == "deactivated" else 1
