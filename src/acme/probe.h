@@ -11,7 +11,7 @@
  *              newNonce, newAccount and newOrder are absolute https URLs;
  *   nonce      HEAD newNonce (7.2) answers with a Replay-Nonce;
  *   account    the account URL the store holds for this CA is fetched with a
- *              POST-as-GET (7.3.3, 6.3) and must be "valid"; when the store
+ *              POST-as-GET (7.3.2, 6.3) and must be "valid"; when the store
  *              holds none, the account is created (newAccount, 7.3) and
  *              recorded in the store, with external account binding (7.3.4)
  *              when eab_kid/eab_hmac_key are configured.  A directory that

@@ -99,7 +99,7 @@ const char *acme_directory_url(const struct acme_session *s, const char *key);
  * s->error; a 2xx without Replay-Nonce is ACME_ERR_MALFORMED. */
 enum acme_error acme_nonce_new(struct acme_session *s);
 
-/* Fetch the account at s->kid with a POST-as-GET (RFC 8555 7.3.3, 6.3) and
+/* Fetch the account at s->kid with a POST-as-GET (RFC 8555 7.3.2, 6.3) and
  * copy its "status" ("valid", "deactivated", "revoked") into status.
  * Returns s->error; a refusal (a deactivated account's "unauthorized",
  * "accountDoesNotExist") is ACME_ERR_PROBLEM with s->problem set. */
