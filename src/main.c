@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "the daemon: issue, staple and deploy, unattended"},
     {"status", cmd_status, "state of every certificate (monitoring exit codes)"},
     {"audit", cmd_audit, "audit the domains the deployment depends on"},
+    {"probe", cmd_probe, "check that every configured CA would issue (backup readiness)"},
     {"drill", cmd_drill, "replay a CA, OCSP and DNS outage on local servers"},
 };
 

@@ -77,19 +77,22 @@ int acme_error_is_outage(enum acme_error e)
 	}
 }
 
-enum acme_error acme_problem_classify(long status, const unsigned char *body, size_t len,
-                                      char *detail, size_t detail_len)
+/* acme_problem_classify(), also giving the error document's type. */
+static enum acme_error problem_classify(long status, const unsigned char *body, size_t len,
+                                        char *detail, size_t detail_len, char *type,
+                                        size_t type_len)
 {
-	char type[160] = "", text[200] = "";
+	char text[200] = "";
 	json_error_t jerr;
 	json_t *doc;
 
+	type[0] = '\0';
 	/* An error document (RFC 7807) says why; anything else is raw. */
 	doc = json_loadb((const char *)body, len, 0, &jerr);
 	if (json_is_object(doc)) {
 		const char *t = json_string_value(json_object_get(doc, "type"));
 		const char *d = json_string_value(json_object_get(doc, "detail"));
-		log_safe(type, sizeof(type), t ? t : "");
+		log_safe(type, type_len, t ? t : "");
 		log_safe(text, sizeof(text), d ? d : "");
 	}
 	json_decref(doc);
@@ -108,6 +111,14 @@ enum acme_error acme_problem_classify(long status, const unsigned char *body, si
 	snprintf(detail, detail_len, "HTTP %ld %s: %s", status,
 	         type[0] ? type : "(no error document)", text);
 	return ACME_ERR_PROBLEM;
+}
+
+enum acme_error acme_problem_classify(long status, const unsigned char *body, size_t len,
+                                      char *detail, size_t detail_len)
+{
+	char type[160];
+
+	return problem_classify(status, body, len, detail, detail_len, type, sizeof(type));
 }
 
 int acme_renewal_info_parse(const unsigned char *body, size_t len, time_t *start, time_t *end,
@@ -201,6 +212,8 @@ static enum acme_error acme_request(struct acme_session *s, struct http_request 
 	if (json_out != NULL)
 		*json_out = NULL;
 	s->retry_after = 0;
+	s->status = 0;
+	s->problem[0] = '\0';
 	if (http_perform(s->http, req) != 0)
 		return acme_fail(s, ACME_ERR_LOCAL, req->url, "HTTP client failure");
 	switch (req->outcome) {
@@ -226,13 +239,17 @@ static enum acme_error acme_request(struct acme_session *s, struct http_request 
 		s->retry_after = parse_retry_after(hdr, time(NULL));
 
 	if (req->status >= 400) {
-		enum acme_error e = acme_problem_classify(req->status, req->body.data,
-		                                          req->body.len, detail, sizeof(detail));
+		enum acme_error e =
+		    problem_classify(req->status, req->body.data, req->body.len, detail,
+		                     sizeof(detail), s->problem, sizeof(s->problem));
+		s->status = req->status;
 		return acme_fail(s, e, req->url, "%s", detail);
 	}
-	if (req->status < 200 || req->status >= 300)
+	if (req->status < 200 || req->status >= 300) {
+		s->status = req->status;
 		return acme_fail(s, ACME_ERR_MALFORMED, req->url, "unexpected HTTP status %ld",
 		                 req->status);
+	}
 	if (json_out != NULL) {
 		doc = json_loadb((const char *)req->body.data, req->body.len,
 		                 JSON_REJECT_DUPLICATES, &jerr);
@@ -281,7 +298,7 @@ const char *acme_directory_url(const struct acme_session *s, const char *key)
 	return s->directory ? json_string_value(json_object_get(s->directory, key)) : NULL;
 }
 
-static enum acme_error acme_nonce_fetch(struct acme_session *s)
+enum acme_error acme_nonce_new(struct acme_session *s)
 {
 	const char *url = acme_directory_url(s, "newNonce");
 	struct http_request req;
@@ -308,7 +325,7 @@ static enum acme_error acme_post(struct acme_session *s, const char *url, const 
 	int attempt;
 
 	for (attempt = 0;; attempt++) {
-		if (s->nonce[0] == '\0' && (e = acme_nonce_fetch(s)) != ACME_OK)
+		if (s->nonce[0] == '\0' && (e = acme_nonce_new(s)) != ACME_OK)
 			return e;
 		jws = jws_sign_new(s->account_key, use_jwk ? NULL : s->kid, s->nonce, url,
 		                   payload ? payload : "");
@@ -391,6 +408,26 @@ enum acme_error acme_account_ensure(struct acme_session *s, const char *eab_kid,
 static const char *json_str(json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+enum acme_error acme_account_fetch(struct acme_session *s, char *status, size_t statuslen)
+{
+	json_t *acct = NULL;
+	enum acme_error e;
+
+	if (statuslen > 0)
+		status[0] = '\0';
+	if (s->kid[0] == '\0')
+		return acme_fail(s, ACME_ERR_LOCAL, s->directory_url, "no account URL to fetch");
+	e = acme_get_json(s, s->kid, &acct);
+	if (e == ACME_OK) {
+		if (json_str(acct, "status") == NULL)
+			e = acme_fail(s, ACME_ERR_MALFORMED, s->kid, "account without status");
+		else
+			log_safe(status, statuslen, json_str(acct, "status"));
+	}
+	json_decref(acct);
+	return e;
 }
 
 /* Sleep for the server's Retry-After (capped) or the current backoff. */

@@ -79,6 +79,8 @@ struct acme_session {
 	enum acme_error error;
 	char detail[512];
 	char url[1024];     /* the URL of the failing request */
+	long status;        /* HTTP status of the failing answer, 0 when none */
+	char problem[160];  /* its error document's type (RFC 7807), "" when none */
 	time_t retry_after; /* from the last 429/503, 0 if none */
 	int nonce_retries;  /* badNonce retries done (for tests/metrics) */
 };
@@ -93,6 +95,16 @@ enum acme_error acme_directory_load(struct acme_session *s);
 
 /* URL of a directory entry ("newOrder", "renewalInfo"...) or NULL. */
 const char *acme_directory_url(const struct acme_session *s, const char *key);
+
+/* A fresh nonce from newNonce (HEAD, RFC 8555 7.2) into s->nonce.  Returns
+ * s->error; a 2xx without Replay-Nonce is ACME_ERR_MALFORMED. */
+enum acme_error acme_nonce_new(struct acme_session *s);
+
+/* Fetch the account at s->kid with a POST-as-GET (RFC 8555 7.3.2, 6.3) and
+ * copy its "status" ("valid", "deactivated", "revoked") into status.
+ * Returns s->error; a refusal (a deactivated account's "unauthorized",
+ * "accountDoesNotExist") is ACME_ERR_PROBLEM with s->problem set. */
+enum acme_error acme_account_fetch(struct acme_session *s, char *status, size_t statuslen);
 
 /* Find or create the account for s->account_key (kid set on success).  With
  * eab_kid/eab_key (may be NULL), binds it to an external account. */

@@ -31,6 +31,7 @@ int cmd_revocation(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 
 #endif

@@ -430,6 +430,53 @@ static void status_heartbeat(struct status_run *run, struct daemon_report *repor
 		       beat ? time_format(t1, sizeof(t1), beat) : "-");
 }
 
+/* The daemon's last readiness probe of each configured CA (state/
+ * probe.json, daemon/probe.c): one line per CA it has probed at its current
+ * directory URL; its result counts (a failover to that CA would fail). */
+static void status_ca_ready(struct status_run *run, const struct conf *conf)
+{
+	json_t *doc;
+	size_t i;
+
+	if (run->store == NULL)
+		return;
+	doc = store_state_json_load(run->store, STORE_STATE_PROBE, STATE_FILE_MAX);
+	if (doc == NULL) {
+		if (errno != ENOENT)
+			file_problem(run, STORE_STATE_PROBE,
+			             errno == EBADMSG ? "not a JSON object" : strerror(errno));
+		return;
+	}
+	for (i = 0; i < conf->ca_count; i++) {
+		const struct conf_ca *ca = &conf->cas[i];
+		json_t *e = json_object_get(doc, ca->name);
+		const char *res = json_string_value(json_object_get(e, "result"));
+		const char *dir = json_string_value(json_object_get(e, "directory"));
+		const char *step = json_string_value(json_object_get(e, "step"));
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+		const char *at = json_string_value(json_object_get(e, "probed_at"));
+		int st = EXIT_UNKNOWN;
+
+		if (res == NULL || dir == NULL || strcmp(dir, ca->directory) != 0)
+			continue; /* never probed, or at another URL than configured now */
+		for (int k = EXIT_OK; k <= EXIT_UNKNOWN; k++)
+			if (strcmp(res, exit_code_name(k)) == 0)
+				st = k;
+		note_worse(run, st);
+		if (run->as_json)
+			print_json(json_pack("{s:s, s:b, s:s, s:s, s:s, s:s}", "ca", ca->name,
+			                     "ca_ready", st == EXIT_OK || st == EXIT_WARNING,
+			                     "result", exit_code_name(st), "step", step ? step : "",
+			                     "reason", reason ? reason : "", "probed_at",
+			                     at ? at : ""));
+		else
+			cli_line("ca_ready %s: %s %s: %s (probed_at=%s)", ca->name,
+			         exit_code_name(st), step ? step : "-", reason ? reason : "",
+			         at ? at : "-");
+	}
+	json_decref(doc);
+}
+
 static void status_endpoints(struct status_run *run)
 {
 	json_t *endpoints, *e;
@@ -529,6 +576,7 @@ int cmd_status(int argc, char **argv)
 		status_cert(&run, &report, &conf->certs[i]);
 	status_audit(&run, &report);
 	status_heartbeat(&run, &report);
+	status_ca_ready(&run, conf);
 	status_endpoints(&run);
 	daemon_report_close(&report);
 	store_free(run.store);

@@ -43,6 +43,8 @@
 #define CONF_OUTAGE_MARGIN_MAX            (30 * 86400L)
 #define CONF_PROFILE_MAX                  63
 #define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
+#define CONF_PROBE_INTERVAL_DEFAULT       (6 * 3600L)
+#define CONF_PROBE_INTERVAL_MIN           10L /* four requests per CA each time */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
 #define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
 #define CONF_ACME_TIMEOUT_DEFAULT         30L
@@ -344,6 +346,7 @@ static int is_top_key(const char *key)
 	                                   "ocsp_listen",
 	                                   "metrics_per_certificate",
 	                                   "audit_interval",
+	                                   "probe_interval",
 	                                   "log",
 	                                   "deploy_dir",
 	                                   "nginx_reload",
@@ -445,6 +448,25 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			    "%s is shorter than the minimum of 15m (registries' RDAP servers "
 			    "rate-limit; off disables the audit)",
 			    v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "probe_interval") == 0) {
+		if (strcmp(v, "off") == 0) {
+			c->probe_interval = 0;
+			return 0;
+		}
+		c->probe_interval = parse_duration(v);
+		if (c->probe_interval <= 0) {
+			conf_error(st, st->line, key,
+			           "expected a duration such as 6h or 30m, got \"%s\"", v);
+			return -1;
+		}
+		if (c->probe_interval < CONF_PROBE_INTERVAL_MIN) {
+			conf_error(st, st->line, key,
+			           "%s is shorter than the minimum of 10s (off disables the probe)",
+			           v);
 			return -1;
 		}
 		return 0;
@@ -1277,6 +1299,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->path = strdup(name);
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
 	c->outage_margin = CONF_OUTAGE_MARGIN_DEFAULT;
+	c->probe_interval = CONF_PROBE_INTERVAL_DEFAULT;
 	c->metrics_per_certificate = CONF_METRICS_PER_CERTIFICATE_DEFAULT;
 	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
 	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;

@@ -82,10 +82,11 @@ struct conf {
 	size_t metrics_per_certificate; /* certificates with their own series, default 1000 */
 	char *ocsp_listen;              /* host:port of the local OCSP responder, or NULL */
 	long audit_interval;            /* seconds, default 6 h */
-	long acme_connect_timeout;      /* seconds, default 5 */
-	long acme_timeout;              /* seconds per request, default 30 */
-	long outage_margin;             /* seconds: renew no later than this before expiry */
-	char *deploy_dir;               /* default STORE/deploy */
+	long probe_interval;       /* seconds between CA readiness probes, default 6 h; 0: off */
+	long acme_connect_timeout; /* seconds, default 5 */
+	long acme_timeout;         /* seconds per request, default 30 */
+	long outage_margin;        /* seconds: renew no later than this before expiry */
+	char *deploy_dir;          /* default STORE/deploy */
 	struct conf_list nginx_reload;  /* argv, default: nginx -s reload */
 	struct conf_list apache_reload; /* argv, default: apachectl graceful */
 	long staple_retry_min;          /* seconds, default 60 */

@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "acme/issuer.h"
+#include "acme/probe.h"
 #include "conf/conf.h"
 #include "daemon/state_index.h"
 #include "deploy/deploy.h"
@@ -131,6 +132,18 @@ struct issue_task {
 	struct issue_task *next; /* in d->done */
 };
 
+/* The last readiness probe of one [ca] (probe.c). */
+struct ca_ready {
+	int probed; /* 0 until the first probe ends */
+	int ready;  /* OK or WARNING: a failover to it would work */
+	enum result result;
+	char step[16];
+	char reason[PROBE_REASON_MAX];
+	time_t probed_at;
+};
+
+struct probe_task;
+
 struct daemon {
 	const char *conf_path;
 	struct conf *conf;
@@ -163,6 +176,10 @@ struct daemon {
 	unsigned long audit_counts[5]; /* by severity: ok info warning unknown critical */
 	int audit_done;
 	unsigned long *ca_ok_total, *ca_failed_total; /* per conf->cas[] */
+	/* CA readiness probes (probe.c) */
+	struct timers *probe_timers;   /* conf->cas[] indexes, by next probe time */
+	struct ca_ready *ca_ready;     /* per conf->cas[] */
+	struct probe_task *probe_task; /* the probe in flight, or NULL */
 	/* the state files (state.c) */
 	int dirty;               /* daemon.json needs writing */
 	time_t state_written;    /* daemon.json, last attempt */
@@ -241,6 +258,16 @@ void daemon_dispatch_due(struct daemon *d, time_t now);
 int daemon_next_due(const struct daemon *d, time_t *due);
 void daemon_issue_queue_run(struct daemon *d);
 void daemon_issue_queue_clear(struct daemon *d);
+
+/* probe.c: see its header.  Setup schedules every CA (0 or -1); teardown
+ * waits for a probe in flight; dispatch starts the next due probe when none
+ * runs; collect handles one that ended; next gives when the loop must wake
+ * for the next one (0: not before a probe ends, or never). */
+int daemon_probe_setup(struct daemon *d, time_t now);
+void daemon_probe_teardown(struct daemon *d);
+void daemon_probe_dispatch(struct daemon *d, time_t now);
+void daemon_probe_collect(struct daemon *d, time_t now);
+int daemon_probe_next(const struct daemon *d, time_t *due);
 
 void daemon_audit_start(struct daemon *d);
 

@@ -174,7 +174,7 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 	d->ca_failed_total = calloc(conf->ca_count + 1, sizeof(*d->ca_failed_total));
 	d->timers = timers_new(conf->cert_count);
 	if (d->sites == NULL || d->by_name == NULL || d->cacerts == NULL || d->timers == NULL ||
-	    d->ca_ok_total == NULL || d->ca_failed_total == NULL)
+	    d->ca_ok_total == NULL || d->ca_failed_total == NULL || daemon_probe_setup(d, now) != 0)
 		return -1;
 	if (conf->metrics_listen != NULL) {
 		d->metrics = metrics_start(conf->metrics_listen);
@@ -214,6 +214,7 @@ static void daemon_teardown(struct daemon *d)
 	size_t i;
 
 	daemon_issue_join_all(d);
+	daemon_probe_teardown(d); /* before the store and the configuration it uses */
 	http_client_free(d->http);
 	d->http = NULL;
 	for (i = 0; i < d->site_count; i++) {
@@ -272,6 +273,8 @@ static int loop_wait_ms(const struct daemon *d)
 		wait = w;
 	if ((w = ms_until(now_ms, daemon_state_due(d))) < wait)
 		wait = w;
+	if (daemon_probe_next(d, &due) && (w = ms_until(now_ms, due)) < wait)
+		wait = w;
 	if (d->metrics != NULL &&
 	    (w = ms_until(now_ms, d->metrics_rendered + STATE_WRITE_EVERY)) < wait)
 		wait = w;
@@ -309,7 +312,7 @@ static int loop_reload(struct daemon *d)
 	char err[CONF_ERROR_MAX];
 	struct conf *fresh;
 
-	if (d->fetches > 0 || d->issuing > 0)
+	if (d->fetches > 0 || d->issuing > 0 || d->probe_task != NULL)
 		return 0;
 	d->pending_reload = 0;
 	fresh = conf_load(d->conf_path, err, sizeof(err));
@@ -400,7 +403,9 @@ int daemon_main(const char *conf_path)
 			log_warn("reload_requested", "config=%s", conf_path);
 		}
 		daemon_issue_collect(&d, now);
+		daemon_probe_collect(&d, now);
 		daemon_dispatch_due(&d, now);
+		daemon_probe_dispatch(&d, now);
 		if (d.pending_reload && loop_reload(&d) != 0) {
 			rc = RESULT_UNKNOWN;
 			break;

@@ -17,7 +17,8 @@
  *       cert.pem chain.pem fullchain.pem privkey.pem (0600) meta.json
  *       bundle.bin (what the daemon's start reads, see below) staple.ocsp
  *   accounts/CA/account.key (0600, never logged) and account.json
- *   state/daemon.json daemon.idx daemon.idx.log endpoints.json audit.jsonl,
+ *   state/daemon.json daemon.idx daemon.idx.log endpoints.json audit.jsonl
+ *   probe.json,
  *   audit/state.json, rdap/dns.json
  *   crls/HASH.crl and crls/HASH.json: the CRL cache (store_crl_load), HASH
  *       the SHA-256 of the distribution point URL, in hex
@@ -262,6 +263,7 @@ enum store_state {
 	STORE_STATE_RDAP_BOOTSTRAP, /* rdap/dns.json: the cached RDAP bootstrap */
 	STORE_STATE_DAEMON_INDEX,   /* state/daemon.idx: status's index (daemon/state_index.h) */
 	STORE_STATE_DAEMON_JOURNAL, /* state/daemon.idx.log: its append-only journal */
+	STORE_STATE_PROBE,          /* state/probe.json: the daemon's last probe of each CA */
 	STORE_STATE_COUNT
 };
 

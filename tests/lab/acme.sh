@@ -30,7 +30,8 @@
 #
 # Peers:      lab_dns, lab_dns_set, lab_pebble, lab_pebble_url, lab_pebble_stop,
 #             lab_pebble_root, lab_pebble_cert_status, lab_acme_proxy (+ _url,
-#             _fault), lab_ari_window, lab_proxy_requests, lab_acme_nginx
+#             _fault), lab_ari_window, lab_proxy_requests, lab_acme_deactivate,
+#             lab_acme_nginx
 #             (503 | notjson | problem | oversize | dir FILE); refused and
 #             black-hole endpoints: a closed port, lib.sh's lab_blackhole.
 # Config:     lab_acme_conf.
@@ -198,15 +199,21 @@ lab_resolves() {
 # LAB_PEBBLE_VALIDITY=SECONDS (set for the call) makes its certificates
 # valid that long instead of Pebble's default 5 years; LAB_PEBBLE_TLS_NAME
 # names its HTTPS certificate (default pebble-NAME.test); LAB_PEBBLE_OCSP_URL
-# goes into the AIA of what it issues (default: none).
+# goes into the AIA of what it issues (default: none); LAB_PEBBLE_EAB_KEYS
+# (a JSON object {"KID": "BASE64URL MAC KEY", ...}) makes it require external
+# account binding with those keys (its directory then says
+# meta.externalAccountRequired).
 # Returns once the directory answers; sets LAB_PID.
 lab_pebble() {
-	local name=$1 port=$2 mgmt=$3 d=$LAB/pebble-$1 dns=() validity=""
+	local name=$1 port=$2 mgmt=$3 d=$LAB/pebble-$1 dns=() validity="" eab=false
 	shift 3
 	lab_acme_tls_cert "$d" "${LAB_PEBBLE_TLS_NAME:-pebble-$name.test}" || return 1
 	[ -n "${LAB_PEBBLE_VALIDITY:-}" ] &&
 		validity=",
 		    \"certificateValidityPeriod\": $LAB_PEBBLE_VALIDITY"
+	[ -n "${LAB_PEBBLE_EAB_KEYS:-}" ] &&
+		eab="true,
+		    \"externalAccountMACKeys\": $LAB_PEBBLE_EAB_KEYS"
 	cat >"$d/config.json" <<-EOF
 		{
 		  "pebble": {
@@ -217,7 +224,7 @@ lab_pebble() {
 		    "httpPort": 5002,
 		    "tlsPort": 5001,
 		    "ocspResponderURL": "${LAB_PEBBLE_OCSP_URL:-}",
-		    "externalAccountBindingRequired": false$validity
+		    "externalAccountBindingRequired": $eab$validity
 		  }
 		}
 	EOF
@@ -371,6 +378,15 @@ lab_proxy_requests() {
 		    if eval(sys.argv[2]):
 		        print(json.dumps(r, sort_keys=True))
 	EOF
+}
+
+# lab_acme_deactivate STORE CA: deactivate, at the CA, the account holdfast
+# holds for CA in STORE (RFC 8555 7.3.6: POST {"status":"deactivated"} to
+# the account URL, signed with its key), as a CA or its operator would;
+# acme_deactivate.py. Prints the account's new status.
+lab_acme_deactivate() {
+	"$(lab_python_crypto)" "$LAB_LIB_DIR/acme_deactivate.py" --key "$1/accounts/$2/account.key" \
+		--account "$1/accounts/$2/account.json" --cafile "$LAB_ACME_BUNDLE"
 }
 
 # ---------------------------------------------------------------- nginx

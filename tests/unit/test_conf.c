@@ -33,6 +33,7 @@ static void test_full(void)
 	const char *text = "store = /srv/hf   # comment after a value\n"
 	                   "resolvers = 127.0.0.1:5353 127.0.0.2\n"
 	                   "audit_interval = 30m\n"
+	                   "probe_interval = 2h\n"
 	                   "ocsp_listen = [::1]:8889\n"
 	                   "\n"
 	                   "[ca primary]\n"
@@ -67,8 +68,9 @@ static void test_full(void)
 	CHECK(c->resolvers.count == 2 && strcmp(c->resolvers.items[1], "127.0.0.2") == 0,
 	      "resolvers list");
 	CHECK(c->audit_interval == 1800, "audit_interval 30m = 1800 s");
+	CHECK(c->probe_interval == 7200, "probe_interval 2h = 7200 s");
 	CHECK(c->ocsp_listen != NULL && strcmp(c->ocsp_listen, "[::1]:8889") == 0, "ocsp_listen");
-	CHECK(c->ca_count == 2 && c->cas[1].line == 8, "two CAs, second header on line 8");
+	CHECK(c->ca_count == 2 && c->cas[1].line == 9, "two CAs, second header on line 9");
 	CHECK(strcmp(conf_ca_find(c, "backup")->ca_bundle, "/etc/pebble.pem") == 0, "ca_bundle");
 	w = conf_cert_find(c, "www");
 	CHECK(w != NULL && w->names.count == 2 &&
@@ -95,6 +97,7 @@ static void test_defaults(void)
 		CHECK(strcmp(c->store, "/var/lib/holdfast") == 0, "default store");
 		CHECK(c->audit_interval == 6 * 3600, "default audit interval 6 h");
 		CHECK(c->outage_margin == 2 * 86400, "default outage_margin 2 d");
+		CHECK(c->probe_interval == 6 * 3600, "default probe interval 6 h");
 		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
@@ -468,6 +471,19 @@ static void test_refusals(void)
 	refused("audit_interval too short", "audit_interval = 1s\n",
 	        "t.conf:1: key \"audit_interval\": 1s is shorter than the minimum of 15m "
 	        "(registries' RDAP servers rate-limit; off disables the audit)");
+	refused("probe_interval too short", "probe_interval = 5s\n",
+	        "t.conf:1: key \"probe_interval\": 5s is shorter than the minimum of 10s (off "
+	        "disables the probe)");
+	refused("probe_interval not a duration", "probe_interval = often\n",
+	        "t.conf:1: key \"probe_interval\": expected a duration such as 6h or 30m, got "
+	        "\"often\"");
+	{
+		char e[CONF_ERROR_MAX];
+		struct conf *off = parse("probe_interval = off\n", e);
+		CHECK(off != NULL && off->probe_interval == 0,
+		      "probe_interval = off: 0 (disabled)");
+		conf_free(off);
+	}
 	refused("deploy_hook missing", CERT("names = a.test\ndeploy_hook = /nonexistent/hook\n"),
 	        "t.conf:5: key \"deploy_hook\": /nonexistent/hook: No such file or directory");
 	refused("deploy_hook a directory", CERT("names = a.test\ndeploy_hook = /tmp\n"),
