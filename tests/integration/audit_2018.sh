@@ -57,7 +57,9 @@ EOF
 # --- before: everything the deployment depends on is fine.
 hf_expect "before the hold: exit 0" 0 audit -c "$LAB/holdfast.conf" --json
 json_check "the dependency map: the site and the CA's domain" \
-	'sorted({f["domain"] for f in js}) == ["ca-lab.test", "site.test"]'
+	'sorted({f["domain"] for f in js if not f["domain"].startswith("certificate ")}) == ["ca-lab.test", "site.test"]'
+json_check "the certificate's own findings: CAA lets its CA issue" \
+	'[(f["check"], f["severity"]) for f in js if f["domain"] == "certificate www"] == [("caa", "OK")]'
 json_check "the CA's domain holds the directory and the certificate's AIA and CRL hosts" \
 	'all(r in js[0]["roles"] or any(r in f["roles"] for f in js) for r in
 	     ("directory of ca lab", "ocsp of certificate www", "ca-issuers of certificate www", "crl of certificate www"))'
@@ -93,6 +95,7 @@ out_check "human: the first line names the CA's domain as CRITICAL" \
 check "human: the very first line is that one" \
 	grep -qE "^CRITICAL +ca-lab\\.test" <(head -n1 "$HF_OUT")
 out_check "human: client hold named" "^  CRITICAL status +client hold"
-out_check "human: summary says CRITICAL" "^CRITICAL: 2 domains; "
+# Two domains and the certificate's group (its caa finding).
+out_check "human: summary says CRITICAL" "^CRITICAL: 3 domains; "
 
 lab_finish
