@@ -193,6 +193,103 @@ static const struct site *shown_site(const struct daemon *d, const struct shown 
 	return &d->sites[sh->kept ? sh->kept[k].index : k];
 }
 
+/* A per-certificate gauge of whole numbers: value says whether site s has a
+ * sample and what it is. */
+struct cert_gauge {
+	const char *name, *help;
+	int (*value)(const struct site *s, time_t now, long long *v);
+};
+
+static int expiry_seconds(const struct site *s, time_t now, long long *v)
+{
+	*v = (long long)(s->not_after - now);
+	return s->have;
+}
+
+static int not_after_timestamp(const struct site *s, time_t now, long long *v)
+{
+	(void)now;
+	*v = (long long)s->not_after;
+	return s->have;
+}
+
+static int not_before_timestamp(const struct site *s, time_t now, long long *v)
+{
+	(void)now;
+	*v = (long long)s->not_before;
+	return s->have;
+}
+
+static int placeholder_flag(const struct site *s, time_t now, long long *v)
+{
+	(void)now;
+	*v = s->have && s->placeholder;
+	return 1;
+}
+
+static int staple_valid_flag(const struct site *s, time_t now, long long *v)
+{
+	(void)now;
+	*v = s->staple_ok;
+	return 1;
+}
+
+static int staple_expiry_seconds(const struct site *s, time_t now, long long *v)
+{
+	*v = (long long)(s->sv.next_update - now);
+	return s->staple_ok;
+}
+
+static int staple_next_update_timestamp(const struct site *s, time_t now, long long *v)
+{
+	(void)now;
+	*v = (long long)s->sv.next_update;
+	return s->staple_ok;
+}
+
+static int staple_age_seconds(const struct site *s, time_t now, long long *v)
+{
+	*v = (long long)(now - s->sv.this_update);
+	return s->staple_ok;
+}
+
+/* In the order of the page: the first three, then the lifetime ratio (not a
+ * whole number), then the rest. */
+static const struct cert_gauge cert_gauges[] = {
+    {"holdfast_certificate_expiry_seconds", "Seconds until the deployed certificate expires.",
+     expiry_seconds},
+    {"holdfast_certificate_not_after_timestamp_seconds",
+     "The deployed certificate's notAfter, in seconds since the epoch.", not_after_timestamp},
+    {"holdfast_certificate_not_before_timestamp_seconds",
+     "The deployed certificate's notBefore, in seconds since the epoch.", not_before_timestamp},
+    {"holdfast_certificate_placeholder", "1 while only the temporary placeholder is in place.",
+     placeholder_flag},
+    {"holdfast_staple_valid", "1 while a valid OCSP staple is deployed.", staple_valid_flag},
+    {"holdfast_staple_expiry_seconds", "Seconds until the deployed staple's nextUpdate.",
+     staple_expiry_seconds},
+    {"holdfast_staple_next_update_timestamp_seconds",
+     "The deployed staple's nextUpdate, in seconds since the epoch.", staple_next_update_timestamp},
+    {"holdfast_staple_age_seconds", "Seconds since the deployed staple's thisUpdate.",
+     staple_age_seconds},
+};
+
+/* Families g[0..n), each with its HELP and TYPE, for the sites in sh. */
+static void cert_gauges_render(struct buf *b, const struct daemon *d, const struct shown *sh,
+                               time_t now, const struct cert_gauge *g, size_t n)
+{
+	size_t i, j;
+	long long v;
+
+	for (j = 0; j < n; j++) {
+		metric(b, "# HELP %s %s\n# TYPE %s gauge\n", g[j].name, g[j].help, g[j].name);
+		for (i = 0; i < sh->count; i++) {
+			const struct site *s = shown_site(d, sh, i);
+			if (g[j].value(s, now, &v))
+				metric(b, "%s{cert=\"%s\"} %lld\n", g[j].name, s->cert->name, v);
+		}
+	}
+}
+
 /* The per-certificate families, each with its HELP and TYPE even when it
  * has no sample here, for the sites in sh. */
 static void per_certificate_render(struct buf *b, const struct daemon *d, const struct shown *sh,
@@ -202,37 +299,7 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 	char url[600];
 	size_t i, k;
 
-	metric(b, "# HELP holdfast_certificate_expiry_seconds Seconds until the deployed "
-	          "certificate expires.\n"
-	          "# TYPE holdfast_certificate_expiry_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->have)
-			metric(b, "holdfast_certificate_expiry_seconds{cert=\"%s\"} %lld\n",
-			       s->cert->name, (long long)(s->not_after - now));
-	}
-	metric(b, "# HELP holdfast_certificate_not_after_timestamp_seconds The deployed "
-	          "certificate's notAfter, in seconds since the epoch.\n"
-	          "# TYPE holdfast_certificate_not_after_timestamp_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->have)
-			metric(
-			    b,
-			    "holdfast_certificate_not_after_timestamp_seconds{cert=\"%s\"} %lld\n",
-			    s->cert->name, (long long)s->not_after);
-	}
-	metric(b, "# HELP holdfast_certificate_not_before_timestamp_seconds The deployed "
-	          "certificate's notBefore, in seconds since the epoch.\n"
-	          "# TYPE holdfast_certificate_not_before_timestamp_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->have)
-			metric(
-			    b,
-			    "holdfast_certificate_not_before_timestamp_seconds{cert=\"%s\"} %lld\n",
-			    s->cert->name, (long long)s->not_before);
-	}
+	cert_gauges_render(b, d, sh, now, cert_gauges, 3);
 	metric(b, "# HELP holdfast_certificate_lifetime_left_ratio The fraction of its lifetime "
 	          "the deployed certificate has left.\n"
 	          "# TYPE holdfast_certificate_lifetime_left_ratio gauge\n");
@@ -243,49 +310,8 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 			       s->cert->name,
 			       renew_lifetime_left(s->not_before, s->not_after, now));
 	}
-	metric(b, "# HELP holdfast_certificate_placeholder 1 while only the temporary placeholder "
-	          "is in place.\n"
-	          "# TYPE holdfast_certificate_placeholder gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		metric(b, "holdfast_certificate_placeholder{cert=\"%s\"} %d\n", s->cert->name,
-		       s->have && s->placeholder);
-	}
-	metric(b, "# HELP holdfast_staple_valid 1 while a valid OCSP staple is deployed.\n"
-	          "# TYPE holdfast_staple_valid gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		metric(b, "holdfast_staple_valid{cert=\"%s\"} %d\n", s->cert->name, s->staple_ok);
-	}
-	metric(b, "# HELP holdfast_staple_expiry_seconds Seconds until the deployed staple's "
-	          "nextUpdate.\n"
-	          "# TYPE holdfast_staple_expiry_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->staple_ok)
-			metric(b, "holdfast_staple_expiry_seconds{cert=\"%s\"} %lld\n",
-			       s->cert->name, (long long)(s->sv.next_update - now));
-	}
-	metric(b, "# HELP holdfast_staple_next_update_timestamp_seconds The deployed staple's "
-	          "nextUpdate, in seconds since the epoch.\n"
-	          "# TYPE holdfast_staple_next_update_timestamp_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->staple_ok)
-			metric(b,
-			       "holdfast_staple_next_update_timestamp_seconds{cert=\"%s\"} %lld\n",
-			       s->cert->name, (long long)s->sv.next_update);
-	}
-	metric(
-	    b,
-	    "# HELP holdfast_staple_age_seconds Seconds since the deployed staple's thisUpdate.\n"
-	    "# TYPE holdfast_staple_age_seconds gauge\n");
-	for (i = 0; i < sh->count; i++) {
-		s = shown_site(d, sh, i);
-		if (s->staple_ok)
-			metric(b, "holdfast_staple_age_seconds{cert=\"%s\"} %lld\n", s->cert->name,
-			       (long long)(now - s->sv.this_update));
-	}
+	cert_gauges_render(b, d, sh, now, cert_gauges + 3,
+	                   sizeof(cert_gauges) / sizeof(cert_gauges[0]) - 3);
 	metric(b, "# HELP holdfast_staple_refresh_total Staple refreshes by result.\n"
 	          "# TYPE holdfast_staple_refresh_total counter\n");
 	for (i = 0; i < sh->count; i++) {
