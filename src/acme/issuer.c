@@ -153,8 +153,9 @@ static enum acme_error worker_session(struct issuer_worker *w, size_t i, struct 
 	return ACME_OK;
 }
 
-static void record_attempt(struct issue_job *job, const char *ca, const struct acme_session *s,
-                           enum acme_error e)
+/* A failed attempt at ca: in the job's attempts and the log. */
+static void record_attempt_at(struct issue_job *job, const char *ca, enum acme_error e,
+                              const char *url, const char *detail)
 {
 	struct attempt *a;
 	char safe[512];
@@ -164,11 +165,18 @@ static void record_attempt(struct issue_job *job, const char *ca, const struct a
 	a = &job->attempts[job->attempt_count++];
 	a->ca = ca;
 	a->error = e;
-	snprintf(a->url, sizeof(a->url), "%s", s->url[0] ? s->url : s->directory_url);
-	snprintf(a->detail, sizeof(a->detail), "%s", s->detail);
+	snprintf(a->url, sizeof(a->url), "%s", url);
+	snprintf(a->detail, sizeof(a->detail), "%s", detail);
 	log_warn("acme_endpoint_failed", "cert=%s ca=%s url=\"%s\" error=%s detail=\"%s\"",
 	         job->cert->name, ca, a->url, acme_error_name(e),
-	         log_safe(safe, sizeof(safe), s->detail));
+	         log_safe(safe, sizeof(safe), detail));
+}
+
+/* The failure session s ended with. */
+static void record_attempt(struct issue_job *job, const char *ca, const struct acme_session *s,
+                           enum acme_error e)
+{
+	record_attempt_at(job, ca, e, s->url[0] ? s->url : s->directory_url, s->detail);
 }
 
 /* CA number i does not offer cert's required profile: an attempt that
@@ -176,17 +184,15 @@ static void record_attempt(struct issue_job *job, const char *ca, const struct a
 static void profile_skip(struct issuer *run, struct issue_job *job, const struct conf_cert *cert,
                          const char *ca, size_t i)
 {
-	struct acme_session why;
+	char detail[512];
 
 	pthread_mutex_lock(&run->lock);
 	run->breakers[i].probing = 0;
 	pthread_mutex_unlock(&run->lock);
-	memset(&why, 0, sizeof(why));
-	snprintf(why.url, sizeof(why.url), "%s", run->conf->cas[i].directory);
-	snprintf(why.detail, sizeof(why.detail),
+	snprintf(detail, sizeof(detail),
 	         "profile \"%s\" is not in the directory's meta.profiles (profile_required = yes)",
 	         cert->profile);
-	record_attempt(job, ca, &why, ACME_ERR_PROFILE);
+	record_attempt_at(job, ca, ACME_ERR_PROFILE, run->conf->cas[i].directory, detail);
 }
 
 /* The meta of a new set of cert: name, placeholder, names and key type.
