@@ -97,6 +97,16 @@ def load_certs(data):
     return [x509.load_pem_x509_certificate(b) for label, b in pem_blocks(data, ("CERTIFICATE",))]
 
 
+def self_signed(path):
+    """True when path holds one certificate whose issuer is its subject."""
+    try:
+        with open(path, "rb") as f:
+            certs = load_certs(f.read())
+    except (OSError, ValueError):
+        return False
+    return len(certs) == 1 and certs[0].issuer == certs[0].subject
+
+
 def chain_problem(certs):
     """None when certs is a leaf followed by its issuers (at least one: every
     certificate here has an intermediate), else why; a file cut after a
@@ -360,6 +370,10 @@ class Checker:
                     self.violation("store", paths[f], "missing from the current version")
                 continue
             kind = {"privkey.pem": "key", "meta.json": "json"}.get(f, "certs")
+            if f == "chain.pem" and not placeholder and "meta.json" not in got:
+                # an install killed before meta.json: a self-signed cert.pem
+                # (written just before chain.pem) marks a placeholder too
+                placeholder = self_signed(paths["cert.pem"])
             if f == "chain.pem" and placeholder and os.path.getsize(paths[f]) == 0:
                 got[f] = ([], b"")  # a self-signed placeholder has no chain
                 continue
