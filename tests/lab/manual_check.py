@@ -19,7 +19,12 @@ Where the facts come from:
                          the manual has them as "Fl x" / "Fl -long" in the
                          command's SYNOPSIS entry, its subsection, or the
                          paragraph of options common to every command
+  JSON keys              every key (nested ones too) of what staple,
+                         revocation, status, probe, issue and audit print
+                         with --json, run here against a closed port, must
+                         be a word of the command's subsection
 """
+import json
 import os
 import re
 import subprocess
@@ -147,6 +152,60 @@ for c in cmds:
     for o in sorted(syn - helped):
         check("binary: %s --help shows %s (in the SYNOPSIS)" % (c, o), False,
               "the manual has an option the help does not")
+
+# ---------------------------------------------------------------- JSON keys
+def section_of(c):
+    for m in re.finditer(r"^\.Ss (.*)$", man, re.M):
+        if c in re.split(r"[ ,]+", m.group(1)):
+            end = re.compile(r"\n\.S[hs] ").search(man, m.end())
+            return man[m.end():end.start() if end else len(man)]
+    return ""
+
+
+def json_keys(o, out):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            out.add(k)
+            json_keys(v, out)
+    elif isinstance(o, list):
+        for v in o:
+            json_keys(v, out)
+
+
+cert, key = os.path.join(WORK, "j.pem"), os.path.join(WORK, "j.key")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                "-subj", "/CN=a.example", "-days", "3", "-addext",
+                "authorityInfoAccess=OCSP;URI:http://127.0.0.1:9/", "-addext",
+                "crlDistributionPoints=URI:http://127.0.0.1:9/c.crl"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+jconf = os.path.join(WORK, "json.conf")
+with open(jconf, "w") as f:
+    f.write("store = %s\nrdap_bootstrap = %s\n[ca a]\ndirectory = http://127.0.0.1:9/dir\n"
+            "[certificate w]\nnames = a.example\ncas = a\nwebroot = %s\n"
+            % (os.path.join(WORK, "jstore"), os.path.join(WORK, "no-bootstrap.json"), WORK))
+runs = {"staple": ["staple", "--json", "--issuer", cert, "--timeout", "2", cert],
+        "revocation": ["revocation", "--json", "--issuer", cert, cert],
+        "status": ["status", "--json", "-c", jconf],
+        "probe": ["probe", "--json", "-c", jconf],
+        "issue": ["issue", "--json", "-c", jconf],
+        "audit": ["audit", "--json", "-c", jconf, "--resolver", "127.0.0.1:9", "a.example"]}
+for c, args in runs.items():
+    _, out = run(args)
+    seen = set()
+    try:
+        for line in out.splitlines():
+            if line.startswith("{"):
+                json_keys(json.loads(line), seen)
+    except ValueError as e:
+        check("binary: %s --json prints JSON lines" % c, False, str(e))
+        continue
+    check("binary: %s --json printed objects with keys" % c, len(seen) >= 4, str(sorted(seen)))
+    sec = section_of(c)
+    for k in sorted(seen):
+        check("manual: %s --json key %s is documented" % (c, k),
+              re.search(r"(?<![\w])%s(?![\w])" % re.escape(k), sec) is not None,
+              "not a word of its subsection")
 
 for name, ok, detail in results:
     print(("ok\t%s" % name) if ok else ("not ok\t%s\t%s" % (name, detail)))
