@@ -3,7 +3,7 @@
 # local servers, with `holdfast run` keeping a site's TLS working through it.
 # This is what `holdfast drill` runs.
 #
-#     scripts/drill.sh [--short]        (as root; HOLDFAST=PATH, default build/holdfast)
+#     scripts/drill.sh [--short] [--plot FILE.svg]   (as root; HOLDFAST=PATH, default build/holdfast)
 #
 # It sources its lab from ../tests/lab/ beside its own directory: in a source
 # tree, or where `meson install` and the Debian package put both
@@ -75,14 +75,30 @@
 {
 
 usage() {
-	echo "usage: [HOLDFAST=PATH] $0 [--short]"
+	echo "usage: [HOLDFAST=PATH] $0 [--short] [--plot FILE.svg]"
 	echo "  --short   OCSP responses valid 1 minute instead of 5 (about 70 s in all, not 5 min)"
+	echo "  --plot F  also draw the timeline as an SVG picture in F"
 }
 
 SHORT=0
-for arg in "$@"; do
-	case $arg in
+PLOT=
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+	case ${args[i]} in
 	--short) SHORT=1 ;;
+	--plot)
+		i=$((i + 1))
+		PLOT=${args[i]:-}
+		if [ -z "$PLOT" ]; then
+			usage >&2
+			exit 3
+		fi
+		case $PLOT in /*) ;; *) PLOT=$PWD/$PLOT ;; esac
+		if [ ! -d "$(dirname "$PLOT")" ]; then
+			echo "drill: --plot $PLOT: no such directory" >&2
+			exit 3
+		fi
+		;;
 	-h | --help)
 		usage
 		exit 0
@@ -669,6 +685,13 @@ report() {
 		sys.exit(rc)
 	EOF
 	rc=$?
+	if [ -n "$PLOT" ]; then
+		if "$PY" "$DRILL_ROOT/tests/lab/drill_plot.py" "$PLOT" "$LAB"; then
+			echo "plot: $PLOT (one row per site: certificates, staples, handshakes; outage shaded)"
+		else
+			echo "drill: could not draw the plot $PLOT (the verdict above stands)" >&2
+		fi
+	fi
 	[ "${HF_KEEP:-0}" = 1 ] || echo "(HF_KEEP=1 keeps the lab: logs, store, probes)"
 	exit "$rc"
 }

@@ -23,7 +23,7 @@
 
 #include "cli/cli.h"
 
-#define DRILL_USAGE "usage: holdfast drill [--short]\n"
+#define DRILL_USAGE "usage: holdfast drill [--short] [--plot FILE.svg]\n"
 
 /* The installed drill (meson.build defines it from the prefix). */
 #ifndef HOLDFAST_DRILL_SCRIPT
@@ -57,11 +57,14 @@ int cmd_drill(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"short", no_argument, NULL, 's'},
+	    {"plot", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	char exe[PATH_MAX], script[PATH_MAX];
-	char *args[4] = {NULL};
+	char *args[6] = {NULL};
+	const char *plot = NULL;
+	int a = 2;
 	ssize_t n;
 	int ch, short_run = 0;
 
@@ -70,6 +73,9 @@ int cmd_drill(int argc, char **argv)
 		switch (ch) {
 		case 's':
 			short_run = 1;
+			break;
+		case 'p':
+			plot = optarg;
 			break;
 		case 'h':
 			printf(
@@ -97,6 +103,10 @@ int cmd_drill(int argc, char **argv)
 			    "\n"
 			    "  --short  responses valid 1 minute, not 5 (about 70 s, not 5 "
 			    "minutes)\n"
+			    "  --plot FILE.svg  also draw the timeline: one row per site "
+			    "(certificates,\n"
+			    "           staples, handshakes ok/failed), the outage shaded, "
+			    "restarts marked\n"
 			    "\n"
 			    "Needs root and the packages of scripts/install-deps.sh (those the\n"
 			    "Debian package suggests); runs scripts/drill.sh from the source "
@@ -137,7 +147,12 @@ int cmd_drill(int argc, char **argv)
 	}
 	args[0] = "bash";
 	args[1] = script;
-	args[2] = short_run ? "--short" : NULL;
+	if (short_run)
+		args[a++] = "--short";
+	if (plot != NULL) {
+		args[a++] = "--plot";
+		args[a++] = (char *)plot;
+	}
 	fflush(stdout);
 	execv("/bin/bash", args);
 	fprintf(stderr, "holdfast drill: cannot run /bin/bash %s: %s\n", script, strerror(errno));

@@ -13,7 +13,8 @@
 # (expired an hour ago, expired a second ago, another certificate's, signed
 # by a stranger) and a certificate from an unknown root. A drill whose
 # prober could not see an expired staple would pass for nothing.
-# The drill runs in this test's network namespace.
+# The drill runs in this test's network namespace, with --plot: its SVG is
+# checked against the verdict's counts.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
 lab_enter_netns "$@"
@@ -80,7 +81,8 @@ lab_stop "$PROBE_NGINX"
 
 OUT=$LAB/drill.out
 # Bounded: --short takes about 70 s; a hang fails this case, not the suite.
-HOLDFAST=$HOLDFAST timeout -k 10 420 bash "$LAB_REPO/scripts/drill.sh" --short >"$OUT" 2>&1
+PLOT=$LAB/drill.svg
+HOLDFAST=$HOLDFAST timeout -k 10 420 bash "$LAB_REPO/scripts/drill.sh" --short --plot "$PLOT" >"$OUT" 2>&1
 rc=$?
 
 # verdict LABEL: the value of the verdict table's row LABEL.
@@ -112,6 +114,52 @@ check "drill: www kept a valid staple through the responder outage" \
 check "drill: www's staple refreshed after the outage, before it expired" \
 	grep -Eq "^  www staple refreshed after the outage [0-9]+ s before the old one expired" "$OUT"
 check "drill: the timeline was printed" grep -q "^== timeline" "$OUT"
+
+# --plot: the picture holds what the verdict counted. An independent reading
+# of the SVG (XML parse): one handshake tick per handshake attempted, each
+# coloured as the verdict classed it, one row per site probed, the outage
+# shaded, four dashed daemon lines (two starts, two stops).
+plot_matches() {
+	python3 - "$PLOT" "$attempted" "$valid_staple" "$(sed -n 's/^  sites probed: //p' "$OUT")" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+path, attempted, valid_staple, sites = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ns = "{http://www.w3.org/2000/svg}"
+root = ET.parse(path).getroot()
+rects = root.findall(ns + "rect")
+def cls(e):
+    return (e.get("class") or "").split()
+hs = [r for r in rects if "hs" in cls(r)]
+ok = [r for r in hs if "ok" in cls(r)]
+bad = [r for r in hs if "bad" in cls(r)]
+texts = [t.text for t in root.findall(ns + "text")]
+want_sites = [s.strip() for s in sites.split(",") if s.strip()]
+problems = []
+if len(hs) != attempted:
+    problems.append("%d handshake ticks, %d handshakes attempted" % (len(hs), attempted))
+if len(ok) != valid_staple:
+    problems.append("%d green ticks, %d handshakes with a valid staple" % (len(ok), valid_staple))
+if bad:
+    problems.append("%d red ticks in a PASS" % len(bad))
+for s in want_sites:
+    if s not in texts:
+        problems.append("no row for " + s)
+if not want_sites:
+    problems.append("no site listed by the verdict")
+if not [r for r in rects if "outage" in cls(r)]:
+    problems.append("no outage shading")
+lines = [l for l in root.findall(ns + "line") if "daemon" in cls(l)]
+if len(lines) != 4:
+    problems.append("%d daemon start/stop lines, want 4" % len(lines))
+if not [r for r in rects if "staple" in cls(r)] or not [r for r in rects if "cert" in cls(r)]:
+    problems.append("no certificate or staple bars")
+print("; ".join(problems) or "matches")
+sys.exit(1 if problems else 0)
+PY
+}
+check "drill --plot: the SVG parses and shows every handshake, site, the outage and the restarts" \
+	plot_matches
+check "drill --plot: the drill says where the plot is" grep -q "^plot: $PLOT" "$OUT"
 if [ "$LAB_FAILED" -gt 0 ]; then
 	diag "$OUT" "  drill: "
 fi
