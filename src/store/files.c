@@ -231,45 +231,63 @@ static int bundle_write(const char *fullchain, const char *meta_path, const char
 	return rc;
 }
 
+/* Remove the version directory versions/d: first renamed to d.tmp.del, so
+ * that a kill in the middle leaves a name that is plainly not a version
+ * (never a version directory with some of its files gone), then its files
+ * and itself.  A d that is already such a name is removed as it is. */
+static void remove_version(int dfd, const char *d)
+{
+	char gone[NAME_MAX + 1];
+	const char *target = d;
+	int vfd;
+	DIR *vd;
+	struct dirent *de;
+
+	if (strstr(d, ".tmp.") == NULL) {
+		if (fitted(snprintf(gone, sizeof(gone), "%s.tmp.del", d), sizeof(gone)) != 0 ||
+		    renameat(dfd, d, dfd, gone) != 0)
+			return;
+		target = gone;
+	}
+	vfd = openat(dfd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	vd = vfd >= 0 ? fdopendir(vfd) : NULL;
+	while (vd != NULL && (de = readdir(vd)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			(void)unlinkat(vfd, de->d_name, 0);
+	}
+	if (vd != NULL)
+		closedir(vd);
+	else if (vfd >= 0)
+		close(vfd);
+	(void)unlinkat(dfd, target, AT_REMOVEDIR);
+}
+
 /* Remove the versions of name in dir versions beyond the newest kept ones,
- * never current.  Everything a version holds is the store's own. */
+ * never current, and what an interrupted removal left (NAME.*.tmp.del).
+ * Everything a version holds is the store's own. */
 static void prune_versions(const char *versions, const char *name, const char *current)
 {
 	struct dirent **list = NULL;
 	char prefix[NAME_MAX + 2];
-	int n, i, kept = 0;
+	int n, i, kept = 0, dfd;
 	size_t plen;
 
 	if (fitted(snprintf(prefix, sizeof(prefix), "%s.", name), sizeof(prefix)) != 0)
 		return;
 	plen = strlen(prefix);
-	n = scandir(versions, &list, NULL, alphasort);
+	dfd = open(versions, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	n = dfd >= 0 ? scandir(versions, &list, NULL, alphasort) : -1;
 	for (i = n - 1; i >= 0; i--) {
 		const char *d = list[i]->d_name;
 		if (strncmp(d, prefix, plen) == 0 && strchr(d + plen, '.') != NULL &&
-		    strcmp(d, current) != 0 && ++kept >= STORE_VERSIONS_KEPT) {
-			int dfd = open(versions, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			int vfd = dfd >= 0 ? openat(dfd, d,
-			                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-			                   : -1;
-			DIR *vd = vfd >= 0 ? fdopendir(vfd) : NULL;
-			struct dirent *de;
-			while (vd != NULL && (de = readdir(vd)) != NULL) {
-				if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-					(void)unlinkat(vfd, de->d_name, 0);
-			}
-			if (vd != NULL)
-				closedir(vd);
-			else if (vfd >= 0)
-				close(vfd);
-			if (dfd >= 0) {
-				(void)unlinkat(dfd, d, AT_REMOVEDIR);
-				close(dfd);
-			}
-		}
+		    strcmp(d, current) != 0 &&
+		    (strstr(d + plen, ".tmp.") != NULL || ++kept >= STORE_VERSIONS_KEPT))
+			remove_version(dfd, d);
 		free(list[i]);
 	}
 	free(list);
+	if (dfd >= 0)
+		close(dfd);
 }
 
 static int files_install(struct store *st, const struct store_set *set)

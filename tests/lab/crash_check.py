@@ -377,6 +377,12 @@ class Checker:
             if f == "chain.pem" and placeholder and os.path.getsize(paths[f]) == 0:
                 got[f] = ([], b"")  # a self-signed placeholder has no chain
                 continue
+            if f == "chain.pem" and not placeholder and os.path.getsize(paths[f]) == 0:
+                # evidence for the report: what made this not a placeholder
+                self.report.write("  empty chain.pem in %s: meta.json %s, cert.pem %s\n" % (
+                    d, ("placeholder=%r" % placeholder) if "meta.json" in got else "absent",
+                    "self-signed" if self_signed(paths["cert.pem"]) else
+                    ("present, not self-signed" if os.path.exists(paths["cert.pem"]) else "absent")))
             got[f] = self.check_file(kind, paths[f], "store",
                                      mode=0o600 if f == "privkey.pem" else None)
             if f == "meta.json" and got[f][0] is not None:

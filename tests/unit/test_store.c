@@ -13,10 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "store/meta.h"
 #include "store/store.h"
+#include "x509/cert.h"
 #include "util/atomic.h"
 #include "tap.h"
 
@@ -367,6 +372,88 @@ static void remove_tree(const char *dir)
 		fprintf(stderr, "cannot remove %s: %s\n", dir, strerror(errno));
 }
 
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* How many entries of dir start with prefix; and how many of those also hold
+ * ".tmp.". */
+static int count_prefixed(const char *dir, const char *prefix, int *temp)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	*temp = 0;
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) {
+			n++;
+			*temp += strstr(de->d_name, ".tmp.") != NULL;
+		}
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* Installs keep the current version and STORE_VERSIONS_KEPT - 1 older ones;
+ * a version whose removal a kill interrupted (renamed NAME.*.tmp.del, part
+ * of its files gone) is removed at the next install, never counted as one. */
+static void test_prune(const char *tmp)
+{
+	char dir[PATH_MAX], versions[PATH_MAX], err[256], gone[PATH_MAX], f[PATH_MAX];
+	char *names[] = {"prune.example"};
+	struct store *st;
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	struct cert_meta *m = cert_meta_new();
+	int i, n, temp, fd;
+
+	path_in(dir, sizeof(dir), tmp, "holdfast-test-prune.XXXXXX");
+	if (mkdtemp(dir) == NULL || key == NULL || m == NULL) {
+		CHECK(0, "prune: setup");
+		return;
+	}
+	st = store_open_dir(dir, STORE_CREATE, err, sizeof(err));
+	CHECK(st != NULL, "prune: store opened");
+	m->name = strdup("w");
+	m->placeholder = 1;
+	for (i = 0; st != NULL && i < STORE_VERSIONS_KEPT + 3; i++) {
+		char *pem = cert_placeholder_pem_new(key, names, 1, 7, time(NULL));
+		CHECK(pem != NULL && store_cert_install(st, "w", key, pem, m) == 0,
+		      "prune: install");
+		free(pem);
+	}
+	path_in(versions, sizeof(versions), dir, "certificates/.versions");
+	n = count_prefixed(versions, "w.", &temp);
+	CHECK(n == STORE_VERSIONS_KEPT,
+	      "prune: STORE_VERSIONS_KEPT versions left after 6 installs");
+	/* What a kill inside a removal leaves: a renamed directory, half empty. */
+	/* Named as the newest version would be: counted as one, it would be kept. */
+	path_in(gone, sizeof(gone), versions, "w.9999999999.00000000.tmp.del");
+	CHECK(mkdir(gone, 0755) == 0, "prune: interrupted removal staged");
+	path_in(f, sizeof(f), gone, "chain.pem");
+	fd = open(f, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
+	if (st != NULL) {
+		char *pem = cert_placeholder_pem_new(key, names, 1, 7, time(NULL));
+		CHECK(pem != NULL && store_cert_install(st, "w", key, pem, m) == 0,
+		      "prune: one more install");
+		free(pem);
+	}
+	n = count_prefixed(versions, "w.", &temp);
+	CHECK(n == STORE_VERSIONS_KEPT && temp == 0,
+	      "prune: the interrupted removal is gone at the next install, and was not counted");
+	store_free(st);
+	cert_meta_free(m);
+	EVP_PKEY_free(key);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -387,6 +474,7 @@ int main(void)
 	test_read(dir);
 	test_stream(dir);
 	test_append(dir);
+	test_prune(tmp);
 	remove_tree(dir);
 	return tap_done();
 }
