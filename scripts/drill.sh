@@ -21,7 +21,15 @@
 #     --short, 300 otherwise. Pebble writes the responder URL into every
 #     certificate's AIA, so holdfast finds it the way it would in production;
 #   - nginx on 127.0.0.1:8443, one server block per site, each including the
-#     DEPLOY/nginx/NAME.conf that holdfast generates;
+#     DEPLOY/nginx/NAME.conf that holdfast generates (www, and shop later);
+#   - HAProxy on 127.0.0.1:8444 serving edge.drill.test from holdfast's
+#     DEPLOY/haproxy/edge.pem, updated over its runtime API (HAProxy 2.6
+#     staples nothing within 300 s of nextUpdate: none of the drill's
+#     compressed responses, so only its certificate is judged);
+#   - Apache on 127.0.0.1:8445 serving app.drill.test from
+#     DEPLOY/apache/app.pem, stapling what holdfast's ocsp_listen
+#     (127.0.0.1:8890) answers; HAProxy's and Apache's sites are left out,
+#     with a message, when the program is not installed;
 #   - holdfast run: www.drill.test with cas = primary backup, staple retries
 #     from 1 s to 5 s. Its deploy_hook (written below) plays the CA's
 #     database: it adds every newly issued serial to its CA's responder index;
@@ -158,12 +166,33 @@ V=$((NMIN * 60))          # staple validity, seconds
 OUTAGE_PCT=${HF_DRILL_OUTAGE_PCT:-90}
 SHOP_AFTER=5              # seconds into the outage the new site is added
 NGINX_PORT=8443
+HAPROXY_PORT=8444 APACHE_PORT=8445
+OCSP_LISTEN=127.0.0.1:8890 # holdfast's own responder: Apache staples from it
 PRIMARY_OCSP=8888 BACKUP_OCSP=8889
 D=$LAB/drill              # the drill's own records
 STORE=$LAB/store
 DEPLOY=$LAB/deploy
 NGX=$LAB/nginx-$NGINX_PORT
 CONF=$LAB/holdfast.conf
+HASOCK=$LAB/haproxy.sock
+APX=$LAB/apache
+# The sites and the web server each is on: www and shop (added during the
+# outage) on nginx, edge on HAProxy and app on Apache, when installed (the
+# Debian package suggests them; without one, its site is left out and the
+# drill says so).
+BASE_SITES="www"
+if command -v haproxy >/dev/null; then
+	BASE_SITES="$BASE_SITES edge"
+else
+	echo "drill: haproxy is not installed (apt-get install haproxy): no HAProxy site" >&2
+fi
+if [ -x "${LAB_APACHE_BIN:-/usr/sbin/apache2}" ]; then
+	# shellcheck source=SCRIPTDIR/../tests/lab/apache.sh
+	. "$DRILL_ROOT/tests/lab/apache.sh"
+	BASE_SITES="$BASE_SITES app"
+else
+	echo "drill: apache2 is not installed (apt-get install apache2): no Apache site" >&2
+fi
 HOOK=$LAB/deploy-hook.sh
 EVENTS=$D/events.log
 PARAMS=$D/params
@@ -309,14 +338,50 @@ write_conf() {
 		# The domain audit needs RDAP, which this lab does not have; it has
 		# its own tests (tests/integration/audit_*.sh).
 		audit_interval=off
-		"[ca primary]" directory="https://acme.primary.test:14000/dir"
-		"[ca backup]" directory="https://acme.backup.test:14001/dir"
+		ocsp_listen="$OCSP_LISTEN"
 	)
+	[ -n "$(type -t lab_apache_graceful_cmd)" ] && args+=(apache_reload="$(lab_apache_graceful_cmd "$APX")")
+	args+=("[ca primary]" directory="https://acme.primary.test:14000/dir"
+		"[ca backup]" directory="https://acme.backup.test:14001/dir")
 	for site in "$@"; do
 		args+=("[certificate $site]" names="$site.drill.test" cas="primary backup"
-			deploy=nginx deploy_hook="$HOOK" verify_addr="127.0.0.1:$NGINX_PORT")
+			deploy_hook="$HOOK")
+		case $(site_server "$site") in
+		# HAProxy 2.6 stops stapling a response 300 s before its nextUpdate:
+		# the drill's responses (60 or 300 s) are never stapled there, so a
+		# verify_addr would only report that; its handshakes are counted for
+		# the certificate.
+		haproxy) args+=(deploy="haproxy:$HASOCK") ;;
+		# Apache fetches its staple from ocsp_listen itself, up to a second
+		# after a change: a verify right after the deploy would race it.
+		apache) args+=(deploy=apache) ;;
+		*) args+=(deploy=nginx verify_addr="127.0.0.1:$NGINX_PORT") ;;
+		esac
 	done
 	lab_acme_conf "$CONF.new" "${args[@]}" && mv "$CONF.new" "$CONF"
+}
+
+# site_server SITE: the web server SITE is deployed to.
+site_server() {
+	case $1 in
+	edge) echo haproxy ;;
+	app) echo apache ;;
+	*) echo nginx ;;
+	esac
+}
+
+# site_port SITE: the port its web server listens on.
+site_port() {
+	case $(site_server "$1") in
+	haproxy) echo "$HAPROXY_PORT" ;;
+	apache) echo "$APACHE_PORT" ;;
+	*) echo "$NGINX_PORT" ;;
+	esac
+}
+
+# probe_site SITE: from now on the prober makes a handshake with SITE too.
+probe_site() {
+	echo "$1.drill.test $(site_port "$1") $(site_server "$1")" >>"$D/sites"
 }
 
 # nginx_site SITE: the server block for SITE.drill.test, including the file
@@ -582,6 +647,10 @@ report() {
 		            loaded.append(kv)
 		        if ev == "deploy_done" and kv.get("event") == "start" and kv.get("staple") == "yes":
 		            deployed.add(kv.get("cert"))
+		    # the sites whose deploy directory was emptied (nginx's); the
+		    # HAProxy and Apache files stayed, so nothing is redeployed there
+		    emptied = set(P.get("EMPTIED", "").split())
+		    loaded = [kv for kv in loaded if kv.get("cert") in emptied]
 		    restart_ok = bool(loaded) and P.get("REDEPLOYED") == "yes" and all(
 		        kv.get("present") == "1" and kv.get("staple") == "valid" and kv.get("cert") in deployed
 		        for kv in loaded)
@@ -613,8 +682,19 @@ report() {
 		print("  sites probed: %s" % ", ".join(sites))
 		for s in sites:
 		    ps = [p for p in probes if p["site"] == s]
-		    print("    %-16s %4d handshakes, %4d valid certificate, %4d valid staple" % (
-		        s, len(ps), sum(p["cert_valid"] for p in ps), sum(p["staple_valid"] for p in ps)))
+		    print("    %-16s %-8s %4d handshakes, %4d valid certificate, %4d valid staple" % (
+		        s, ps[0].get("server", "nginx"), len(ps), sum(p["cert_valid"] for p in ps),
+		        sum(p["staple_valid"] for p in ps)))
+		servers = {}
+		for p in probes:
+		    servers.setdefault(p.get("server", "nginx"), []).append(p)
+		for srv in sorted(servers):
+		    ps = servers[srv]
+		    print("  %-8s handshakes %4d, valid certificate %4d, valid staple %4d, expired staple %d%s" % (
+		        srv, len(ps), sum(p["cert_valid"] for p in ps), sum(p["staple_valid"] for p in ps),
+		        sum(p["staple_expired"] for p in ps),
+		        "  (HAProxy 2.6 staples nothing within 300 s of nextUpdate: none of the drill's)"
+		        if srv == "haproxy" else ""))
 		bad = [p for p in probes if not p["cert_valid"] or p["staple_expired"] or p["staple_wrong"]]
 		for p in bad[:5]:
 		    print("    BAD handshake at %.1f s: %s: %s" % (p["t0"] - T0, p["site"], state(p)))
@@ -725,7 +805,8 @@ fi
 say "lab up: DNS; Pebble primary (acme.primary.test) and backup (acme.backup.test); their OCSP responders (ocsp.*.test, ${V} s responses)"
 
 write_hook
-write_conf www || lab_failed "cannot write $CONF"
+# shellcheck disable=SC2086 # a list of words
+write_conf $BASE_SITES || lab_failed "cannot write $CONF"
 {
 	lab_nginx_conf_head "$NGX"
 	echo "    include $NGX/sites/*.conf;"
@@ -739,9 +820,27 @@ daemon_start
 await 60 test -s "$DEPLOY/nginx/www.conf" || holdfast_failed "deploy www within 60 s"
 lab_nginx_start "$NGX" "$NGINX_PORT" || lab_failed "nginx did not start"
 say "nginx started on holdfast's include for www (it cannot start before that file exists; a reload holdfast tried earlier failed and is retried)"
-echo www.drill.test >>"$D/sites"
+probe_site www
+for site in $BASE_SITES; do
+	case $(site_server "$site") in
+	haproxy)
+		await 60 test -s "$DEPLOY/haproxy/$site.pem" || holdfast_failed "deploy $site (HAProxy) within 60 s"
+		lab_haproxy "$HAPROXY_PORT" "$DEPLOY/haproxy/$site.pem" "$HASOCK" || lab_failed "HAProxy did not start"
+		say "HAProxy started on holdfast's $site.pem (updates then go over its runtime API)"
+		probe_site "$site"
+		;;
+	apache)
+		await 60 test -s "$DEPLOY/apache/$site.pem" || holdfast_failed "deploy $site (Apache) within 60 s"
+		lab_apache_conf "$APX" "$APACHE_PORT" "$site.drill.test" "$DEPLOY/apache/$site.pem" \
+			"http://$OCSP_LISTEN/"
+		lab_apache_start "$APX" "$APACHE_PORT" || lab_failed "Apache did not start"
+		say "Apache started on holdfast's $site.pem, stapling from holdfast's ocsp_listen"
+		probe_site "$site"
+		;;
+	esac
+done
 prober_start
-say "prober started: a handshake per site per second"
+say "prober started: a handshake per site per second ($(awk '{ print $1 " (" $3 ")" }' "$D/sites" | paste -sd, - | sed 's/,/, /g'))"
 await 60 logged_after "$DLOG" 0 "event=staple_refreshed cert=www" ||
 	holdfast_failed "staple www within 60 s"
 S1=$STORE/certificates/www/staple.ocsp
@@ -767,7 +866,8 @@ say "INCIDENT: primary.test on clientHold (acme.primary.test, ocsp.primary.test 
 # 3. A new site while the primary is gone: only the backup can issue it.
 sleep_until "$(awk -v t="$T_OUT" -v s="$SHOP_AFTER" 'BEGIN { printf "%.3f", t + s }')"
 n=$(lines "$DLOG")
-write_conf www shop || lab_failed "cannot write $CONF"
+# shellcheck disable=SC2086 # a list of words
+write_conf $BASE_SITES shop || lab_failed "cannot write $CONF"
 kill -HUP "$DAEMON"
 param T_HUP "$(date +%s.%N)"
 say "new site shop.drill.test added to holdfast.conf; SIGHUP"
@@ -777,7 +877,7 @@ await 60 logged_after "$DLOG" "$n" "event=certificate_issued cert=shop" ||
 await 10 test -s "$DEPLOY/nginx/shop.conf" || holdfast_failed "deploy shop"
 nginx_site shop
 lab_nginx_reload "$NGINX_PORT" >/dev/null || lab_failed "nginx reload for shop"
-echo shop.drill.test >>"$D/sites"
+probe_site shop
 say "nginx now serves shop.drill.test too (server block added, reloaded); prober includes it"
 
 # 4. Restart holdfast halfway through the outage. While it is down its
@@ -789,7 +889,8 @@ daemon_running || holdfast_failed "keep running (it exited on its own)"
 daemon_stop
 say "holdfast run #$RUN stopped (SIGTERM, exit $DAEMON_RC)"
 rm -rf "$DEPLOY/nginx"
-say "deploy directory emptied while holdfast is down"
+param EMPTIED "www shop"
+say "nginx's deploy directory emptied while holdfast is down"
 daemon_start
 await 10 logged_after "$DLOG" 0 "event=daemon_started" || holdfast_failed "start again within 10 s"
 redeployed=yes

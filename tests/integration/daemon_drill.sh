@@ -13,6 +13,8 @@
 # (expired an hour ago, expired a second ago, another certificate's, signed
 # by a stranger) and a certificate from an unknown root. A drill whose
 # prober could not see an expired staple would pass for nothing.
+# The drill has a site on nginx, one on HAProxy and one on Apache (stapling
+# from holdfast's ocsp_listen); their handshakes are counted per server.
 # The drill runs in this test's network namespace, with --plot: its SVG is
 # checked against the verdict's counts.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
@@ -114,6 +116,19 @@ check "drill: www kept a valid staple through the responder outage" \
 check "drill: www's staple refreshed after the outage, before it expired" \
 	grep -Eq "^  www staple refreshed after the outage [0-9]+ s before the old one expired" "$OUT"
 check "drill: the timeline was printed" grep -q "^== timeline" "$OUT"
+# server_row SERVER: "HANDSHAKES VALID_CERT VALID_STAPLE EXPIRED" of the
+# verdict's row for that web server.
+server_row() {
+	sed -n "s/^  $1 *handshakes *\([0-9]*\), valid certificate *\([0-9]*\), valid staple *\([0-9]*\), expired staple \([0-9]*\).*/\1 \2 \3 \4/p" "$OUT"
+}
+for srv in nginx haproxy apache; do
+	read -r hs vc vs ex <<<"$(server_row "$srv")"
+	check "drill: $srv site handshakes counted, each with a valid certificate (${vc:-?} of ${hs:-?}), no expired staple" \
+		test "${hs:-0}" -gt 0 -a "${vc:-x}" = "${hs:-y}" -a "${ex:-1}" = 0
+done
+read -r hs vc vs ex <<<"$(server_row apache)"
+check "drill: Apache stapled holdfast's responses from ocsp_listen through the outage (${vs:-?} of ${hs:-?})" \
+	test "${vs:-0}" -gt 0
 
 # --plot: the picture holds what the verdict counted. An independent reading
 # of the SVG (XML parse): one handshake tick per handshake attempted, each

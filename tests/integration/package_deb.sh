@@ -222,8 +222,8 @@ check "install: $STATE is holdfast:holdfast 0750" state_dir
 
 drill_files() {
 	local f
-	for f in scripts/drill.sh tests/lab/lib.sh tests/lab/acme.sh tests/lab/drill_probe.py \
-		tests/lab/drill_plot.py; do
+	for f in scripts/drill.sh tests/lab/lib.sh tests/lab/acme.sh tests/lab/apache.sh \
+		tests/lab/drill_probe.py tests/lab/drill_plot.py; do
 		cmp "$DRILL/$f" "$ROOT/$f" || return 1
 	done
 	test -x "$DRILL/scripts/drill.sh"

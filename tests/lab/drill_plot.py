@@ -74,7 +74,9 @@ def svg(probes, params, events):
         y = TOP + i * ROW_H
         ps = sorted((p for p in probes if p["site"] == site), key=lambda p: p["t0"])
         out.append('<text x="8" y="%d">%s</text>' % (y + 24, escape(site)))
-        out.append('<text x="8" y="%d" fill="#555">%d handshakes</text>' % (y + 38, len(ps)))
+        server = ps[0].get("server", "nginx") if ps else "?"
+        out.append('<text x="8" y="%d" fill="#555">%s, %d handshakes</text>'
+                   % (y + 38, escape(server), len(ps)))
         certs = {}
         for p in ps:
             if p.get("serial"):

@@ -30,7 +30,8 @@ Usage:
   drill_probe.py --roots ROOTS.pem --issuer CA=INT.pem ... --port P \\
                  --sites FILE --out FILE.jsonl --stop FILE
       one handshake per site named in FILE (re-read every round) per second,
-      a JSON line each, until FILE --stop exists
+      a JSON line each, until FILE --stop exists; a line of FILE is
+      "SITE [PORT [SERVER]]" (PORT default --port; both go into the record)
 """
 
 import argparse
@@ -277,9 +278,16 @@ def main():
         while not os.path.exists(a.stop):
             tick = time.time()
             with open(a.sites) as f:
-                sites = [line.strip() for line in f if line.strip()]
-            for site in sites:
-                log.write(json.dumps(probe(site, a.port, a.roots, issuers), sort_keys=True) + "\n")
+                # "SITE [PORT [SERVER]]": the port (default --port) and the
+                # name of the web server behind it, recorded with each probe
+                sites = [line.split() for line in f if line.strip()]
+            for fields in sites:
+                port = int(fields[1]) if len(fields) > 1 else a.port
+                r = probe(fields[0], port, a.roots, issuers)
+                r["port"] = port
+                if len(fields) > 2:
+                    r["server"] = fields[2]
+                log.write(json.dumps(r, sort_keys=True) + "\n")
                 log.flush()
             time.sleep(max(0.0, tick + 1.0 - time.time()))
     return 0
