@@ -106,6 +106,7 @@ lab_init() {
 
 lab_cleanup() {
 	local pid
+	[ -n "$(type -t lab_ocsp_lagging_kill)" ] && lab_ocsp_lagging_kill
 	for pid in "${LAB_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
@@ -573,6 +574,64 @@ lab_ocsp_responder() {
 		return 1
 	}
 	LAB_RESPONDERS+=("$d $port")
+}
+
+# lab_ocsp_lagging CADIR PORT LAG: `openssl ocsp` for CADIR on PORT signing
+# 1-minute responses with a clock LAG seconds slow (libfaketime, preloaded
+# directly so that the PID is the responder's): with LAG 31, thisUpdate =
+# now - 31 and nextUpdate = now + 29, so every response is past its refresh
+# time (halfway) when it arrives and a daemon refreshes again at once.
+# -multi 4 answers four requests at once and makes it a process group
+# leader. Sets LAB_LAGGING (its PID); its log is $LAB/logs/lagging-N.log.
+# OpenSSL 3.0's responder spins forever on a kept-alive connection that the
+# client closed before its next request (openssl/openssl#31129; -timeout
+# does not help): lab_ocsp_lagging_unstick restarts it when that happened.
+LAB_LAGGING_STARTS=0
+lab_ocsp_lagging() {
+	local d=$1 port=$2 lag=$3 log i lib
+	lib=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n1)
+	if [ -z "$lib" ]; then
+		echo "# lab_ocsp_lagging: libfaketime is not installed (scripts/install-deps.sh installs faketime)"
+		return 1
+	fi
+	LAB_LAGGING_ARGS=("$d" "$port" "$lag")
+	log=$LAB/logs/lagging-$LAB_LAGGING_STARTS.log
+	LAB_LAGGING_STARTS=$((LAB_LAGGING_STARTS + 1))
+	LD_PRELOAD=$lib FAKETIME=-$lag openssl ocsp -index "$d/index.txt" -port "$port" \
+		-rsigner "$d/int.pem" -rkey "$d/int.key" -CA "$d/int.pem" -nmin 1 -multi 4 >"$log" 2>&1 &
+	LAB_LAGGING=$!
+	lab_track "$LAB_LAGGING"
+	# It prints ACCEPT once it listens.
+	for ((i = 0; i < 2000; i++)); do
+		grep -q '^ACCEPT' "$log" && return 0
+		sleep 0.005
+	done
+	diag "$log" "  "
+	return 1
+}
+
+# lab_ocsp_lagging_kill: the responder's whole group, at once (its parent
+# ignores SIGTERM while a worker spins). Also run at exit by lab_cleanup.
+lab_ocsp_lagging_kill() {
+	[ -n "${LAB_LAGGING:-}" ] || return 0
+	kill -KILL -- "-$LAB_LAGGING" 2>/dev/null || kill -KILL "$LAB_LAGGING" 2>/dev/null
+	wait "$LAB_LAGGING" 2>/dev/null
+	LAB_LAGGING=
+}
+
+# lab_ocsp_lagging_unstick: restart the responder when a connection to it
+# sits in CLOSE-WAIT; 1 when it would not start again.
+lab_ocsp_lagging_unstick() {
+	local port=${LAB_LAGGING_ARGS[1]} i
+	[ -z "$(ss -Htn state close-wait "( sport = :$port )")" ] && return 0
+	lab_ocsp_lagging_kill
+	# Its workers die a moment later; until then the port is taken (and a
+	# responder that cannot bind says so only to syslog).
+	for ((i = 0; i < 2000; i++)); do
+		[ -z "$(ss -Hltn "( sport = :$port )")" ] && break
+		sleep 0.005
+	done
+	lab_ocsp_lagging "${LAB_LAGGING_ARGS[@]}"
 }
 
 # lab_blackhole PORT: accept connections and never answer (timeout case);
