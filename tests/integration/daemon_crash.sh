@@ -11,7 +11,7 @@
 # 1-second certificates, so two certificates are due at every start; nginx
 # (one server per certificate) and HAProxy (runtime API) that the daemon
 # deploys to. The responder is restarted when a killed daemon left it stuck
-# (an OpenSSL bug, see responder_start).
+# (an OpenSSL bug, see lab_ocsp_lagging in tests/lab/lib.sh).
 #
 # One cycle: start `holdfast run`, then SIGKILL it
 #   - after a random 0..HF_CRASH_MAX_MS ms, or
@@ -97,53 +97,15 @@ msleep() {
 }
 
 # The responder signs 1-minute responses with a clock 31 s slow
-# (libfaketime): thisUpdate = now - 31, nextUpdate = now + 29, so the
+# (lab_ocsp_lagging): thisUpdate = now - 31, nextUpdate = now + 29, so the
 # refresh time (halfway, minus up to 5 % jitter) has always passed and
-# every start refreshes every staple. The library is preloaded directly, not
-# through the faketime wrapper, so that $! is the responder itself.
-FAKETIME_LIB=(/usr/lib/*/faketime/libfaketime.so.1)
-[ -e "${FAKETIME_LIB[0]}" ] ||
-	{ not_ok "lab: libfaketime" "not installed (scripts/install-deps.sh installs faketime)"; lab_finish; }
-# OpenSSL 3.0's responder spins forever on a kept-alive connection that the
-# client closed before its next request (openssl/openssl#31129), which a
-# killed daemon does all the time; -timeout does not help. So it is
-# restarted whenever a connection sits in CLOSE-WAIT after a kill. -multi:
-# five refreshes at once are answered at once; it makes the responder a
-# process group leader, so that the group goes at once.
-RESPONDER_STARTS=0
-responder_start() {
-	local log=$LAB/logs/ocsp-$RESPONDER_STARTS.log i
-	RESPONDER_STARTS=$((RESPONDER_STARTS + 1))
-	LD_PRELOAD=${FAKETIME_LIB[0]} FAKETIME=-31 openssl ocsp -index "$CA/index.txt" \
-		-port "$OCSP_PORT" -rsigner "$CA/int.pem" -rkey "$CA/int.key" -CA "$CA/int.pem" \
-		-nmin 1 -multi 4 >"$log" 2>&1 &
-	RESPONDER=$!
-	lab_track "$RESPONDER"
-	# It prints ACCEPT once it listens.
-	for ((i = 0; i < 2000; i++)); do
-		grep -q '^ACCEPT' "$log" && return 0
-		msleep 5
-	done
-	diag "$log" "  "
-	return 1
-}
-# Its parent ignores SIGTERM while a worker spins: the group gets SIGKILL.
-trap '[ -n "${RESPONDER:-}" ] && kill -KILL -- "-$RESPONDER" 2>/dev/null; lab_cleanup' EXIT
-# responder_unstick: restart the responder if a connection is in CLOSE-WAIT.
+# every start refreshes every staple. A killed daemon leaves kept-alive
+# connections behind, on which OpenSSL 3.0's responder spins
+# (openssl/openssl#31129): responder_unstick restarts it then.
 responder_unstick() {
-	[ -z "$(ss -Htn state close-wait "( sport = :$OCSP_PORT )")" ] && return 0
-	local i
-	kill -KILL -- "-$RESPONDER" 2>/dev/null || kill -KILL "$RESPONDER"
-	wait "$RESPONDER" 2>/dev/null
-	# Its workers die a moment later; until then the port is taken (and a
-	# responder that cannot bind says so only to syslog).
-	for ((i = 0; i < 2000; i++)); do
-		[ -z "$(ss -Hltn "( sport = :$OCSP_PORT )")" ] && break
-		msleep 5
-	done
-	responder_start || { not_ok "lab: OCSP responder" "did not restart"; lab_finish; }
+	lab_ocsp_lagging_unstick || { not_ok "lab: OCSP responder" "did not restart"; lab_finish; }
 }
-responder_start || { not_ok "lab: OCSP responder" "did not start"; lab_finish; }
+lab_ocsp_lagging "$CA" "$OCSP_PORT" 31 || { not_ok "lab: OCSP responder" "did not start"; lab_finish; }
 
 lab_dns 53 || { not_ok "lab: dns" "dnsmasq did not start"; lab_finish; }
 LAB_PEBBLE_VALIDITY=${HF_CRASH_VALIDITY:-1} lab_pebble short 14000 15000 PEBBLE_VA_ALWAYS_VALID=1 ||
@@ -356,7 +318,7 @@ echo "# $kills kills in ${elapsed}s (modes: time ${mode_count[time]:-0}, event $
 	"$work cycles with a completed refresh or issuance ($refresh_cycles refresh, $issue_cycles issuance);" \
 	"$refreshes refreshes, $issues issuances, $deploys deploys; $snaps reload-time snapshots checked;" \
 	"$(wc -l <"$LAB/reload-kills" 2>/dev/null || echo 0) kills from inside the reload command;" \
-	"OCSP responder restarted $((RESPONDER_STARTS - 1)) times"
+	"OCSP responder restarted $((LAB_LAGGING_STARTS - 1)) times"
 
 check "cycles: $CYCLES cycles with real work ($kills kills) within ${BUDGET}s" test "$work" -ge "$CYCLES"
 check "cycles: the daemon never exited before its kill" test "$died" = 0
