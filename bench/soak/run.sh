@@ -22,6 +22,8 @@
 # the first minute, when every cache is warm) and at the end, with the
 # largest value seen and the ratio end/start; "flat" means end <= 1.10 x
 # start + a small slack (2 MiB RSS, 4 fds, 0 threads, 256 KiB store).
+# It runs for at least 6 samples (a minute past the first), then until
+# both targets are reached or the budget is spent.
 # Exits 0 when the run worked (targets reached within the budget, the
 # daemon alive throughout), whether or not every figure is flat: the
 # figures are the result. Exit 1: the lab or the daemon broke.
@@ -121,7 +123,8 @@ while :; do
 		sample
 		next_sample=$((now + 10))
 		read -r _ _ _ _ _ _ refreshes issued < <(tail -n1 "$SAMPLES")
-		if [ "$refreshes" -ge "$WANT_REFRESH" ] && [ "$issued" -ge "$WANT_ISSUE" ]; then
+		if [ "$(wc -l <"$SAMPLES")" -ge 6 ] && [ "$refreshes" -ge "$WANT_REFRESH" ] &&
+			[ "$issued" -ge "$WANT_ISSUE" ]; then
 			break
 		fi
 		[ $((now - T0)) -ge "$BUDGET" ] && break
