@@ -20,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "revocation/crl.h"
+#include "revocation/schedule.h"
 #include "store/store.h"
 #include "tap.h"
 #include "testca.c"
@@ -588,6 +589,42 @@ static void test_store_cache(void)
 	remove_tree(dir);
 }
 
+/* revocation/schedule: the daemon's check times (pure). */
+static void test_schedule(void)
+{
+	const time_t t0 = 1700000000;
+	const long h6 = 6 * 3600;
+
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.0, 0) == t0,
+	      "schedule: first check, draw 0: at start");
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.999, 0) <= t0 + CRL_FIRST_SPREAD &&
+	          crl_next_check_at(t0, 0, 0, h6, 0.999, 0) >= t0 + CRL_FIRST_SPREAD - 1,
+	      "schedule: first check spread over CRL_FIRST_SPREAD at most");
+	CHECK(crl_next_check_at(t0, 0, 0, 60, 0.999, 0) <= t0 + 15,
+	      "schedule: first check within a quarter of a short interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, 0) == t0 + 100 + h6,
+	      "schedule: after an answer, draw 0: a whole interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.999, 0) > t0 + 100 + h6 * 3 / 4 &&
+	          crl_next_check_at(t0, t0 + 100, 1, h6, 0.999, 0) < t0 + 100 + h6,
+	      "schedule: jitter in the last quarter of the interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 0, h6, 0.0, 0) == t0 + 100 + CRL_RETRY_MAX,
+	      "schedule: no answer: again after CRL_RETRY_MAX, not the whole interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 0, 120, 0.0, 0) == t0 + 100 + 120,
+	      "schedule: no answer, interval shorter than the retry: the interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.5, t0 + 3600) == t0 + 3600,
+	      "schedule: an ARI window starting before the next check: due at its start");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 50) == t0 + 100 + h6,
+	      "schedule: an ARI window already past at the last check: no extra check");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 100 + h6 + 10) == t0 + 100 + h6,
+	      "schedule: an ARI window after the next check: the interval wins");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 101) == t0 + 101,
+	      "schedule: a window moved into the past just after the check: due at once");
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.9, t0 + 1) == t0 + 1,
+	      "schedule: before the first check, a window start soon after start wins");
+	CHECK(crl_next_check_at(t0, t0, 1, h6, 1.5, 0) == t0 + h6,
+	      "schedule: a draw out of range counts as 0");
+}
+
 int main(void)
 {
 	if (fixture_init() != 0) {
@@ -605,5 +642,6 @@ int main(void)
 	test_idp();
 	test_names();
 	test_store_cache();
+	test_schedule();
 	return tap_done();
 }
