@@ -10,6 +10,8 @@
 # from AIA caIssuers.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
+# shellcheck source=SCRIPTDIR/../lab/crl.sh
+. "$(dirname "$0")/../lab/crl.sh"
 lab_enter_netns "$@"
 lab_init
 lab_require_holdfast
@@ -22,100 +24,47 @@ WWW=$LAB/www
 mkdir -p "$WWW"
 export BASE
 
-# --- openssl ca over the lab's intermediate and its index.txt.
-cat >"$CA/ca.cnf" <<EOF
-[ca]
-default_ca = lab
-[lab]
-database = $CA/index.txt
-crlnumber = $CA/crlnumber
-default_md = sha256
-default_crl_days = 7
-crl_extensions = crl_ext
-[crl_ext]
-authorityKeyIdentifier = keyid
-[idp_other]
+# --- openssl ca over the lab's intermediate and its index.txt (lab/crl.sh).
+lab_crl_setup "[idp_other]
 issuingDistributionPoint = critical, @idp_other_name
 [idp_other_name]
 fullname = URI:$BASE/other-shard.crl
 [idp_own]
 issuingDistributionPoint = critical, @idp_own_name
 [idp_own_name]
-fullname = URI:$BASE/shard-own.crl
-EOF
-echo 1000 >"$CA/crlnumber"
-
-# gencrl OUT [openssl ca options...]: a PEM CRL of $CA/index.txt signed by
-# the intermediate (unless -keyfile/-cert are given again).
-gencrl() {
-	local out=$1
-	shift
-	openssl ca -gencrl -config "$CA/ca.cnf" -keyfile "$CA/int.key" -cert "$CA/int.pem" \
-		-out "$out" "$@" >>"$LAB/logs/gencrl.log" 2>&1
-}
-
-# make_leaf NAME EXT_LINE...: a leaf issued by the intermediate with the
-# given extension lines, added to index.txt as valid (like lab_make_leaf).
-make_leaf() {
-	local name=$1 serial
-	shift
-	{
-		echo "[leaf]"
-		echo "basicConstraints = critical, CA:false"
-		echo "keyUsage = critical, digitalSignature"
-		echo "subjectKeyIdentifier = hash"
-		echo "authorityKeyIdentifier = keyid"
-		printf '%s\n' "$@"
-	} >"$CA/$name.ext"
-	serial=$(lab_serial)
-	(
-		set -e
-		cd "$CA"
-		lab_ec_csr "$name" "/O=holdfast lab/CN=$name"
-		openssl x509 -req -in "$name.csr" -CA int.pem -CAkey int.key \
-			-set_serial "0x$serial" -days 30 -extfile "$name.ext" -extensions leaf \
-			-out "$name.crt"
-		cat "$name.crt" int.pem >"$name.pem"
-	) >"$CA/$name.log" 2>&1 || {
-		not_ok "lab: leaf $name" "openssl failed"
-		diag "$CA/$name.log" "  "
-		return 1
-	}
-	printf 'V\t%s\t\t%s\tunknown\t/O=holdfast lab/CN=%s\n' \
-		"$(lab_index_date "$CA/$name.crt")" "$serial" "$name" >>"$CA/index.txt"
-}
+fullname = URI:$BASE/shard-own.crl"
 
 dp() { echo "crlDistributionPoints = URI:$BASE/$1"; }
 
-make_leaf good "$(dp ca.crl)"
-make_leaf rev "$(dp ca.crl)"
-make_leaf rogue "$(dp rogue.crl)"
-make_leaf stale "$(dp stale.crl)"
-make_leaf shard "$(dp shard.crl)"
-make_leaf shardok "$(dp shard-own.crl)"
-make_leaf garbage "$(dp garbage.crl)"
-make_leaf wrongtype "$(dp wrongtype.crl)"
-make_leaf huge "$(dp huge.crl)"
-make_leaf swap "$(dp swap.crl)"
-make_leaf ocsp "authorityInfoAccess = OCSP;URI:http://127.0.0.1:$OCSP_PORT" "$(dp ca.crl)"
-make_leaf ocspdown "authorityInfoAccess = OCSP;URI:http://127.0.0.1:9" "$(dp ca.crl)"
-make_leaf aia "authorityInfoAccess = caIssuers;URI:$BASE/int.der" "$(dp ca.crl)"
-make_leaf nothing
+lab_crl_leaf good "$(dp ca.crl)"
+lab_crl_leaf rev "$(dp ca.crl)"
+lab_crl_leaf rogue "$(dp rogue.crl)"
+lab_crl_leaf stale "$(dp stale.crl)"
+lab_crl_leaf shard "$(dp shard.crl)"
+lab_crl_leaf shardok "$(dp shard-own.crl)"
+lab_crl_leaf garbage "$(dp garbage.crl)"
+lab_crl_leaf wrongtype "$(dp wrongtype.crl)"
+lab_crl_leaf huge "$(dp huge.crl)"
+lab_crl_leaf swap "$(dp swap.crl)"
+lab_crl_leaf ocsp "authorityInfoAccess = OCSP;URI:http://127.0.0.1:$OCSP_PORT" "$(dp ca.crl)"
+lab_crl_leaf ocspdown "authorityInfoAccess = OCSP;URI:http://127.0.0.1:9" "$(dp ca.crl)"
+lab_crl_leaf aia "authorityInfoAccess = caIssuers;URI:$BASE/int.der" "$(dp ca.crl)"
+lab_crl_leaf nothing
 lab_revoke "$CA" rev
 
 # --- the CRLs.
-gencrl "$WWW/ca.crl" # PEM
+lab_gencrl "$WWW/ca.crl" # PEM
 openssl crl -in "$WWW/ca.crl" -outform DER -out "$WWW/ca.der"
 # Signed by another key under the intermediate's very name.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$CA/impostor.key" -out "$CA/impostor.pem" -days 30 \
 	-subj "/O=holdfast lab/CN=Lab Intermediate" \
 	-addext "keyUsage=critical,keyCertSign,cRLSign" >>"$LAB/logs/gencrl.log" 2>&1
-gencrl "$WWW/rogue.crl" -keyfile "$CA/impostor.key" -cert "$CA/impostor.pem"
-gencrl "$WWW/stale.crl" -crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" \
+lab_gencrl "$WWW/rogue.crl" -keyfile "$CA/impostor.key" -cert "$CA/impostor.pem"
+lab_gencrl "$WWW/stale.crl" -crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" \
 	-crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
-gencrl "$WWW/shard.crl" -crlexts idp_other
-gencrl "$WWW/shard-own.crl" -crlexts idp_own
+lab_gencrl "$WWW/shard.crl" -crlexts idp_other
+lab_gencrl "$WWW/shard-own.crl" -crlexts idp_own
 head -c 3000 /dev/urandom >"$WWW/garbage.crl"
 cp "$CA/int.pem" "$WWW/wrongtype.crl"
 openssl x509 -in "$CA/int.pem" -outform DER -out "$WWW/int.der"
@@ -217,7 +166,7 @@ hf_expect "swap, another key's CRL: exit 0 from the cache" 0 \
 check "swap, another key: cached CRL unchanged" cmp "$CACHED" "$LAB/cached.before"
 lab_revoke "$CA" swap
 lab_next_second
-gencrl "$WWW/swap.crl"
+lab_gencrl "$WWW/swap.crl"
 hf_expect "swap, a new valid CRL listing it: exit 2" 2 \
 	revocation -c "$LAB/hf.conf" --json "$CA/swap.pem"
 json_check "swap, new CRL: fetched, revoked" 'j["source"] == "fetched" and j["status"] == "revoked"'
