@@ -104,6 +104,7 @@ static int site_crl_eligible(const struct daemon *d, const struct site *s)
 static void site_crl_sync(struct daemon *d, struct site *s)
 {
 	time_t ari = s->crl.ari_start;
+	int checking = s->crl.checking; /* its end drops the answer (another generation) */
 
 	if (s->crl.generation == s->generation)
 		return;
@@ -113,6 +114,7 @@ static void site_crl_sync(struct daemon *d, struct site *s)
 	s->crl.generation = s->generation;
 	s->crl.reason = -1;
 	s->crl.ari_start = ari;
+	s->crl.checking = checking;
 }
 
 void site_crl_schedule(struct daemon *d, struct site *s, time_t now)
