@@ -437,10 +437,11 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 		metric(&b, "holdfast_endpoint_attempts_total{ca=\"%s\",result=\"failed\"} %lu\n",
 		       d->conf->cas[i].name, d->ca_failed_total[i]);
 	}
-	metric(&b, "# HELP holdfast_ca_ready 1 when the last readiness probe of the CA passed "
-	           "(holdfast probe: directory, nonce, account), 0 when a failover to it would "
-	           "fail; absent until the first probe.\n"
-	           "# TYPE holdfast_ca_ready gauge\n");
+	metric(&b,
+	       "# HELP holdfast_ca_ready 1 when the last readiness probe of the CA passed "
+	       "(holdfast probe: directory, nonce, account, CAA), 0 when a failover to it would "
+	       "fail; absent until the first probe.\n"
+	       "# TYPE holdfast_ca_ready gauge\n");
 	for (i = 0; d->ca_ready != NULL && i < d->conf->ca_count; i++) {
 		if (d->ca_ready[i].probed)
 			metric(&b, "holdfast_ca_ready{ca=\"%s\"} %d\n", d->conf->cas[i].name,
