@@ -150,17 +150,6 @@ int daemon_crl_setup(struct daemon *d, time_t now)
 	return 0;
 }
 
-void daemon_crl_teardown(struct daemon *d)
-{
-	if (d->crl_task != NULL) {
-		pthread_join(d->crl_task->thread, NULL);
-		crl_task_free(d->crl_task);
-		d->crl_task = NULL;
-	}
-	timers_free(d->crl_timers);
-	d->crl_timers = NULL;
-}
-
 /* A task for s: its leaf and issuer copied, its distribution points; NULL
  * when out of memory or (s->crl.no_dp set) when it names none. */
 static struct crl_task *crl_task_new(struct daemon *d, struct site *s, time_t now)
@@ -359,6 +348,19 @@ void daemon_crl_collect(struct daemon *d, time_t now)
 	due = crl_state_due(d);
 	if (due != 0 && now >= due)
 		crl_state_write(d, now);
+}
+
+void daemon_crl_teardown(struct daemon *d)
+{
+	if (d->crl_task != NULL) {
+		pthread_join(d->crl_task->thread, NULL);
+		crl_task_free(d->crl_task);
+		d->crl_task = NULL;
+	}
+	if (d->crl_state_dirty && d->store != NULL)
+		crl_state_write(d, time(NULL)); /* a stop or a reload: what is not written yet */
+	timers_free(d->crl_timers);
+	d->crl_timers = NULL;
 }
 
 int daemon_crl_next(const struct daemon *d, time_t *due)
