@@ -12,6 +12,9 @@
 #     metrics page, never a re-issue;
 #   - junk: its distribution point serves garbage -> unknown, never a
 #     re-issue;
+#   - ocsp: names the same CRL as www and is revoked with it, but has an OCSP
+#     responder (ocsp_backup, down here): never CRL-checked, never re-issued
+#     for it;
 # and a crl_interval below the minimum is refused with FILE:LINE: key.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
@@ -37,6 +40,7 @@ lab_crl_setup
 lab_crl_leaf www "subjectAltName = DNS:www.test" "$(lab_crl_dp "$BASE/ca.crl")" || lab_finish
 lab_crl_leaf stale "subjectAltName = DNS:stale.test" "$(lab_crl_dp "$BASE/stale.crl")" || lab_finish
 lab_crl_leaf junk "subjectAltName = DNS:junk.test" "$(lab_crl_dp "$BASE/junk.crl")" || lab_finish
+lab_crl_leaf ocsp "subjectAltName = DNS:ocsp.test" "$(lab_crl_dp "$BASE/ca.crl")" || lab_finish
 lab_gencrl "$WWW/ca.crl" || lab_finish
 lab_gencrl "$WWW/stale.crl" -crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" \
 	-crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)" || lab_finish
@@ -46,7 +50,7 @@ lab_nginx_static "$PORT" "/ca.crl=$WWW/ca.crl=application/pkix-crl" \
 	"/junk.crl=$WWW/junk.crl=application/pkix-crl" || lab_finish
 S1=$(lab_cert_serial "$CA/www.crt")
 
-for name in www stale junk; do
+for name in www stale junk ocsp; do
 	lab_seed_store "$STORE" "$CA" "$name"
 done
 
@@ -74,7 +78,8 @@ lab_acme_conf "$LAB/holdfast.conf" audit_interval=off probe_interval=off crl_int
 	"[ca primary]" directory="$(lab_pebble_url primary)" \
 	"[certificate www]" names=www.test cas=primary deploy=nginx verify_addr=127.0.0.1:8443 \
 	"[certificate stale]" names=stale.test cas=primary \
-	"[certificate junk]" names=junk.test cas=primary || lab_finish
+	"[certificate junk]" names=junk.test cas=primary \
+	"[certificate ocsp]" names=ocsp.test cas=primary ocsp_backup=http://127.0.0.1:9 || lab_finish
 
 DLOG=$LAB/daemon.log
 "$HOLDFAST" run -c "$LAB/holdfast.conf" >>"$DLOG" 2>&1 &
@@ -145,9 +150,12 @@ check "good: no revocation event" lab_not grep -q "event=certificate_revoked" "$
 # 2. The CA revokes www and publishes a new CRL: the next check (within the
 #    1m interval) finds it, and the daemon re-issues at once.
 lab_revoke "$CA" www
+lab_revoke "$CA" ocsp
 lab_next_second
 lab_gencrl "$WWW/ca.crl" || lab_finish
-check "lab: the new CRL lists www" grep -q "$S1" <(openssl crl -in "$WWW/ca.crl" -noout -text)
+openssl crl -in "$WWW/ca.crl" -noout -text >"$LAB/ca.crl.txt"
+check "lab: the new CRL lists www" grep -q "$S1" "$LAB/ca.crl.txt"
+check "lab: the new CRL lists ocsp" grep -q "$(lab_cert_serial "$CA/ocsp.crt")" "$LAB/ca.crl.txt"
 check "revoked: CRITICAL event from the CRL" wait_for_log "$DLOG" \
 	"level=error event=certificate_revoked cert=www serial=$S1 action=reissue source=crl reason=keyCompromise" 90
 check "revoked: re-issued by Pebble" wait_for_log "$DLOG" "event=certificate_issued cert=www ca=primary" 60
@@ -165,6 +173,9 @@ check "unknown: checked again" wait_for_log_count "$DLOG" "event=crl_unknown cer
 check "stale, unknown: never revoked" lab_not grep -Eq "event=certificate_revoked cert=(stale|junk)" "$DLOG"
 check "stale, unknown: the seeded certificates are kept" \
 	test "$(acme_serial stale)/$(acme_serial junk)" = "$(lab_cert_serial "$CA/stale.crt")/$(lab_cert_serial "$CA/junk.crt")"
+check "ocsp: a certificate with an OCSP responder is never CRL-checked" \
+	lab_not grep -Eq "event=(crl_[a-z_]+|certificate_revoked) cert=ocsp " "$DLOG"
+check "ocsp: not re-issued" test "$(acme_serial ocsp)" = "$(lab_cert_serial "$CA/ocsp.crt")"
 check "stale, unknown: still no other issuance" test "$(grep -c "Issued certificate serial" "$PEBLOG")" = 1
 
 kill "$DAEMON"
