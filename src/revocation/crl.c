@@ -421,6 +421,35 @@ static EVP_PKEY *crl_signer_key(X509_CRL *crl, X509 *cert, X509 *issuer, X509 *s
 	return X509_get0_pubkey(who);
 }
 
+size_t crl_ca_issuers_urls(const unsigned char *data, size_t len, size_t max, char **urls,
+                           size_t count)
+{
+	AUTHORITY_INFO_ACCESS *aia = NULL;
+	struct crl_verdict v;
+	X509_CRL *crl = NULL;
+	size_t n = 0;
+	int i;
+
+	memset(&v, 0, sizeof(v));
+	if (data == NULL || len > max || crl_decode(data, len, &crl, &v) != CRL_OK)
+		return 0;
+	aia = X509_CRL_get_ext_d2i(crl, NID_info_access, NULL, NULL);
+	for (i = 0; i < sk_ACCESS_DESCRIPTION_num(aia) && n < count; i++) {
+		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		const ASN1_IA5STRING *u;
+		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI)
+			continue;
+		u = ad->location->d.uniformResourceIdentifier;
+		if ((urls[n] = strndup((const char *)ASN1_STRING_get0_data(u),
+		                       (size_t)ASN1_STRING_length(u))) != NULL)
+			n++;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return n;
+}
+
 enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509 *cert,
                          X509 *issuer, const char *url, time_t now, struct crl_verdict *v)
 {

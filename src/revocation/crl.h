@@ -121,4 +121,11 @@ enum crl_error crl_check_indirect(const unsigned char *data, size_t len, size_t 
                                   X509 *issuer, X509 *crl_signer, const char *url, time_t now,
                                   struct crl_verdict *v);
 
+/* The caIssuers URIs of the CRL's authorityInfoAccess (RFC 5280 5.2.7:
+ * where its CRL issuer's certificate is), newly allocated into urls (at most
+ * count; free() each); the count.  Unsigned data, used only to find a
+ * certificate that crl_check_indirect() then judges.  Pure. */
+size_t crl_ca_issuers_urls(const unsigned char *data, size_t len, size_t max, char **urls,
+                           size_t count);
+
 #endif

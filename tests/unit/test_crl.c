@@ -25,13 +25,14 @@
 #include "tap.h"
 #include "testca.c"
 
-#define DAY         86400
-#define NOW         ((time_t)1800000000)
-#define THIS_UPDATE (NOW - 3600)
-#define NEXT_UPDATE (NOW + 7 * DAY)
-#define REVOKED_AT  (NOW - 2 * DAY)
-#define URL         "http://127.0.0.1:8080/shard1.crl"
-#define MAX         (1024 * 1024)
+#define DAY                86400
+#define NOW                ((time_t)1800000000)
+#define THIS_UPDATE        (NOW - 3600)
+#define NEXT_UPDATE        (NOW + 7 * DAY)
+#define REVOKED_AT         (NOW - 2 * DAY)
+#define URL                "http://127.0.0.1:8080/shard1.crl"
+#define MAX                (1024 * 1024)
+#define CERT_URLS_MAX_TEST 4
 
 struct fixture {
 	EVP_PKEY *ca_key, *leaf_key, *other_key, *noku_key;
@@ -69,6 +70,7 @@ struct crl_spec {
 	int entry_unknown_critical; /* the same on the entry */
 	int entry_cert_issuer;      /* a critical certificateIssuer on the entry */
 	X509 *entry_issuer;         /* whose subject it names; default fx.other_ca */
+	const char *aia_uri;        /* authorityInfoAccess caIssuers (RFC 5280 5.2.7) */
 };
 
 static X509 *issue(const char *cn, long serial, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
@@ -352,6 +354,27 @@ static unsigned char *crl_der(const struct crl_spec *s, size_t *len)
 	}
 	if (s->unknown_critical && add_critical_unknown(NULL, crl) != 0)
 		goto out;
+	if (s->aia_uri != NULL) {
+		AUTHORITY_INFO_ACCESS *aia = sk_ACCESS_DESCRIPTION_new_null();
+		ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+		ASN1_IA5STRING *u = ASN1_IA5STRING_new();
+		int ok = aia && ad && u && ASN1_STRING_set(u, s->aia_uri, -1);
+		if (ok) {
+			ASN1_OBJECT_free(ad->method);
+			ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+			GENERAL_NAME_set0_value(ad->location, GEN_URI, u);
+			u = NULL;
+			ok = sk_ACCESS_DESCRIPTION_push(aia, ad);
+			if (ok)
+				ad = NULL;
+		}
+		ok = ok && X509_CRL_add1_ext_i2d(crl, NID_info_access, aia, 0, 0) == 1;
+		ASN1_IA5STRING_free(u);
+		ACCESS_DESCRIPTION_free(ad);
+		AUTHORITY_INFO_ACCESS_free(aia);
+		if (!ok)
+			goto out;
+	}
 	X509_CRL_sort(crl);
 	if (!X509_CRL_sign(crl, s->signer ? s->signer : fx.ca_key, EVP_sha256()))
 		goto out;
@@ -799,6 +822,24 @@ static void test_indirect(void)
 	          v.status == CRL_STATUS_REVOKED,
 	      "indirect: the issuer itself as CRL issuer is a direct CRL");
 	OPENSSL_free(der);
+	{
+		struct crl_spec with_aia = {.aia_uri = "http://127.0.0.1:8080/crl-issuer.der"};
+		char *urls[CERT_URLS_MAX_TEST] = {NULL};
+		size_t n;
+		der = crl_der(&with_aia, &len);
+		n = der ? crl_ca_issuers_urls(der, len, MAX, urls, CERT_URLS_MAX_TEST) : 0;
+		CHECK(n == 1 && strcmp(urls[0], "http://127.0.0.1:8080/crl-issuer.der") == 0,
+		      "indirect: the CRL's caIssuers URL (where its CRL issuer's certificate is)");
+		free(urls[0]);
+		CHECK(der != NULL && crl_ca_issuers_urls(der, len, 10, urls, 1) == 0,
+		      "indirect: caIssuers of a CRL over the cap: none");
+		OPENSSL_free(der);
+		der = crl_der(&(struct crl_spec){0}, &len);
+		CHECK(der != NULL && crl_ca_issuers_urls(der, len, MAX, urls, 1) == 0 &&
+		          crl_ca_issuers_urls((const unsigned char *)"junk", 4, MAX, urls, 1) == 0,
+		      "indirect: no caIssuers in a CRL without AIA, or in garbage");
+		OPENSSL_free(der);
+	}
 	CHECK(strcmp(crl_error_name(CRL_ERR_NOT_INDIRECT), "not-indirect") == 0 &&
 	          strcmp(crl_error_name(CRL_ERR_CRL_ISSUER_NOT_NAMED), "crl-issuer-not-named") == 0,
 	      "indirect: error names");
