@@ -332,6 +332,7 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 			snprintf(job->serial, sizeof(job->serial), "%s", ci->serial);
 			job->not_after = ci->not_after;
 			job->renew_at = at;
+			job->ari_start = ci->meta->has_ari ? ci->meta->ari.start : 0;
 			job_message(job, "valid until %s, renewal due %s",
 			            time_format(t, sizeof(t), ci->not_after),
 			            time_format(t2, sizeof(t2), at));
@@ -483,6 +484,8 @@ void issuer_run_job(struct issuer_worker *w, struct issue_job *job)
 						         ca_name);
 						job->not_after = na;
 						job->renew_at = at;
+						job->ari_start =
+						    meta->has_ari ? meta->ari.start : 0;
 						log_info("certificate_issued",
 						         "cert=%s ca=%s serial=%s not_after=%s",
 						         cert->name, ca_name, job->serial,

@@ -36,6 +36,7 @@ struct issue_job {
 	char ca_used[64];
 	char serial[128];
 	time_t not_after, renew_at;
+	time_t ari_start; /* the certificate's ARI window start as last seen; 0: none */
 	struct attempt attempts[ISSUE_ATTEMPTS_MAX];
 	size_t attempt_count;
 	char message[512];

@@ -21,6 +21,7 @@ static const char *const probe_step_names[PROBE_STEP_COUNT] = {
     [PROBE_STEP_DIRECTORY] = "directory",
     [PROBE_STEP_NONCE] = "nonce",
     [PROBE_STEP_ACCOUNT] = "account",
+    [PROBE_STEP_CAA] = "caa",
 };
 
 const char *probe_step_name(enum probe_step s)
@@ -247,6 +248,29 @@ static void assess_account(const struct probe_facts *f, struct probe_report *r)
 		                                                 : "");
 }
 
+/* The caa step: CRITICAL when CAA forbids the CA for any certificate that
+ * lists it, else UNKNOWN when a lookup failed, else OK. */
+static void assess_caa(const struct probe_caa_facts *c, struct probe_report *r)
+{
+	if (c->checked == 0)
+		return;
+	if (c->refused > 0)
+		finding(r, PROBE_STEP_CAA, RESULT_CRITICAL,
+		        "CAA forbids this CA for %zu of the %zu certificates that list it: a "
+		        "failover to it would be refused; first %s: %s",
+		        c->refused, c->checked, c->refused_cert ? c->refused_cert : "?",
+		        c->refused_why);
+	else if (c->unknown > 0)
+		finding(r, PROBE_STEP_CAA, RESULT_UNKNOWN,
+		        "CAA could not be checked for %zu of the %zu certificates that list it; "
+		        "first %s: %s",
+		        c->unknown, c->checked, c->unknown_cert ? c->unknown_cert : "?",
+		        c->unknown_why);
+	else
+		finding(r, PROBE_STEP_CAA, RESULT_OK,
+		        "CAA allows this CA for the %zu certificates that list it", c->checked);
+}
+
 enum result probe_assess(const struct probe_facts *f, struct probe_report *r)
 {
 	size_t i, pick;
@@ -266,12 +290,15 @@ enum result probe_assess(const struct probe_facts *f, struct probe_report *r)
 	} else if (r->count == 1 && r->findings[0].result == RESULT_OK) {
 		finding(r, PROBE_STEP_NONCE, RESULT_UNKNOWN, "no nonce was asked for");
 	}
+	assess_caa(&f->caa, r);
 	/* The first worst finding speaks for the CA; when all are OK, the
-	 * last step ("account valid"). */
+	 * last step of the CA itself ("account valid"), not CAA's. */
 	r->result = RESULT_OK;
 	for (i = 0; i < r->count; i++)
 		r->result = result_worse(r->result, r->findings[i].result);
 	pick = r->count - 1;
+	if (pick > 0 && r->findings[pick].step == PROBE_STEP_CAA)
+		pick--;
 	for (i = 0; r->result != RESULT_OK && i < r->count; i++) {
 		if (r->findings[i].result == r->result) {
 			pick = i;
@@ -362,8 +389,42 @@ static void probe_steps(const struct conf_ca *ca, struct store *st, struct acme_
 	probe_account(ca, st, s, f, r);
 }
 
+/* The caa step: ask caa for every certificate of conf whose cas lists ca. */
+static void probe_caa(const struct conf *conf, const struct conf_ca *ca, probe_caa_fn caa,
+                      void *ctx, struct probe_caa_facts *c)
+{
+	char why[512];
+	size_t i, k;
+
+	for (i = 0; caa != NULL && i < conf->cert_count; i++) {
+		const struct conf_cert *cert = &conf->certs[i];
+		for (k = 0; k < cert->cas.count && strcmp(cert->cas.items[k], ca->name) != 0; k++)
+			;
+		if (k == cert->cas.count)
+			continue;
+		why[0] = '\0';
+		c->checked++;
+		switch (caa(ctx, conf, cert, ca->name, why, sizeof(why))) {
+		case PROBE_CAA_REFUSED:
+			if (c->refused++ == 0) {
+				c->refused_cert = cert->name;
+				snprintf(c->refused_why, sizeof(c->refused_why), "%s", why);
+			}
+			break;
+		case PROBE_CAA_UNKNOWN:
+			if (c->unknown++ == 0) {
+				c->unknown_cert = cert->name;
+				snprintf(c->unknown_why, sizeof(c->unknown_why), "%s", why);
+			}
+			break;
+		case PROBE_CAA_MAY_ISSUE:
+			break;
+		}
+	}
+}
+
 enum result probe_ca(const struct conf *conf, const struct conf_ca *ca, struct store *st,
-                     struct probe_report *r)
+                     probe_caa_fn caa, void *ctx, struct probe_report *r)
 {
 	struct acme_session s;
 	struct probe_facts f;
@@ -378,6 +439,7 @@ enum result probe_ca(const struct conf *conf, const struct conf_ca *ca, struct s
 		probe_steps(ca, st, &s, &f, r);
 	else
 		snprintf(f.local_error, sizeof(f.local_error), "out of memory");
+	probe_caa(conf, ca, caa, ctx, &f.caa);
 	probe_assess(&f, r); /* before the session, which holds the directory, goes */
 	acme_session_cleanup(&s);
 	log_safe(reason, sizeof(reason), r->reason);

@@ -17,6 +17,13 @@
  *              when eab_kid/eab_hmac_key are configured.  A directory that
  *              says meta.externalAccountRequired while no EAB is configured
  *              is CRITICAL without sending the doomed newAccount.
+ *   caa        for every certificate whose cas lists this CA, the CAA
+ *              decision the audit's caa check and the failover use (RFC 8659,
+ *              RFC 8657), asked of the caller's probe_caa_fn: the probe does
+ *              not do DNS itself (acme/ sits beside audit/, not above it).
+ *              Any certificate CAA forbids it for is CRITICAL (a failover to
+ *              it would be refused), a lookup that failed UNKNOWN; done
+ *              whatever the steps before it said, since DNS is not the CA.
  *
  * The requests go through acme/protocol.c, the client issuance uses, so the
  * probe sees what a failover would see.  probe_ca() only records what each
@@ -41,9 +48,15 @@
 
 #define PROBE_REASON_MAX 768
 
-enum probe_step { PROBE_STEP_DIRECTORY, PROBE_STEP_NONCE, PROBE_STEP_ACCOUNT, PROBE_STEP_COUNT };
+enum probe_step {
+	PROBE_STEP_DIRECTORY,
+	PROBE_STEP_NONCE,
+	PROBE_STEP_ACCOUNT,
+	PROBE_STEP_CAA,
+	PROBE_STEP_COUNT
+};
 
-/* "directory", "nonce", "account" ("invalid" for anything else). */
+/* "directory", "nonce", "account", "caa" ("invalid" for anything else). */
 const char *probe_step_name(enum probe_step s);
 
 /* What the account step does, decided from the directory before any request. */
@@ -52,6 +65,23 @@ enum probe_account_plan {
 	PROBE_ACCOUNT_CREATE,     /* none held: newAccount */
 	PROBE_ACCOUNT_CREATE_EAB, /* none held: newAccount with external account binding */
 	PROBE_ACCOUNT_NEEDS_EAB,  /* none held, the CA requires EAB, none configured: no request */
+};
+
+/* What CAA says of one CA for one certificate (the audit's answer). */
+enum probe_caa_answer { PROBE_CAA_MAY_ISSUE, PROBE_CAA_REFUSED, PROBE_CAA_UNKNOWN };
+
+/* The CAA decision for [ca ca_name] and cert of conf, from a layer above
+ * acme/ (cli/probe.c and daemon/probe.c run audit_caa_may_issue()); why
+ * gets the record and where (REFUSED) or what failed (UNKNOWN). */
+typedef enum probe_caa_answer (*probe_caa_fn)(void *ctx, const struct conf *conf,
+                                              const struct conf_cert *cert, const char *ca_name,
+                                              char *why, size_t whylen);
+
+/* The caa step's tally over the certificates that list the CA. */
+struct probe_caa_facts {
+	size_t checked, refused, unknown;
+	const char *refused_cert, *unknown_cert; /* the first of each; borrowed */
+	char refused_why[384], unknown_why[256];
 };
 
 /* What one request of a step saw. */
@@ -75,6 +105,7 @@ struct probe_facts {
 	struct probe_exchange account_get; /* POST-as-GET of the account URL */
 	char account_status[32];           /* the account object's status, "" when none */
 	char local_error[256];             /* the store or a key failed us, "" when not */
+	struct probe_caa_facts caa;        /* checked 0: no caa step */
 };
 
 /* One step's verdict. */
@@ -116,10 +147,11 @@ enum probe_account_plan probe_account_plan(const json_t *dir, int eab_configured
 enum result probe_assess(const struct probe_facts *f, struct probe_report *r);
 
 /* Probe ca of conf (see above), using and completing the account st holds
- * for it; fills r.  Blocking: at most four requests, each bounded by
- * acme_connect_timeout and acme_timeout.  Logs one ca_probe line.  Returns
+ * for it, with caa (ctx its argument; NULL: no caa step); fills r.
+ * Blocking: at most four requests, each bounded by acme_connect_timeout and
+ * acme_timeout, and caa's lookups.  Logs one ca_probe line.  Returns
  * r->result. */
 enum result probe_ca(const struct conf *conf, const struct conf_ca *ca, struct store *st,
-                     struct probe_report *r);
+                     probe_caa_fn caa, void *ctx, struct probe_report *r);
 
 #endif

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "acme/probe.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "store/store.h"
@@ -68,6 +69,23 @@ static void print_report(const struct probe_report *r, int as_json)
 	              "account_created", r->account_created, "eab_required", r->eab_required,
 	              "eab_configured", r->eab_configured, "steps", steps);
 	cli_json_line(o, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* The caa step: the audit's CAA decision (the one failover uses). */
+static enum probe_caa_answer probe_caa_check(void *ctx, const struct conf *conf,
+                                             const struct conf_cert *cert, const char *ca_name,
+                                             char *why, size_t whylen)
+{
+	(void)ctx;
+	switch (audit_caa_may_issue(conf, cert, ca_name, why, whylen)) {
+	case AUDIT_CAA_MAY_ISSUE:
+		return PROBE_CAA_MAY_ISSUE;
+	case AUDIT_CAA_REFUSED:
+		return PROBE_CAA_REFUSED;
+	case AUDIT_CAA_UNKNOWN:
+		break;
+	}
+	return PROBE_CAA_UNKNOWN;
 }
 
 int cmd_probe(int argc, char **argv)
@@ -140,7 +158,8 @@ int cmd_probe(int argc, char **argv)
 		return EXIT_UNKNOWN;
 	}
 	for (i = 0; i < conf->ca_count; i++) {
-		worst = result_worse(worst, probe_ca(conf, &conf->cas[i], st, &report));
+		worst = result_worse(
+		    worst, probe_ca(conf, &conf->cas[i], st, probe_caa_check, NULL, &report));
 		print_report(&report, as_json);
 		fflush(stdout);
 	}

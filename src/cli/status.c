@@ -63,6 +63,7 @@ struct status_run {
 	long margin;        /* the shortest margin seen (state_heartbeat_result()), 0: none */
 	long outage_margin; /* the configuration's: past renew_deadline() is CRITICAL */
 	struct store *store;
+	json_t *crl; /* state/crl.json (daemon/crl.c), or NULL */
 };
 
 static void note_worse(struct status_run *run, int state)
@@ -204,6 +205,76 @@ static int serving_check(const struct conf_cert *c, const struct store_cert *ci,
 	                   why, whylen);
 	OPENSSL_free(der);
 	return rc;
+}
+
+/* The daemon's last CRL check of the certificate the store holds (state/
+ * crl.json, for a certificate without OCSP): one line, when there is one for
+ * this serial.  good is OK, stale WARNING, unknown UNKNOWN, revoked CRITICAL
+ * (the daemon re-issues at once; the new certificate has its own line). */
+static void status_cert_crl(struct status_run *run, const struct conf_cert *c,
+                            const struct store_cert *ci)
+{
+	json_t *e = json_object_get(run->crl, c->name);
+	const char *state = json_string_value(json_object_get(e, "state"));
+	const char *serial = json_string_value(json_object_get(e, "serial"));
+	const char *checked = json_string_value(json_object_get(e, "checked_at"));
+	const char *this_update = json_string_value(json_object_get(e, "this_update"));
+	const char *next_update = json_string_value(json_object_get(e, "next_update"));
+	const char *url = json_string_value(json_object_get(e, "url"));
+	const char *error = json_string_value(json_object_get(e, "error"));
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *revoked_at = json_string_value(json_object_get(e, "revoked_at"));
+	time_t tu = 0, ca = 0;
+	long age = -1, checked_age = -1;
+	char a1[32], a2[32];
+	int st;
+
+	if (state == NULL || serial == NULL || ci == NULL || strcmp(serial, ci->serial) != 0)
+		return; /* none, or about a certificate the store no longer holds */
+	if (strcmp(state, "good") == 0)
+		st = EXIT_OK;
+	else if (strcmp(state, "stale") == 0)
+		st = EXIT_WARNING;
+	else if (strcmp(state, "revoked") == 0)
+		st = EXIT_CRITICAL;
+	else
+		st = EXIT_UNKNOWN;
+	if (this_update != NULL && time_parse(this_update, &tu) == 0)
+		age = (long)(run->now - tu);
+	if (checked != NULL && time_parse(checked, &ca) == 0)
+		checked_age = (long)(run->now - ca);
+	note_worse(run, st);
+	if (run->as_json) {
+		print_json(json_pack(
+		    "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}", "cert",
+		    c->name, "revocation", "crl", "result", exit_code_name(st), "state", state,
+		    "serial", serial, "checked_at", checked ? json_string(checked) : json_null(),
+		    "checked_age", checked_age >= 0 ? json_integer(checked_age) : json_null(),
+		    "this_update", this_update ? json_string(this_update) : json_null(), "age",
+		    age >= 0 ? json_integer(age) : json_null(), "next_update",
+		    next_update ? json_string(next_update) : json_null(), "error",
+		    error ? error : "", "reason", reason ? json_string(reason) : json_null(), "url",
+		    url ? json_string(url) : json_null()));
+		return;
+	}
+	if (strcmp(state, "revoked") == 0)
+		cli_line("revocation %s: %s crl revoked; serial=%s reason=%s revoked_at=%s "
+		         "checked_at=%s",
+		         c->name, exit_code_name(st), serial, reason ? reason : "-",
+		         revoked_at ? revoked_at : "-", checked ? checked : "-");
+	else if (strcmp(state, "unknown") == 0)
+		cli_line("revocation %s: %s crl unknown; serial=%s checked_at=%s error=\"%s\"",
+		         c->name, exit_code_name(st), serial, checked ? checked : "-",
+		         error ? error : "");
+	else
+		cli_line("revocation %s: %s crl %s; serial=%s age=%s this_update=%s next_update=%s "
+		         "checked_at=%s (%s ago)%s%s",
+		         c->name, exit_code_name(st), state, serial,
+		         age >= 0 ? duration_format(a1, sizeof(a1), age) : "-",
+		         this_update ? this_update : "-", next_update ? next_update : "-",
+		         checked ? checked : "-",
+		         checked_age >= 0 ? duration_format(a2, sizeof(a2), checked_age) : "-",
+		         st == EXIT_OK ? "" : " error=", st == EXIT_OK ? "" : (error ? error : ""));
 }
 
 /* One certificate's line. */
@@ -354,6 +425,8 @@ static void status_cert(struct status_run *run, struct daemon_report *report,
 			printf(" serving=%s", serving == 0 ? "ok" : "mismatch");
 		printf("\n");
 	}
+	if (have && !ci->meta->placeholder)
+		status_cert_crl(run, c, ci);
 	free(staple);
 	json_decref(o);
 	json_decref(ds);
@@ -572,6 +645,12 @@ int cmd_status(int argc, char **argv)
 		fprintf(stderr, "holdfast status: %s\n", err);
 	}
 	daemon_report_open(&run, &report);
+	if (run.store != NULL) {
+		run.crl = store_state_json_load(run.store, STORE_STATE_CRL, STATE_FILE_MAX);
+		if (run.crl == NULL && errno != ENOENT)
+			file_problem(&run, STORE_STATE_CRL,
+			             errno == EBADMSG ? "not a JSON object" : strerror(errno));
+	}
 	for (i = 0; i < conf->cert_count; i++)
 		status_cert(&run, &report, &conf->certs[i]);
 	status_audit(&run, &report);
@@ -579,6 +658,7 @@ int cmd_status(int argc, char **argv)
 	status_ca_ready(&run, conf);
 	status_endpoints(&run);
 	daemon_report_close(&report);
+	json_decref(run.crl);
 	store_free(run.store);
 	conf_free(conf);
 	return run.worst;

@@ -45,6 +45,8 @@
 #define CONF_AUDIT_INTERVAL_MIN           (15 * 60L) /* RDAP servers rate-limit */
 #define CONF_PROBE_INTERVAL_DEFAULT       (6 * 3600L)
 #define CONF_PROBE_INTERVAL_MIN           10L /* four requests per CA each time */
+#define CONF_CRL_INTERVAL_DEFAULT         (6 * 3600L)
+#define CONF_CRL_INTERVAL_MIN             60L /* a conditional GET per certificate each time */
 #define CONF_STORE_DEFAULT                "/var/lib/holdfast"
 #define CONF_ACME_CONNECT_TIMEOUT_DEFAULT 5L
 #define CONF_ACME_TIMEOUT_DEFAULT         30L
@@ -279,6 +281,31 @@ static long parse_duration(const char *v)
 	return n * mult;
 }
 
+/* crl_interval (top level or [certificate]): "off" (0) or a duration of at
+ * least CONF_CRL_INTERVAL_MIN.  0 or -1 after logging the error. */
+static int parse_crl_interval(struct parse_state *st, const char *key, const char *v, long *dst)
+{
+	long d;
+
+	if (strcmp(v, "off") == 0) {
+		*dst = 0;
+		return 0;
+	}
+	d = parse_duration(v);
+	if (d <= 0) {
+		conf_error(st, st->line, key, "expected a duration such as 6h or 30m, got \"%s\"",
+		           v);
+		return -1;
+	}
+	if (d < CONF_CRL_INTERVAL_MIN) {
+		conf_error(st, st->line, key,
+		           "%s is shorter than the minimum of 1m (off disables the CRL checks)", v);
+		return -1;
+	}
+	*dst = d;
+	return 0;
+}
+
 static int valid_section_name(const char *s)
 {
 	if (*s == '\0')
@@ -347,6 +374,7 @@ static int is_top_key(const char *key)
 	                                   "metrics_per_certificate",
 	                                   "audit_interval",
 	                                   "probe_interval",
+	                                   "crl_interval",
 	                                   "log",
 	                                   "deploy_dir",
 	                                   "nginx_reload",
@@ -471,6 +499,8 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 		}
 		return 0;
 	}
+	if (strcmp(key, "crl_interval") == 0)
+		return parse_crl_interval(st, key, v, &c->crl_interval);
 	if (strcmp(key, "log") == 0) {
 		if (strcmp(v, "stderr") != 0 && strcmp(v, "syslog") != 0) {
 			conf_error(st, st->line, key, "expected stderr or syslog, got \"%s\"", v);
@@ -629,6 +659,11 @@ static int parse_key_type(const char *v, enum conf_key_type *out)
 		}
 	}
 	return -1;
+}
+
+long conf_cert_crl_interval(const struct conf *conf, const struct conf_cert *cert)
+{
+	return cert->crl_interval >= 0 ? cert->crl_interval : conf->crl_interval;
 }
 
 const char *conf_key_type_name(enum conf_key_type k)
@@ -816,6 +851,8 @@ static int handle_cert(struct parse_state *st, struct conf_cert *crt, const char
 		}
 		return set_string(st, &crt->profile, key, v);
 	}
+	if (strcmp(key, "crl_interval") == 0)
+		return parse_crl_interval(st, key, v, &crt->crl_interval);
 	if (strcmp(key, "profile_required") == 0) {
 		if (parse_bool(v, &b) != 0) {
 			conf_error(st, st->line, key, "expected yes or no, got \"%s\"", v);
@@ -1016,6 +1053,7 @@ static void open_section(struct parse_state *st, const char *text, size_t len)
 		certs[c->cert_count].key = KEY_EC_P256;
 		certs[c->cert_count].challenge = CHALLENGE_HTTP_01;
 		certs[c->cert_count].profile_required = 1;
+		certs[c->cert_count].crl_interval = -1; /* the top level's */
 		st->kind = SECTION_CERT;
 		st->index = c->cert_count++;
 		if (certs[st->index].name == NULL)
@@ -1300,6 +1338,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->audit_interval = CONF_AUDIT_INTERVAL_DEFAULT;
 	c->outage_margin = CONF_OUTAGE_MARGIN_DEFAULT;
 	c->probe_interval = CONF_PROBE_INTERVAL_DEFAULT;
+	c->crl_interval = CONF_CRL_INTERVAL_DEFAULT;
 	c->metrics_per_certificate = CONF_METRICS_PER_CERTIFICATE_DEFAULT;
 	c->acme_connect_timeout = CONF_ACME_CONNECT_TIMEOUT_DEFAULT;
 	c->acme_timeout = CONF_ACME_TIMEOUT_DEFAULT;

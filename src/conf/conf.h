@@ -69,6 +69,7 @@ struct conf_cert {
 	char *deploy_hook;            /* program run after each deploy */
 	char *verify_addr;            /* host:port checked after each deploy */
 	struct conf_list ocsp_backup; /* extra responder URLs */
+	long crl_interval;            /* seconds; 0: off; -1: the top level's */
 	int line;
 };
 
@@ -82,11 +83,13 @@ struct conf {
 	size_t metrics_per_certificate; /* certificates with their own series, default 1000 */
 	char *ocsp_listen;              /* host:port of the local OCSP responder, or NULL */
 	long audit_interval;            /* seconds, default 6 h */
-	long probe_interval;       /* seconds between CA readiness probes, default 6 h; 0: off */
-	long acme_connect_timeout; /* seconds, default 5 */
-	long acme_timeout;         /* seconds per request, default 30 */
-	long outage_margin;        /* seconds: renew no later than this before expiry */
-	char *deploy_dir;          /* default STORE/deploy */
+	long probe_interval; /* seconds between CA readiness probes, default 6 h; 0: off */
+	long crl_interval; /* seconds between CRL checks of a certificate without OCSP, 6 h; 0: off
+	                    */
+	long acme_connect_timeout;      /* seconds, default 5 */
+	long acme_timeout;              /* seconds per request, default 30 */
+	long outage_margin;             /* seconds: renew no later than this before expiry */
+	char *deploy_dir;               /* default STORE/deploy */
 	struct conf_list nginx_reload;  /* argv, default: nginx -s reload */
 	struct conf_list apache_reload; /* argv, default: apachectl graceful */
 	long staple_retry_min;          /* seconds, default 60 */
@@ -115,5 +118,8 @@ const struct conf_ca *conf_ca_find(const struct conf *conf, const char *name);
 const struct conf_cert *conf_cert_find(const struct conf *conf, const char *name);
 
 const char *conf_key_type_name(enum conf_key_type k);
+
+/* cert's crl_interval: its own, else the top level's (seconds; 0: off). */
+long conf_cert_crl_interval(const struct conf *conf, const struct conf_cert *cert);
 
 #endif

@@ -53,6 +53,32 @@ struct responder {
 	unsigned long failed_total;
 };
 
+/* What the last CRL check of a site said (crl.c); a certificate with an OCSP
+ * responder is never CRL-checked and stays at NONE. */
+enum site_crl_state {
+	SITE_CRL_NONE,    /* not checked (yet), or not a certificate to check */
+	SITE_CRL_GOOD,    /* a current CRL does not list it */
+	SITE_CRL_REVOKED, /* a CRL lists it (stale or not: a revocation is final) */
+	SITE_CRL_STALE,   /* only a CRL past its nextUpdate, which does not list it */
+	SITE_CRL_UNKNOWN, /* no CRL could be had or accepted */
+};
+
+struct site_crl {
+	enum site_crl_state state;
+	unsigned generation;             /* the site's load this is for; another: forgotten */
+	int no_dp;                       /* the certificate names no distribution point */
+	int checking;                    /* the check in flight is this site's */
+	time_t checked_at;               /* the last check's end; 0: none */
+	time_t this_update, next_update; /* of the CRL used (answers only) */
+	time_t revoked_at;
+	int reason;       /* CRLReason, -1 none */
+	time_t ari_start; /* the ARI window's start as the last renewal check saw it */
+	char serial[128]; /* of the certificate checked */
+	char url[256];    /* the distribution point the answer is from */
+	char error[256];  /* UNKNOWN or STALE: why (the last refusal) */
+	unsigned long checks_total;
+};
+
 /* What the loop needs of the staple it serves (its DER is in the site). */
 struct staple_held {
 	enum staple_cert_status status;
@@ -101,6 +127,8 @@ struct site {
 	pthread_t thread;
 	struct issue_task *task; /* only while issuing */
 	char *issue_error;       /* the last failure, NULL since the last success */
+	/* CRL checks (crl.c) */
+	struct site_crl crl;
 	/* counters for the metrics */
 	unsigned long staple_ok_total, staple_failed_total;
 	unsigned long issue_ok_total, issue_failed_total;
@@ -143,6 +171,7 @@ struct ca_ready {
 };
 
 struct probe_task;
+struct crl_task;
 
 struct daemon {
 	const char *conf_path;
@@ -180,6 +209,11 @@ struct daemon {
 	struct timers *probe_timers;   /* conf->cas[] indexes, by next probe time */
 	struct ca_ready *ca_ready;     /* per conf->cas[] */
 	struct probe_task *probe_task; /* the probe in flight, or NULL */
+	/* CRL checks of the sites without OCSP (crl.c) */
+	struct timers *crl_timers; /* site indexes, by next CRL check */
+	struct crl_task *crl_task; /* the check in flight, or NULL */
+	int crl_state_dirty;       /* state/crl.json needs writing: 1 soon, 2 at once */
+	time_t crl_state_written;  /* its last write */
 	/* the state files (state.c) */
 	int dirty;               /* daemon.json needs writing */
 	time_t state_written;    /* daemon.json, last attempt */
@@ -268,6 +302,20 @@ void daemon_probe_teardown(struct daemon *d);
 void daemon_probe_dispatch(struct daemon *d, time_t now);
 void daemon_probe_collect(struct daemon *d, time_t now);
 int daemon_probe_next(const struct daemon *d, time_t *due);
+
+/* crl.c: see its header; the same shape as probe.c's.  site_crl_schedule()
+ * (re)considers one site after its load or a renewal check changed it. */
+int daemon_crl_setup(struct daemon *d, time_t now);
+void daemon_crl_teardown(struct daemon *d);
+void daemon_crl_dispatch(struct daemon *d, time_t now);
+void daemon_crl_collect(struct daemon *d, time_t now);
+int daemon_crl_next(const struct daemon *d, time_t *due);
+void site_crl_schedule(struct daemon *d, struct site *s, time_t now);
+
+/* The one path for a revoked certificate, whatever said so (source "ocsp" or
+ * "crl"): a CRITICAL event and an immediate forced re-issue. */
+void site_revoked(struct daemon *d, struct site *s, const char *source, const char *serial,
+                  const char *reason);
 
 void daemon_audit_start(struct daemon *d);
 

@@ -121,8 +121,11 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 		         time_format(t, sizeof(t), s->issue_next),
 		         s->issue_error ? s->issue_error : "");
 	}
+	if (job->result == RESULT_OK || job->result == RESULT_WARNING)
+		s->crl.ari_start = job->ari_start;
 	free(s->task);
 	s->task = NULL;
+	site_crl_schedule(d, s, now); /* a new certificate, or an ARI window that moved */
 	issuer_save_state(d->iss);
 	site_changed(d, s);
 }

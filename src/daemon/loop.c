@@ -205,6 +205,8 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		         s->staple_ok ? "valid" : "none");
 	}
 	daemon_schedule_all(d);
+	if (daemon_crl_setup(d, now) != 0)
+		return -1;
 	d->dirty = 1;
 	return 0;
 }
@@ -215,6 +217,7 @@ static void daemon_teardown(struct daemon *d)
 
 	daemon_issue_join_all(d);
 	daemon_probe_teardown(d); /* before the store and the configuration it uses */
+	daemon_crl_teardown(d);   /* likewise, and before the sites it reads */
 	http_client_free(d->http);
 	d->http = NULL;
 	for (i = 0; i < d->site_count; i++) {
@@ -275,6 +278,8 @@ static int loop_wait_ms(const struct daemon *d)
 		wait = w;
 	if (daemon_probe_next(d, &due) && (w = ms_until(now_ms, due)) < wait)
 		wait = w;
+	if (daemon_crl_next(d, &due) && (w = ms_until(now_ms, due)) < wait)
+		wait = w;
 	if (d->metrics != NULL &&
 	    (w = ms_until(now_ms, d->metrics_rendered + STATE_WRITE_EVERY)) < wait)
 		wait = w;
@@ -312,7 +317,7 @@ static int loop_reload(struct daemon *d)
 	char err[CONF_ERROR_MAX];
 	struct conf *fresh;
 
-	if (d->fetches > 0 || d->issuing > 0 || d->probe_task != NULL)
+	if (d->fetches > 0 || d->issuing > 0 || d->probe_task != NULL || d->crl_task != NULL)
 		return 0;
 	d->pending_reload = 0;
 	fresh = conf_load(d->conf_path, err, sizeof(err));
@@ -404,8 +409,10 @@ int daemon_main(const char *conf_path)
 		}
 		daemon_issue_collect(&d, now);
 		daemon_probe_collect(&d, now);
+		daemon_crl_collect(&d, now);
 		daemon_dispatch_due(&d, now);
 		daemon_probe_dispatch(&d, now);
+		daemon_crl_dispatch(&d, now);
 		if (d.pending_reload && loop_reload(&d) != 0) {
 			rc = RESULT_UNKNOWN;
 			break;

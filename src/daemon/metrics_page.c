@@ -290,6 +290,45 @@ static void cert_gauges_render(struct buf *b, const struct daemon *d, const stru
 	}
 }
 
+/* The CRL checks of the sites in sh without an OCSP responder (daemon/crl.c):
+ * revoked (by source, only "crl" here: an OCSP "revoked" is in the staple's
+ * series), whether the last check had a current answer, and when it was. */
+static void crl_render(struct buf *b, const struct daemon *d, const struct shown *sh)
+{
+	const struct site *s;
+	size_t i;
+
+	metric(b, "# HELP holdfast_certificate_revoked 1 when the certificate's CRL lists it "
+	          "(it is then re-issued at once); absent until its CRL gave an answer.\n"
+	          "# TYPE holdfast_certificate_revoked gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->crl.generation == s->generation &&
+		    (s->crl.state == SITE_CRL_GOOD || s->crl.state == SITE_CRL_STALE ||
+		     s->crl.state == SITE_CRL_REVOKED))
+			metric(b, "holdfast_certificate_revoked{cert=\"%s\",source=\"crl\"} %d\n",
+			       s->cert->name, s->crl.state == SITE_CRL_REVOKED);
+	}
+	metric(b, "# HELP holdfast_crl_check_ok 1 when the last CRL check had a current answer "
+	          "(good or revoked), 0 when only a stale CRL or none at all.\n"
+	          "# TYPE holdfast_crl_check_ok gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->crl.generation == s->generation && s->crl.state != SITE_CRL_NONE)
+			metric(b, "holdfast_crl_check_ok{cert=\"%s\"} %d\n", s->cert->name,
+			       s->crl.state == SITE_CRL_GOOD || s->crl.state == SITE_CRL_REVOKED);
+	}
+	metric(b, "# HELP holdfast_crl_check_timestamp_seconds When the certificate's CRL was "
+	          "last checked, in seconds since the epoch.\n"
+	          "# TYPE holdfast_crl_check_timestamp_seconds gauge\n");
+	for (i = 0; i < sh->count; i++) {
+		s = shown_site(d, sh, i);
+		if (s->crl.generation == s->generation && s->crl.state != SITE_CRL_NONE)
+			metric(b, "holdfast_crl_check_timestamp_seconds{cert=\"%s\"} %lld\n",
+			       s->cert->name, (long long)s->crl.checked_at);
+	}
+}
+
 /* The per-certificate families, each with its HELP and TYPE even when it
  * has no sample here, for the sites in sh. */
 static void per_certificate_render(struct buf *b, const struct daemon *d, const struct shown *sh,
@@ -312,6 +351,7 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 	}
 	cert_gauges_render(b, d, sh, now, cert_gauges + 3,
 	                   sizeof(cert_gauges) / sizeof(cert_gauges[0]) - 3);
+	crl_render(b, d, sh);
 	metric(b, "# HELP holdfast_staple_refresh_total Staple refreshes by result.\n"
 	          "# TYPE holdfast_staple_refresh_total counter\n");
 	for (i = 0; i < sh->count; i++) {
@@ -397,10 +437,11 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 		metric(&b, "holdfast_endpoint_attempts_total{ca=\"%s\",result=\"failed\"} %lu\n",
 		       d->conf->cas[i].name, d->ca_failed_total[i]);
 	}
-	metric(&b, "# HELP holdfast_ca_ready 1 when the last readiness probe of the CA passed "
-	           "(holdfast probe: directory, nonce, account), 0 when a failover to it would "
-	           "fail; absent until the first probe.\n"
-	           "# TYPE holdfast_ca_ready gauge\n");
+	metric(&b,
+	       "# HELP holdfast_ca_ready 1 when the last readiness probe of the CA passed "
+	       "(holdfast probe: directory, nonce, account, CAA), 0 when a failover to it would "
+	       "fail; absent until the first probe.\n"
+	       "# TYPE holdfast_ca_ready gauge\n");
 	for (i = 0; d->ca_ready != NULL && i < d->conf->ca_count; i++) {
 		if (d->ca_ready[i].probed)
 			metric(&b, "holdfast_ca_ready{ca=\"%s\"} %d\n", d->conf->cas[i].name,

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
+#include "audit/audit.h"
 #include "daemon/timers.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -37,11 +38,29 @@ struct probe_task {
 	atomic_int done;
 };
 
+/* The caa step: the audit's CAA decision, one at a time (d->caa_lock: the
+ * issuance threads ask it too before a failover). */
+static enum probe_caa_answer probe_caa_check(void *ctx, const struct conf *conf,
+                                             const struct conf_cert *cert, const char *ca_name,
+                                             char *why, size_t whylen)
+{
+	struct daemon *d = ctx;
+	enum audit_caa_answer a;
+
+	pthread_mutex_lock(&d->caa_lock);
+	a = audit_caa_may_issue(conf, cert, ca_name, why, whylen);
+	pthread_mutex_unlock(&d->caa_lock);
+	return a == AUDIT_CAA_MAY_ISSUE ? PROBE_CAA_MAY_ISSUE
+	       : a == AUDIT_CAA_REFUSED ? PROBE_CAA_REFUSED
+	                                : PROBE_CAA_UNKNOWN;
+}
+
 static void *probe_thread(void *arg)
 {
 	struct probe_task *t = arg;
 
-	probe_ca(t->d->conf, &t->d->conf->cas[t->ca], t->d->store, &t->report);
+	probe_ca(t->d->conf, &t->d->conf->cas[t->ca], t->d->store, probe_caa_check, t->d,
+	         &t->report);
 	atomic_store(&t->done, 1);
 	daemon_wake(t->d->wake_fd);
 	return NULL;

@@ -126,12 +126,8 @@ static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch
 		cert_leaf_serial_hex(f->leaf, serial, sizeof(serial));
 	daemon_staple_fetch_end(d, s);
 	site_changed(d, s);
-	if (status == STAPLE_STATUS_REVOKED) {
-		log_error("certificate_revoked", "cert=%s serial=%s action=reissue", s->cert->name,
-		          serial);
-		s->force_issue = 1;
-		s->issue_next = time(NULL);
-	}
+	if (status == STAPLE_STATUS_REVOKED)
+		site_revoked(d, s, "ocsp", serial, "-");
 	site_deploy(d, s, "staple");
 }
 

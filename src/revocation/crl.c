@@ -48,6 +48,8 @@ static const char *const crl_error_names[CRL_ERR_COUNT] = {
     [CRL_ERR_TRANSPORT] = "transport",
     [CRL_ERR_HTTP_STATUS] = "http-status",
     [CRL_ERR_OLDER_THAN_CACHED] = "older-than-cached",
+    [CRL_ERR_NOT_INDIRECT] = "not-indirect",
+    [CRL_ERR_CRL_ISSUER_NOT_NAMED] = "crl-issuer-not-named",
 };
 
 const char *crl_error_name(enum crl_error e)
@@ -188,7 +190,7 @@ static int crl_extension_handled(int nid)
 /* Refuse a CRL with a critical extension we do not process, on the CRL or
  * on any entry (RFC 5280 5.3: such a CRL must not be used for any
  * certificate). */
-static enum crl_error crl_check_critical(X509_CRL *crl, struct crl_verdict *v)
+static enum crl_error crl_check_critical(X509_CRL *crl, int indirect, struct crl_verdict *v)
 {
 	const STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
 	int i, j;
@@ -209,6 +211,8 @@ static enum crl_error crl_check_critical(X509_CRL *crl, struct crl_verdict *v)
 			if (!X509_EXTENSION_get_critical(ext) || nid == NID_crl_reason ||
 			    nid == NID_invalidity_date)
 				continue;
+			if (nid == NID_certificate_issuer && indirect)
+				continue; /* X509_CRL_get0_by_cert() follows it */
 			if (nid == NID_certificate_issuer)
 				return reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
 				              "an entry names another certificate issuer "
@@ -230,7 +234,7 @@ static int uri_is(const ASN1_IA5STRING *s, const char *url)
 }
 
 /* The Issuing Distribution Point rules of crl.h. */
-static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
+static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url, int indirect,
                                     struct crl_verdict *v)
 {
 	ISSUING_DIST_POINT *idp = NULL;
@@ -240,6 +244,11 @@ static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
 	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
 	if (idp == NULL) {
 		ERR_clear_error();
+		if (crit == -1 && indirect)
+			return reject(
+			    v, CRL_ERR_NOT_INDIRECT,
+			    "signed by a CRL issuer, but no issuingDistributionPoint says "
+			    "indirectCRL");
 		if (crit == -1)
 			return CRL_OK; /* not sharded, complete */
 		return reject(v, CRL_ERR_MALFORMED, "%s",
@@ -250,8 +259,13 @@ static enum crl_error crl_check_idp(X509_CRL *crl, X509 *cert, const char *url,
 	if (idp->onlyattr > 0) {
 		e = reject(v, CRL_ERR_ATTRIBUTE_ONLY,
 		           "onlyContainsAttributeCerts: a CRL for attribute certificates");
-	} else if (idp->indirectCRL > 0) {
-		e = reject(v, CRL_ERR_INDIRECT_UNSUPPORTED, "indirectCRL");
+	} else if (idp->indirectCRL > 0 && !indirect) {
+		e = reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
+		           "indirectCRL, checked without a CRL issuer's certificate");
+	} else if (idp->indirectCRL <= 0 && indirect) {
+		e = reject(v, CRL_ERR_NOT_INDIRECT,
+		           "signed by a CRL issuer, but its issuingDistributionPoint does not say "
+		           "indirectCRL");
 	} else if (idp->onlysomereasons != NULL) {
 		e = reject(v, CRL_ERR_PARTIAL_REASONS,
 		           "onlySomeReasons: the CRL covers some revocation reasons only");
@@ -298,7 +312,9 @@ static void crl_lookup(X509_CRL *crl, X509 *cert, struct crl_verdict *v)
 {
 	X509_REVOKED *r = NULL;
 	ASN1_ENUMERATED *reason = NULL;
-	int found = X509_CRL_get0_by_serial(crl, &r, X509_get0_serialNumber(cert));
+	/* By serial and issuer: in an indirect CRL an entry is another
+	 * issuer's after a certificateIssuer names it (RFC 5280 5.3.3). */
+	int found = X509_CRL_get0_by_cert(crl, &r, cert);
 
 	/* 2: listed with removeFromCRL, which only a delta CRL may say (and
 	 * delta CRLs are refused): not revoked. */
@@ -315,13 +331,140 @@ static void crl_lookup(X509_CRL *crl, X509 *cert, struct crl_verdict *v)
 	ERR_clear_error();
 }
 
+/* 1 when one of cert's CRL distribution points names crl_issuer as its
+ * cRLIssuer (RFC 5280 4.2.1.13) and, when it has a distributionPoint and url
+ * is given, lists url among its fullName URIs. */
+static int dp_names_crl_issuer(X509 *cert, const X509_NAME *crl_issuer, const char *url)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+	int found = 0, i, j;
+
+	for (i = 0; i < sk_DIST_POINT_num(dps) && !found; i++) {
+		const DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		int issuer_ok = 0, url_ok = dp->distpoint == NULL || url == NULL;
+		for (j = 0; j < sk_GENERAL_NAME_num(dp->CRLissuer); j++) {
+			const GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->CRLissuer, j);
+			if (gn->type == GEN_DIRNAME &&
+			    X509_NAME_cmp(gn->d.directoryName, crl_issuer) == 0)
+				issuer_ok = 1;
+		}
+		if (!url_ok && dp->distpoint->type == 0)
+			for (j = 0; j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
+				const GENERAL_NAME *gn =
+				    sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
+				if (gn->type == GEN_URI &&
+				    uri_is(gn->d.uniformResourceIdentifier, url))
+					url_ok = 1;
+			}
+		found = issuer_ok && url_ok;
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	ERR_clear_error();
+	return found;
+}
+
+/* Who signed the CRL: the issuer (signer NULL), or an indirect CRL issuer
+ * the issuer certified and cert's distribution point names.  Returns the
+ * key to verify the CRL with (borrowed), or NULL after reject(). */
+static EVP_PKEY *crl_signer_key(X509_CRL *crl, X509 *cert, X509 *issuer, X509 *signer,
+                                const char *url, time_t now, struct crl_verdict *v)
+{
+	EVP_PKEY *ikey = X509_get0_pubkey(issuer);
+	X509 *who = signer != NULL ? signer : issuer;
+	char a[256], b[256];
+	time_t until = 0;
+
+	if (signer == NULL) {
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) {
+			reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
+			       "CRL issuer %s is not the certificate's issuer (an indirect CRL, "
+			       "checked without its CRL issuer's certificate)",
+			       name_text(X509_CRL_get_issuer(crl), a, sizeof(a)));
+			return NULL;
+		}
+	} else {
+		if (X509_NAME_cmp(X509_get_issuer_name(signer), X509_get_subject_name(issuer)) !=
+		        0 ||
+		    ikey == NULL || X509_verify(signer, ikey) != 1) {
+			reject(v, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+			       "the CRL issuer %s was not certified by the certificate's issuer",
+			       name_text(X509_get_subject_name(signer), a, sizeof(a)));
+			return NULL;
+		}
+		if (time_from_asn1(X509_get0_notAfter(signer), &until) != 0 || until < now) {
+			reject(v, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+			       "the CRL issuer's certificate has expired");
+			return NULL;
+		}
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(signer)) != 0) {
+			reject(v, CRL_ERR_ISSUER_MISMATCH, "the CRL's issuer is %s, not %s",
+			       name_text(X509_CRL_get_issuer(crl), a, sizeof(a)),
+			       name_text(X509_get_subject_name(signer), b, sizeof(b)));
+			return NULL;
+		}
+		if (!dp_names_crl_issuer(cert, X509_CRL_get_issuer(crl), url)) {
+			reject(v, CRL_ERR_CRL_ISSUER_NOT_NAMED,
+			       "no CRL distribution point of the certificate names %s as its "
+			       "cRLIssuer%s",
+			       name_text(X509_CRL_get_issuer(crl), a, sizeof(a)),
+			       url != NULL ? " at this URL" : "");
+			return NULL;
+		}
+	}
+	if ((X509_get_extension_flags(who) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(who) & KU_CRL_SIGN)) {
+		reject(v, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+		       "the %s's key usage does not include cRLSign",
+		       signer != NULL ? "CRL issuer" : "issuer");
+		return NULL;
+	}
+	return X509_get0_pubkey(who);
+}
+
+size_t crl_ca_issuers_urls(const unsigned char *data, size_t len, size_t max, char **urls,
+                           size_t count)
+{
+	AUTHORITY_INFO_ACCESS *aia = NULL;
+	struct crl_verdict v;
+	X509_CRL *crl = NULL;
+	size_t n = 0;
+	int i;
+
+	memset(&v, 0, sizeof(v));
+	if (data == NULL || len > max || crl_decode(data, len, &crl, &v) != CRL_OK)
+		return 0;
+	aia = X509_CRL_get_ext_d2i(crl, NID_info_access, NULL, NULL);
+	for (i = 0; i < sk_ACCESS_DESCRIPTION_num(aia) && n < count; i++) {
+		const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+		const ASN1_IA5STRING *u;
+		if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers || ad->location->type != GEN_URI)
+			continue;
+		u = ad->location->d.uniformResourceIdentifier;
+		if ((urls[n] = strndup((const char *)ASN1_STRING_get0_data(u),
+		                       (size_t)ASN1_STRING_length(u))) != NULL)
+			n++;
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return n;
+}
+
 enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509 *cert,
                          X509 *issuer, const char *url, time_t now, struct crl_verdict *v)
+{
+	return crl_check_indirect(data, len, max, cert, issuer, NULL, url, now, v);
+}
+
+enum crl_error crl_check_indirect(const unsigned char *data, size_t len, size_t max, X509 *cert,
+                                  X509 *issuer, X509 *crl_signer, const char *url, time_t now,
+                                  struct crl_verdict *v)
 {
 	X509_CRL *crl = NULL;
 	EVP_PKEY *key = NULL;
 	char a[256], b[256];
 	enum crl_error e;
+	int indirect;
 
 	memset(v, 0, sizeof(*v));
 	v->revocation_reason = -1;
@@ -332,6 +475,10 @@ enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509
 	e = crl_decode(data, len, &crl, v);
 	if (e != CRL_OK)
 		return e;
+	/* The issuer itself given as the CRL issuer: a direct CRL. */
+	if (crl_signer != NULL && X509_cmp(crl_signer, issuer) == 0)
+		crl_signer = NULL;
+	indirect = crl_signer != NULL;
 
 	/* Who speaks. */
 	if (X509_NAME_cmp(X509_get_subject_name(issuer), X509_get_issuer_name(cert)) != 0) {
@@ -346,21 +493,14 @@ enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509
 		           "the issuer's key does not verify the certificate's signature");
 		goto out;
 	}
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) != 0) {
-		e = reject(v, CRL_ERR_INDIRECT_UNSUPPORTED,
-		           "CRL issuer %s is not the certificate's issuer (indirect CRLs are not "
-		           "supported)",
-		           name_text(X509_CRL_get_issuer(crl), a, sizeof(a)));
-		goto out;
-	}
-	if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE) &&
-	    !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
-		e = reject(v, CRL_ERR_SIGNER_NOT_AUTHORIZED,
-		           "the issuer's key usage does not include cRLSign");
+	key = crl_signer_key(crl, cert, issuer, crl_signer, url, now, v);
+	if (key == NULL) {
+		e = v->error;
 		goto out;
 	}
 	if (X509_CRL_verify(crl, key) != 1) {
-		e = reject(v, CRL_ERR_BAD_SIGNATURE, "the issuer's key does not verify the CRL");
+		e = reject(v, CRL_ERR_BAD_SIGNATURE, "the %s's key does not verify the CRL",
+		           indirect ? "CRL issuer" : "issuer");
 		goto out;
 	}
 
@@ -369,8 +509,8 @@ enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509
 		e = reject(v, CRL_ERR_DELTA_CRL, "a delta CRL, not a complete one");
 		goto out;
 	}
-	if ((e = crl_check_critical(crl, v)) != CRL_OK ||
-	    (e = crl_check_idp(crl, cert, url, v)) != CRL_OK)
+	if ((e = crl_check_critical(crl, indirect, v)) != CRL_OK ||
+	    (e = crl_check_idp(crl, cert, url, indirect, v)) != CRL_OK)
 		goto out;
 	if (time_from_asn1(X509_CRL_get0_lastUpdate(crl), &v->this_update) != 0) {
 		e = reject(v, CRL_ERR_BAD_TIME, "thisUpdate does not decode");

@@ -11,12 +11,22 @@
  *   attribute certificates or to some reasons by its Issuing Distribution
  *   Point (5.2.5), and, when the IDP limits it to CA or to end-entity
  *   certificates, the certificate is of that kind;
- * - it is a direct CRL: its issuer name is the certificate's issuer name, it
- *   is not marked indirectCRL, and it is signed by the issuer's key; the
- *   issuer, when it has a key usage extension, asserts cRLSign (4.2.1.3).
- *   Indirect CRLs (a separate CRL issuer the CA authorised, 5.2.5 and the
- *   cRLIssuer of 4.2.1.13) are refused with their own reason: holdfast does
- *   not support them yet;
+ * - crl_check(): it is a direct CRL: its issuer name is the certificate's
+ *   issuer name, it is not marked indirectCRL, and it is signed by the
+ *   issuer's key; the issuer, when it has a key usage extension, asserts
+ *   cRLSign (4.2.1.3).  An indirect CRL is refused (indirect-unsupported):
+ *   checking one needs its CRL issuer's certificate;
+ * - crl_check_indirect() with that certificate (RFC 5280 5.2.5, 5.3.3,
+ *   6.3.3): the CRL issuer's certificate was issued (signed) by the
+ *   certificate's issuer and has not expired -- the CA authorised it; the
+ *   CRL's issuer name is its subject; one of the certificate's CRL
+ *   distribution points names it as cRLIssuer (and, with a distributionPoint,
+ *   the URL fetched); it asserts cRLSign when it has a key usage; it signed
+ *   the CRL; the CRL's IDP says indirectCRL.  Entries then belong to the
+ *   CRL issuer until a certificateIssuer entry extension names another
+ *   issuer, and the certificate is looked up by serial and issuer (OpenSSL's
+ *   X509_CRL_get0_by_cert()), so another CA's entry with the same serial is
+ *   not this certificate's;
  * - it has no critical extension, on the CRL or on any entry, other than the
  *   ones RFC 5280 defines and this module processes;
  * - a sharded CRL's IDP distributionPoint names, among its fullName URIs,
@@ -65,6 +75,9 @@ enum crl_error {
 	CRL_ERR_TRANSPORT,         /* no HTTP answer (the detail says why) */
 	CRL_ERR_HTTP_STATUS,       /* an answer other than 200 (or 304 when cached) */
 	CRL_ERR_OLDER_THAN_CACHED, /* valid, but older than the cached copy */
+	/* indirect CRLs (crl_check_indirect) */
+	CRL_ERR_NOT_INDIRECT,         /* signed by a CRL issuer, IDP without indirectCRL */
+	CRL_ERR_CRL_ISSUER_NOT_NAMED, /* no distribution point names that cRLIssuer */
 	CRL_ERR_COUNT
 };
 
@@ -100,5 +113,19 @@ struct crl_verdict {
  * input of any length; data is only read. */
 enum crl_error crl_check(const unsigned char *data, size_t len, size_t max, X509 *cert,
                          X509 *issuer, const char *url, time_t now, struct crl_verdict *v);
+
+/* crl_check() for a CRL signed by crl_signer, an indirect CRL issuer (the
+ * rules above); crl_signer NULL, or the issuer itself, is crl_check().
+ * Pure, as crl_check(). */
+enum crl_error crl_check_indirect(const unsigned char *data, size_t len, size_t max, X509 *cert,
+                                  X509 *issuer, X509 *crl_signer, const char *url, time_t now,
+                                  struct crl_verdict *v);
+
+/* The caIssuers URIs of the CRL's authorityInfoAccess (RFC 5280 5.2.7:
+ * where its CRL issuer's certificate is), newly allocated into urls (at most
+ * count; free() each); the count.  Unsigned data, used only to find a
+ * certificate that crl_check_indirect() then judges.  Pure. */
+size_t crl_ca_issuers_urls(const unsigned char *data, size_t len, size_t max, char **urls,
+                           size_t count);
 
 #endif

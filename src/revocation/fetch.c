@@ -10,11 +10,13 @@
 #include "revocation/fetch.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include "util/log.h"
 
@@ -50,6 +52,61 @@ static void fetch_fail(struct crl_answer *out, const char *name, const char *url
 	snprintf(err->detail, sizeof(err->detail), "%s", detail);
 }
 
+/* The certificate at url (http://, DER or PEM), owned, or NULL. */
+static X509 *crl_signer_fetch(struct http_client *client, const char *url)
+{
+	struct http_request req;
+	X509 *x = NULL;
+
+	if (strncmp(url, "http://", 7) != 0 || http_request_init(&req, url) != 0)
+		return NULL;
+	if (http_perform(client, &req) == 0 && req.outcome == HTTP_OUTCOME_OK &&
+	    req.status == 200 && req.body.len > 0 && req.body.len <= INT_MAX) {
+		const unsigned char *p = req.body.data;
+		if (req.body.data[0] == 0x30) {
+			x = d2i_X509(NULL, &p, (long)req.body.len);
+		} else {
+			BIO *bio = BIO_new_mem_buf(req.body.data, (int)req.body.len);
+			x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+			BIO_free(bio);
+		}
+	}
+	ERR_clear_error();
+	http_request_cleanup(&req);
+	return x;
+}
+
+/* crl_check(); for an indirect CRL, crl_check_indirect() with its CRL
+ * issuer's certificate from the CRL's own caIssuers (crl_ca_issuers_urls()),
+ * the first that passes, else the last one's refusal.  A certificate the CA
+ * did not certify is refused there (signer-not-authorized). */
+static enum crl_error crl_check_fetching(struct http_client *client, const unsigned char *data,
+                                         size_t len, size_t max, X509 *cert, X509 *issuer,
+                                         const char *url, time_t now, struct crl_verdict *v)
+{
+	enum crl_error e = crl_check(data, len, max, cert, issuer, url, now, v);
+	char *urls[CERT_URLS_MAX];
+	size_t n, i;
+
+	if (e != CRL_ERR_INDIRECT_UNSUPPORTED || client == NULL)
+		return e;
+	n = crl_ca_issuers_urls(data, len, max, urls, CERT_URLS_MAX);
+	for (i = 0; i < n; i++) {
+		X509 *signer = e == CRL_OK ? NULL : crl_signer_fetch(client, urls[i]);
+		if (signer != NULL)
+			e = crl_check_indirect(data, len, max, cert, issuer, signer, url, now, v);
+		X509_free(signer);
+		free(urls[i]);
+	}
+	if (e == CRL_ERR_INDIRECT_UNSUPPORTED) {
+		size_t at = strlen(v->detail);
+		snprintf(v->detail + at, sizeof(v->detail) - at, "; %s",
+		         n ? "no CRL issuer certificate at its caIssuers"
+		           : "it names no caIssuers for one");
+	}
+	return e;
+}
+
 /* One distribution point: the answer it gives (fresh, 304 or, when it
  * fails, the cached copy) into *cand; 0 when there is one, -1 when none. */
 static int fetch_one(struct http_client *client, struct store *st, const char *name,
@@ -73,8 +130,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *n
 		return -1;
 	}
 	if (st != NULL && store_crl_load(st, url, max, &cached, &cached_len, &val) == 0) {
-		if (crl_check(cached, cached_len, max, cert, issuer, url, now, &cached_v) ==
-		    CRL_OK) {
+		if (crl_check_fetching(client, cached, cached_len, max, cert, issuer, url, now,
+		                       &cached_v) == CRL_OK) {
 			have_cached = 1;
 		} else {
 			/* A copy that no longer passes (another issuer given, a
@@ -116,8 +173,8 @@ static int fetch_one(struct http_client *client, struct store *st, const char *n
 		fetch_fail(out, name, url, CRL_ERR_HTTP_STATUS, detail);
 		goto fallback;
 	}
-	if (crl_check(req.body.data, req.body.len, max, cert, issuer, url, now, &fresh_v) !=
-	    CRL_OK) {
+	if (crl_check_fetching(client, req.body.data, req.body.len, max, cert, issuer, url, now,
+	                       &fresh_v) != CRL_OK) {
 		fetch_fail(out, name, url, fresh_v.error, fresh_v.detail);
 		goto fallback;
 	}

@@ -16,6 +16,10 @@
  *   the answer (stale or not);
  * - a valid CRL older (by thisUpdate) than the cached one is refused too
  *   (older-than-cached): a replayed CRL cannot un-revoke a certificate;
+ * - an indirect CRL (RFC 5280 5.2.5) is checked with crl_check_indirect()
+ *   against the CRL issuer's certificate found at the CRL's own caIssuers
+ *   (its authorityInfoAccess, 5.2.7), fetched each time; one the CA did not
+ *   certify is refused there;
  * - the first distribution point with a current (not stale) answer wins; a
  *   stale answer is kept while the others are asked, and used only when none
  *   has a current one.

@@ -60,6 +60,7 @@ static const struct {
     [STORE_STATE_DAEMON_INDEX] = {DIR_STATE, "daemon.idx", 0644},
     [STORE_STATE_DAEMON_JOURNAL] = {DIR_STATE, "daemon.idx.log", 0644},
     [STORE_STATE_PROBE] = {DIR_STATE, "probe.json", 0644},
+    [STORE_STATE_CRL] = {DIR_STATE, "crl.json", 0644},
 };
 
 static const struct {

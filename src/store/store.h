@@ -264,6 +264,7 @@ enum store_state {
 	STORE_STATE_DAEMON_INDEX,   /* state/daemon.idx: status's index (daemon/state_index.h) */
 	STORE_STATE_DAEMON_JOURNAL, /* state/daemon.idx.log: its append-only journal */
 	STORE_STATE_PROBE,          /* state/probe.json: the daemon's last probe of each CA */
+	STORE_STATE_CRL,            /* state/crl.json: the daemon's last CRL check of each cert */
 	STORE_STATE_COUNT
 };
 

@@ -13,7 +13,9 @@
 # the primary's account deactivated at the CA (exit 2, the backup still
 # ready); the directory moved (Pebble answers 404: exit 2); a directory URL
 # that is a web page (exit 2); the primary stopped (exit 2, unreachable);
-# no [ca] at all and a stray argument (exit 3). The daemon (probe_interval
+# no [ca] at all and a stray argument (exit 3); CAA (the lab dnsmasq): a
+# record that names only the primary makes the backup CRITICAL at the caa
+# step for the certificate it covers (a failover would be refused). The daemon (probe_interval
 # 10s) shows holdfast_ca_ready{ca=...} 0|1 on its metrics page and the
 # reasons in holdfast status, and probes again. Throughout: no newOrder on
 # either Pebble, nothing issued.
@@ -39,6 +41,12 @@ lab_acme_proxy backup 14101 "$(lab_pebble_url backup)" ||
 	{ not_ok "lab: proxy backup" "did not start"; lab_finish; }
 PRIMARY=$(lab_acme_proxy_url primary)
 BACKUP=$(lab_acme_proxy_url backup)
+# The namespace's resolver for the caa step: no CAA under .test but one name
+# whose record allows only the primary (read at start: restart dnsmasq).
+lab_dns 53 || { not_ok "lab: dns" "dnsmasq did not start"; lab_finish; }
+echo 'caa-record=caablock.test,0,issue,primary.example' >>"$LAB/dns/overrides.conf"
+lab_stop "$LAB_DNS_PID"
+lab_dns_start || { not_ok "lab: dns" "dnsmasq did not restart"; lab_finish; }
 
 check "lab: the backup's directory says meta.externalAccountRequired" python3 -c "
 import json, sys
@@ -99,7 +107,7 @@ json_check "no EAB: backup CRITICAL at the account step, the reason names EAB" \
 	 and js[1]['account'] is None and js[1]['account_created'] is False"
 json_check "no EAB: backup's steps: directory OK, nonce OK, account CRITICAL" \
 	"[(s['step'], s['result']) for s in js[1]['steps']] ==
-	 [('directory', 'OK'), ('nonce', 'OK'), ('account', 'CRITICAL')]
+	 [('directory', 'OK'), ('nonce', 'OK'), ('account', 'CRITICAL'), ('caa', 'OK')]
 	 and all(s['reason'] for s in js[1]['steps'])"
 check "no EAB: the doomed newAccount was not sent to the backup" \
 	test "$(requests backup "r['path'] == '$NEW_ACCOUNT_B'")" -eq 0
@@ -148,6 +156,31 @@ json_check "held accounts: both OK, nothing created, same account URLs" \
 check "held accounts: no newAccount sent" \
 	test "$(requests primary "r['path'] == '$NEW_ACCOUNT_P'")" -eq "$before_p" -a \
 	"$(requests backup "r['path'] == '$NEW_ACCOUNT_B'")" -eq "$before_b"
+json_check "held accounts: the caa step allows both for www" \
+	"all([(s['step'], s['result']) for s in o['steps']][-1] == ('caa', 'OK')
+	     and 'allows this CA for the 1 certificates' in o['steps'][-1]['reason'] for o in js)"
+
+# --- CAA allows only the primary for caablock.test: the backup would refuse.
+lab_acme_conf "$LAB/caa.conf" store="$LAB/store-ready" \
+	"[ca primary]" directory="$PRIMARY" caa_identities=primary.example \
+	"[ca backup]" directory="$BACKUP" eab_kid="$EAB_KID" eab_hmac_key="$EAB_KEY" \
+	caa_identities=backup.example \
+	"[certificate www]" names="www.test" cas="primary backup" \
+	"[certificate shop]" names="caablock.test" cas="primary backup"
+hf_expect "caa: exit 2 (the backup is refused for shop)" 2 probe -c "$LAB/caa.conf" --json
+json_check "caa: primary OK, CAA allows it for both certificates" \
+	"js[0]['result'] == 'OK' and js[0]['step'] == 'account'
+	 and js[0]['steps'][-1]['step'] == 'caa' and js[0]['steps'][-1]['result'] == 'OK'
+	 and 'for the 2 certificates' in js[0]['steps'][-1]['reason']"
+json_check "caa: backup CRITICAL at the caa step, naming the certificate and the record" \
+	"js[1]['result'] == 'CRITICAL' and js[1]['step'] == 'caa'
+	 and '1 of the 2 certificates' in js[1]['reason'] and 'shop' in js[1]['reason']
+	 and 'primary.example' in js[1]['reason']
+	 and [(s['step'], s['result']) for s in js[1]['steps']] ==
+	 [('directory', 'OK'), ('nonce', 'OK'), ('account', 'OK'), ('caa', 'CRITICAL')]"
+err_kv "caa: ca_probe logged for the backup" event=ca_probe ca=backup result=CRITICAL step=caa
+hf_expect "caa, text output: exit 2" 2 probe -c "$LAB/caa.conf"
+out_check "caa, text: 'CRITICAL backup: caa: CAA forbids ...'" '^CRITICAL backup: caa: CAA forbids this CA'
 
 # --- a wrong EAB key.
 conf wrongeab eab_kid="$EAB_KID" eab_hmac_key="$WRONG_KEY"

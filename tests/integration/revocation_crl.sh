@@ -7,9 +7,15 @@
 # garbage, a certificate served as a CRL; the store cache (-c): conditional
 # GET answered 304 by nginx, and a broken answer never replacing the cached
 # CRL; OCSP used first when it answers, the CRL when it does not; the issuer
-# from AIA caIssuers.
+# from AIA caIssuers; an indirect CRL (RFC 5280 5.2.5) signed by a CRL issuer
+# the intermediate certified, its certificate fetched from the CRL's own
+# caIssuers: an entry with the certificate's serial but no certificateIssuer
+# is the CRL issuer's own, a CRL issuer the CA did not certify is refused,
+# and a certificate whose DP names no cRLIssuer does not take it.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
 . "$(dirname "$0")/../lab/lib.sh"
+# shellcheck source=SCRIPTDIR/../lab/crl.sh
+. "$(dirname "$0")/../lab/crl.sh"
 lab_enter_netns "$@"
 lab_init
 lab_require_holdfast
@@ -22,19 +28,8 @@ WWW=$LAB/www
 mkdir -p "$WWW"
 export BASE
 
-# --- openssl ca over the lab's intermediate and its index.txt.
-cat >"$CA/ca.cnf" <<EOF
-[ca]
-default_ca = lab
-[lab]
-database = $CA/index.txt
-crlnumber = $CA/crlnumber
-default_md = sha256
-default_crl_days = 7
-crl_extensions = crl_ext
-[crl_ext]
-authorityKeyIdentifier = keyid
-[idp_other]
+# --- openssl ca over the lab's intermediate and its index.txt (lab/crl.sh).
+lab_crl_setup "[idp_other]
 issuingDistributionPoint = critical, @idp_other_name
 [idp_other_name]
 fullname = URI:$BASE/other-shard.crl
@@ -42,80 +37,82 @@ fullname = URI:$BASE/other-shard.crl
 issuingDistributionPoint = critical, @idp_own_name
 [idp_own_name]
 fullname = URI:$BASE/shard-own.crl
-EOF
-echo 1000 >"$CA/crlnumber"
-
-# gencrl OUT [openssl ca options...]: a PEM CRL of $CA/index.txt signed by
-# the intermediate (unless -keyfile/-cert are given again).
-gencrl() {
-	local out=$1
-	shift
-	openssl ca -gencrl -config "$CA/ca.cnf" -keyfile "$CA/int.key" -cert "$CA/int.pem" \
-		-out "$out" "$@" >>"$LAB/logs/gencrl.log" 2>&1
-}
-
-# make_leaf NAME EXT_LINE...: a leaf issued by the intermediate with the
-# given extension lines, added to index.txt as valid (like lab_make_leaf).
-make_leaf() {
-	local name=$1 serial
-	shift
-	{
-		echo "[leaf]"
-		echo "basicConstraints = critical, CA:false"
-		echo "keyUsage = critical, digitalSignature"
-		echo "subjectKeyIdentifier = hash"
-		echo "authorityKeyIdentifier = keyid"
-		printf '%s\n' "$@"
-	} >"$CA/$name.ext"
-	serial=$(lab_serial)
-	(
-		set -e
-		cd "$CA"
-		lab_ec_csr "$name" "/O=holdfast lab/CN=$name"
-		openssl x509 -req -in "$name.csr" -CA int.pem -CAkey int.key \
-			-set_serial "0x$serial" -days 30 -extfile "$name.ext" -extensions leaf \
-			-out "$name.crt"
-		cat "$name.crt" int.pem >"$name.pem"
-	) >"$CA/$name.log" 2>&1 || {
-		not_ok "lab: leaf $name" "openssl failed"
-		diag "$CA/$name.log" "  "
-		return 1
-	}
-	printf 'V\t%s\t\t%s\tunknown\t/O=holdfast lab/CN=%s\n' \
-		"$(lab_index_date "$CA/$name.crt")" "$serial" "$name" >>"$CA/index.txt"
-}
+[crl_indirect]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical, @idp_indirect
+authorityInfoAccess = caIssuers;URI:$BASE/crlsigner.der
+[idp_indirect]
+fullname = URI:$BASE/indirect.crl
+indirectCRL = TRUE
+[crl_indirect_rogue]
+authorityKeyIdentifier = keyid
+issuingDistributionPoint = critical, @idp_indirect_rogue
+authorityInfoAccess = caIssuers;URI:$BASE/rogue-crlsigner.der
+[idp_indirect_rogue]
+fullname = URI:$BASE/indirect-rogue.crl
+indirectCRL = TRUE"
 
 dp() { echo "crlDistributionPoints = URI:$BASE/$1"; }
 
-make_leaf good "$(dp ca.crl)"
-make_leaf rev "$(dp ca.crl)"
-make_leaf rogue "$(dp rogue.crl)"
-make_leaf stale "$(dp stale.crl)"
-make_leaf shard "$(dp shard.crl)"
-make_leaf shardok "$(dp shard-own.crl)"
-make_leaf garbage "$(dp garbage.crl)"
-make_leaf wrongtype "$(dp wrongtype.crl)"
-make_leaf huge "$(dp huge.crl)"
-make_leaf swap "$(dp swap.crl)"
-make_leaf ocsp "authorityInfoAccess = OCSP;URI:http://127.0.0.1:$OCSP_PORT" "$(dp ca.crl)"
-make_leaf ocspdown "authorityInfoAccess = OCSP;URI:http://127.0.0.1:9" "$(dp ca.crl)"
-make_leaf aia "authorityInfoAccess = caIssuers;URI:$BASE/int.der" "$(dp ca.crl)"
-make_leaf nothing
+lab_crl_leaf good "$(dp ca.crl)"
+lab_crl_leaf rev "$(dp ca.crl)"
+lab_crl_leaf rogue "$(dp rogue.crl)"
+lab_crl_leaf stale "$(dp stale.crl)"
+lab_crl_leaf shard "$(dp shard.crl)"
+lab_crl_leaf shardok "$(dp shard-own.crl)"
+lab_crl_leaf garbage "$(dp garbage.crl)"
+lab_crl_leaf wrongtype "$(dp wrongtype.crl)"
+lab_crl_leaf huge "$(dp huge.crl)"
+lab_crl_leaf swap "$(dp swap.crl)"
+lab_crl_leaf ocsp "authorityInfoAccess = OCSP;URI:http://127.0.0.1:$OCSP_PORT" "$(dp ca.crl)"
+lab_crl_leaf ocspdown "authorityInfoAccess = OCSP;URI:http://127.0.0.1:9" "$(dp ca.crl)"
+lab_crl_leaf aia "authorityInfoAccess = caIssuers;URI:$BASE/int.der" "$(dp ca.crl)"
+lab_crl_leaf nothing
+# The indirect CRL's issuer, certified by the intermediate (cRLSign only),
+# and one with the same name that the rogue CA certified.
+printf '%s\n' "[crlsigner]" "basicConstraints = critical, CA:false" "keyUsage = critical, cRLSign" \
+	"subjectKeyIdentifier = hash" "authorityKeyIdentifier = keyid" >"$CA/crlsigner.ext"
+(
+	set -e
+	cd "$CA"
+	lab_ec_csr crlsigner "/O=holdfast lab/CN=Lab CRL Issuer"
+	openssl x509 -req -in crlsigner.csr -CA int.pem -CAkey int.key -set_serial "0x$(lab_serial)" \
+		-days 30 -extfile crlsigner.ext -extensions crlsigner -out crlsigner.pem
+	openssl x509 -req -in crlsigner.csr -CA rogue.pem -CAkey rogue.key -set_serial "0x$(lab_serial)" \
+		-days 30 -extfile crlsigner.ext -extensions crlsigner -out rogue-crlsigner.pem
+) >>"$LAB/logs/gencrl.log" 2>&1 || not_ok "lab: CRL issuer" "openssl failed"
+# crl_issuer_dp URL: a distribution point at URL whose cRLIssuer is that CRL issuer.
+crl_issuer_dp() {
+	printf '%s\n' "crlDistributionPoints = dp" "[dp]" "fullname = URI:$1" \
+		"CRLissuer = dirName:dp_issuer" "[dp_issuer]" "O = holdfast lab" "CN = Lab CRL Issuer"
+}
+mapfile -t dp_lines < <(crl_issuer_dp "$BASE/indirect.crl")
+lab_crl_leaf indirect "${dp_lines[@]}"
+mapfile -t dp_lines < <(crl_issuer_dp "$BASE/indirect-rogue.crl")
+lab_crl_leaf indirectrogue "${dp_lines[@]}"
+lab_crl_leaf indirectplain "$(dp indirect.crl)"
 lab_revoke "$CA" rev
 
 # --- the CRLs.
-gencrl "$WWW/ca.crl" # PEM
+lab_gencrl "$WWW/ca.crl" # PEM
 openssl crl -in "$WWW/ca.crl" -outform DER -out "$WWW/ca.der"
 # Signed by another key under the intermediate's very name.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout "$CA/impostor.key" -out "$CA/impostor.pem" -days 30 \
 	-subj "/O=holdfast lab/CN=Lab Intermediate" \
 	-addext "keyUsage=critical,keyCertSign,cRLSign" >>"$LAB/logs/gencrl.log" 2>&1
-gencrl "$WWW/rogue.crl" -keyfile "$CA/impostor.key" -cert "$CA/impostor.pem"
-gencrl "$WWW/stale.crl" -crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" \
+lab_gencrl "$WWW/rogue.crl" -keyfile "$CA/impostor.key" -cert "$CA/impostor.pem"
+lab_gencrl "$WWW/stale.crl" -crl_lastupdate "$(date -u -d '-3 days' +%Y%m%d%H%M%SZ)" \
 	-crl_nextupdate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
-gencrl "$WWW/shard.crl" -crlexts idp_other
-gencrl "$WWW/shard-own.crl" -crlexts idp_own
+lab_gencrl "$WWW/shard.crl" -crlexts idp_other
+lab_gencrl "$WWW/shard-own.crl" -crlexts idp_own
+# The indirect CRLs, from the intermediate's index.txt (each entry is then
+# the CRL issuer's own: none has a certificateIssuer).
+lab_gencrl "$WWW/indirect.crl" -keyfile "$CA/crlsigner.key" -cert "$CA/crlsigner.pem" -crlexts crl_indirect
+lab_gencrl "$WWW/indirect-rogue.crl" -keyfile "$CA/crlsigner.key" -cert "$CA/rogue-crlsigner.pem" \
+	-crlexts crl_indirect_rogue
+openssl x509 -in "$CA/crlsigner.pem" -outform DER -out "$WWW/crlsigner.der"
+openssl x509 -in "$CA/rogue-crlsigner.pem" -outform DER -out "$WWW/rogue-crlsigner.der"
 head -c 3000 /dev/urandom >"$WWW/garbage.crl"
 cp "$CA/int.pem" "$WWW/wrongtype.crl"
 openssl x509 -in "$CA/int.pem" -outform DER -out "$WWW/int.der"
@@ -140,10 +137,13 @@ check "lab: ca.crl lists rev" grep -q "$(lab_cert_serial "$CA/rev.crt")" \
 	<(openssl crl -in "$WWW/ca.crl" -noout -text)
 
 routes=()
-for f in ca.crl rogue.crl stale.crl shard.crl shard-own.crl garbage.crl wrongtype.crl huge.crl swap.crl; do
+for f in ca.crl rogue.crl stale.crl shard.crl shard-own.crl garbage.crl wrongtype.crl huge.crl swap.crl \
+	indirect.crl indirect-rogue.crl; do
 	routes+=("/$f=$WWW/$f=application/pkix-crl")
 done
 routes+=("/int.der=$WWW/int.der=application/pkix-cert")
+routes+=("/crlsigner.der=$WWW/crlsigner.der=application/pkix-cert")
+routes+=("/rogue-crlsigner.der=$WWW/rogue-crlsigner.der=application/pkix-cert")
 lab_nginx_static "$PORT" "${routes[@]}" || not_ok "lab: nginx" "did not start"
 ACCESS=$LAB/nginx-$PORT/access.log
 lab_ocsp_responder "$CA" "$OCSP_PORT" || not_ok "lab: responder" "did not start"
@@ -217,7 +217,7 @@ hf_expect "swap, another key's CRL: exit 0 from the cache" 0 \
 check "swap, another key: cached CRL unchanged" cmp "$CACHED" "$LAB/cached.before"
 lab_revoke "$CA" swap
 lab_next_second
-gencrl "$WWW/swap.crl"
+lab_gencrl "$WWW/swap.crl"
 hf_expect "swap, a new valid CRL listing it: exit 2" 2 \
 	revocation -c "$LAB/hf.conf" --json "$CA/swap.pem"
 json_check "swap, new CRL: fetched, revoked" 'j["source"] == "fetched" and j["status"] == "revoked"'
@@ -234,6 +234,28 @@ json_check "OCSP revoked: method ocsp, reason" \
 hf_expect "OCSP responder down: the CRL answers, exit 0" 0 revocation --json "$CA/ocspdown.pem"
 json_check "OCSP down: method crl, the OCSP failure listed" \
 	'j["method"] == "crl" and any(e["method"] == "ocsp" for e in j["errors"])'
+
+# --- an indirect CRL.
+hf_expect "indirect CRL: exit 0" 0 revocation --json "$CA/indirect.pem"
+json_check "indirect CRL: good, by CRL, from its DP" \
+	'j["status"] == "good" and j["method"] == "crl" and j["url"] == E["BASE"] + "/indirect.crl"'
+check "indirect CRL: the CRL issuer's certificate came from the CRL's caIssuers" \
+	grep -q "^GET /crlsigner.der HTTP/1.1 200" "$ACCESS"
+lab_revoke "$CA" indirect
+lab_next_second
+lab_gencrl "$WWW/indirect.crl" -keyfile "$CA/crlsigner.key" -cert "$CA/crlsigner.pem" -crlexts crl_indirect
+check "lab: the indirect CRL lists the serial (as the CRL issuer's own entry)" \
+	grep -q "$(lab_cert_serial "$CA/indirect.crt")" <(openssl crl -in "$WWW/indirect.crl" -noout -text)
+hf_expect "indirect CRL, the same serial without certificateIssuer: not this certificate's, exit 0" 0 \
+	revocation --json "$CA/indirect.pem"
+json_check "indirect CRL, the CRL issuer's own entry: good" 'j["status"] == "good" and j["method"] == "crl"'
+hf_expect "indirect CRL whose issuer the CA did not certify: exit 3" 3 revocation --json "$CA/indirectrogue.pem"
+json_check "indirect CRL, foreign CRL issuer: signer-not-authorized" \
+	'errs(j) == [(E["BASE"] + "/indirect-rogue.crl", "signer-not-authorized")]'
+hf_expect "indirect CRL for a certificate whose DP names no cRLIssuer: exit 3" 3 \
+	revocation --json "$CA/indirectplain.pem"
+json_check "indirect CRL, no cRLIssuer in the DP: crl-issuer-not-named" \
+	'errs(j) == [(E["BASE"] + "/indirect.crl", "crl-issuer-not-named")]'
 
 # --- the issuer.
 hf_expect "issuer from AIA caIssuers: exit 0" 0 revocation --json "$CA/aia.crt"

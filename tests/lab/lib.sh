@@ -221,6 +221,19 @@ wait_for_log() {
 	return 1
 }
 
+# wait_for_log_count FILE REGEX N [SECONDS]: until FILE has N lines matching REGEX.
+wait_for_log_count() {
+	local file=$1 re=$2 n=$3 bound=${4:-$LAB_WAIT} i
+	for ((i = 0; i < bound * 20; i++)); do
+		if [ "$(grep -Ec -- "$re" "$file" 2>/dev/null)" -ge "$n" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	echo "# wait_for_log_count: fewer than $n /$re/ in $file after ${bound}s"
+	return 1
+}
+
 # lab_next_second: return once the wall clock shows a later second than at
 # the call, so that the next signed response gets a later thisUpdate (OCSP
 # times have one-second resolution). At most ~1 s.

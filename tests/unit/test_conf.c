@@ -98,6 +98,7 @@ static void test_defaults(void)
 		CHECK(c->audit_interval == 6 * 3600, "default audit interval 6 h");
 		CHECK(c->outage_margin == 2 * 86400, "default outage_margin 2 d");
 		CHECK(c->probe_interval == 6 * 3600, "default probe interval 6 h");
+		CHECK(c->crl_interval == 6 * 3600, "default crl_interval 6 h");
 		CHECK(c->metrics_per_certificate == 1000, "default metrics_per_certificate 1000");
 	}
 	conf_free(c);
@@ -477,6 +478,35 @@ static void test_refusals(void)
 	refused("probe_interval not a duration", "probe_interval = often\n",
 	        "t.conf:1: key \"probe_interval\": expected a duration such as 6h or 30m, got "
 	        "\"often\"");
+	refused("crl_interval too short", "crl_interval = 30s\n",
+	        "t.conf:1: key \"crl_interval\": 30s is shorter than the minimum of 1m (off "
+	        "disables the CRL checks)");
+	refused("crl_interval too short in a certificate",
+	        CERT("names = a.test\ncrl_interval = 59\n"),
+	        "t.conf:5: key \"crl_interval\": 59 is shorter than the minimum of 1m (off "
+	        "disables the CRL checks)");
+	refused("crl_interval not a duration", "crl_interval = daily\n",
+	        "t.conf:1: key \"crl_interval\": expected a duration such as 6h or 30m, got "
+	        "\"daily\"");
+	{
+		char e[CONF_ERROR_MAX];
+		struct conf *cc =
+		    parse("crl_interval = 2h\n[ca a]\ndirectory = https://x.test/dir\n"
+		          "[certificate own]\nnames = a.test\ncas = a\nwebroot = "
+		          "/tmp\ncrl_interval = 1m\n"
+		          "[certificate top]\nnames = b.test\ncas = a\nwebroot = /tmp\n"
+		          "[certificate none]\nnames = c.test\ncas = a\nwebroot = "
+		          "/tmp\ncrl_interval = off\n",
+		          e);
+		CHECK(cc != NULL && cc->crl_interval == 7200 &&
+		          conf_cert_crl_interval(cc, &cc->certs[0]) == 60 &&
+		          conf_cert_crl_interval(cc, &cc->certs[1]) == 7200 &&
+		          conf_cert_crl_interval(cc, &cc->certs[2]) == 0,
+		      "crl_interval: a certificate's own, else the top level's; off is 0");
+		if (cc == NULL)
+			printf("# %s\n", e);
+		conf_free(cc);
+	}
 	{
 		char e[CONF_ERROR_MAX];
 		struct conf *off = parse("probe_interval = off\n", e);

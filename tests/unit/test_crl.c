@@ -20,17 +20,19 @@
 #include <openssl/x509v3.h>
 
 #include "revocation/crl.h"
+#include "revocation/schedule.h"
 #include "store/store.h"
 #include "tap.h"
 #include "testca.c"
 
-#define DAY         86400
-#define NOW         ((time_t)1800000000)
-#define THIS_UPDATE (NOW - 3600)
-#define NEXT_UPDATE (NOW + 7 * DAY)
-#define REVOKED_AT  (NOW - 2 * DAY)
-#define URL         "http://127.0.0.1:8080/shard1.crl"
-#define MAX         (1024 * 1024)
+#define DAY                86400
+#define NOW                ((time_t)1800000000)
+#define THIS_UPDATE        (NOW - 3600)
+#define NEXT_UPDATE        (NOW + 7 * DAY)
+#define REVOKED_AT         (NOW - 2 * DAY)
+#define URL                "http://127.0.0.1:8080/shard1.crl"
+#define MAX                (1024 * 1024)
+#define CERT_URLS_MAX_TEST 4
 
 struct fixture {
 	EVP_PKEY *ca_key, *leaf_key, *other_key, *noku_key;
@@ -40,6 +42,13 @@ struct fixture {
 	X509 *other_ca;     /* another name */
 	X509 *noku_ca;      /* keyUsage digitalSignature only */
 	X509 *noku_leaf;    /* issued by noku_ca */
+	/* indirect CRLs: CRL issuers and a leaf whose distribution point names one */
+	EVP_PKEY *crl_key;
+	X509 *crl_issuer;         /* "Test CRL Issuer", certified by ca, cRLSign */
+	X509 *crl_issuer_noku;    /* the same name and key, keyUsage digitalSignature only */
+	X509 *crl_issuer_foreign; /* the same name and key, certified by other_ca */
+	X509 *crl_issuer_expired; /* certified by ca, expired */
+	X509 *ileaf;              /* 0x1005, DP fullName URL with cRLIssuer crl_issuer */
 };
 
 static struct fixture fx;
@@ -60,6 +69,8 @@ struct crl_spec {
 	int unknown_critical;       /* a critical extension nobody knows */
 	int entry_unknown_critical; /* the same on the entry */
 	int entry_cert_issuer;      /* a critical certificateIssuer on the entry */
+	X509 *entry_issuer;         /* whose subject it names; default fx.other_ca */
+	const char *aia_uri;        /* authorityInfoAccess caIssuers (RFC 5280 5.2.7) */
 };
 
 static X509 *issue(const char *cn, long serial, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
@@ -76,6 +87,92 @@ static X509 *issue(const char *cn, long serial, EVP_PKEY *key, X509 *issuer, EVP
 	    .ca = ca,
 	};
 	return testca_cert_new(&spec);
+}
+
+/* A leaf 0x1005 issued by fx.ca whose one CRL distribution point has fullName
+ * url and cRLIssuer the subject of crl_issuer (RFC 5280 4.2.1.13), or NULL. */
+static X509 *leaf_with_crl_issuer(const char *cn, long serial, const char *url, X509 *crl_issuer)
+{
+	X509 *cert = issue(cn, serial, fx.leaf_key, fx.ca, fx.ca_key, 0);
+	CRL_DIST_POINTS *dps = sk_DIST_POINT_new_null();
+	DIST_POINT *dp = DIST_POINT_new();
+	GENERAL_NAME *uri = GENERAL_NAME_new(), *dir = GENERAL_NAME_new();
+	ASN1_IA5STRING *u = ASN1_IA5STRING_new();
+	int ok = cert && dps && dp && uri && dir && u && ASN1_STRING_set(u, url, -1);
+
+	if (ok) {
+		GENERAL_NAME_set0_value(uri, GEN_URI, u);
+		u = NULL;
+		dp->distpoint = DIST_POINT_NAME_new();
+		ok = dp->distpoint != NULL;
+	}
+	if (ok) {
+		dp->distpoint->type = 0;
+		dp->distpoint->name.fullname = sk_GENERAL_NAME_new_null();
+		ok = dp->distpoint->name.fullname &&
+		     sk_GENERAL_NAME_push(dp->distpoint->name.fullname, uri);
+		if (ok)
+			uri = NULL;
+	}
+	if (ok) {
+		X509_NAME *n = X509_NAME_dup(X509_get_subject_name(crl_issuer));
+		dp->CRLissuer = sk_GENERAL_NAME_new_null();
+		ok = n != NULL && dp->CRLissuer != NULL;
+		if (ok) {
+			GENERAL_NAME_set0_value(dir, GEN_DIRNAME, n);
+			ok = sk_GENERAL_NAME_push(dp->CRLissuer, dir);
+			if (ok)
+				dir = NULL;
+		} else {
+			X509_NAME_free(n);
+		}
+	}
+	ok = ok && sk_DIST_POINT_push(dps, dp);
+	if (ok)
+		dp = NULL;
+	ok =
+	    ok &&
+	    X509_add1_ext_i2d(cert, NID_crl_distribution_points, dps, 0, X509V3_ADD_DEFAULT) == 1 &&
+	    X509_sign(cert, fx.ca_key, EVP_sha256()) > 0;
+	GENERAL_NAME_free(uri);
+	GENERAL_NAME_free(dir);
+	ASN1_IA5STRING_free(u);
+	DIST_POINT_free(dp);
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	if (!ok) {
+		X509_free(cert);
+		return NULL;
+	}
+	return cert;
+}
+
+/* The indirect CRL issuers and the leaf that names one. */
+static int fixture_indirect_init(void)
+{
+	struct testca_cert_spec expired = {
+	    .cn = "Test CRL Issuer",
+	    .serial = 0x30,
+	    .issuer = fx.ca,
+	    .issuer_key = fx.ca_key,
+	    .not_before = NOW - 60 * DAY,
+	    .not_after = NOW - DAY,
+	    .ca = 1,
+	};
+
+	fx.crl_key = testca_key_new();
+	if (fx.crl_key == NULL)
+		return -1;
+	expired.key = fx.crl_key;
+	fx.crl_issuer = issue("Test CRL Issuer", 0x31, fx.crl_key, fx.ca, fx.ca_key, 1);
+	fx.crl_issuer_noku = issue("Test CRL Issuer", 0x32, fx.crl_key, fx.ca, fx.ca_key, 0);
+	fx.crl_issuer_foreign =
+	    issue("Test CRL Issuer", 0x33, fx.crl_key, fx.other_ca, fx.other_key, 1);
+	fx.crl_issuer_expired = testca_cert_new(&expired);
+	if (!fx.crl_issuer || !fx.crl_issuer_noku || !fx.crl_issuer_foreign ||
+	    !fx.crl_issuer_expired)
+		return -1;
+	fx.ileaf = leaf_with_crl_issuer("ileaf.test", 0x1005, URL, fx.crl_issuer);
+	return fx.ileaf ? 0 : -1;
 }
 
 static int fixture_init(void)
@@ -96,7 +193,9 @@ static int fixture_init(void)
 	fx.leaf = issue("leaf.test", 0x1001, fx.leaf_key, fx.ca, fx.ca_key, 0);
 	fx.leaf2 = issue("leaf2.test", 0x1002, fx.leaf_key, fx.ca, fx.ca_key, 0);
 	fx.noku_leaf = issue("noku.test", 0x1003, fx.leaf_key, fx.noku_ca, fx.noku_key, 0);
-	return fx.leaf && fx.leaf2 && fx.noku_leaf ? 0 : -1;
+	if (!fx.leaf || !fx.leaf2 || !fx.noku_leaf)
+		return -1;
+	return fixture_indirect_init();
 }
 
 static int add_time(ASN1_TIME **t, time_t when)
@@ -157,7 +256,8 @@ static int add_entry(X509_CRL *crl, const struct crl_spec *s, long serial)
 		int ok = gns && gn;
 		if (ok) {
 			gn->type = GEN_DIRNAME;
-			gn->d.directoryName = X509_NAME_dup(X509_get_subject_name(fx.other_ca));
+			gn->d.directoryName = X509_NAME_dup(
+			    X509_get_subject_name(s->entry_issuer ? s->entry_issuer : fx.other_ca));
 			ok = gn->d.directoryName && sk_GENERAL_NAME_push(gns, gn);
 			if (ok)
 				gn = NULL;
@@ -254,6 +354,27 @@ static unsigned char *crl_der(const struct crl_spec *s, size_t *len)
 	}
 	if (s->unknown_critical && add_critical_unknown(NULL, crl) != 0)
 		goto out;
+	if (s->aia_uri != NULL) {
+		AUTHORITY_INFO_ACCESS *aia = sk_ACCESS_DESCRIPTION_new_null();
+		ACCESS_DESCRIPTION *ad = ACCESS_DESCRIPTION_new();
+		ASN1_IA5STRING *u = ASN1_IA5STRING_new();
+		int ok = aia && ad && u && ASN1_STRING_set(u, s->aia_uri, -1);
+		if (ok) {
+			ASN1_OBJECT_free(ad->method);
+			ad->method = OBJ_nid2obj(NID_ad_ca_issuers);
+			GENERAL_NAME_set0_value(ad->location, GEN_URI, u);
+			u = NULL;
+			ok = sk_ACCESS_DESCRIPTION_push(aia, ad);
+			if (ok)
+				ad = NULL;
+		}
+		ok = ok && X509_CRL_add1_ext_i2d(crl, NID_info_access, aia, 0, 0) == 1;
+		ASN1_IA5STRING_free(u);
+		ACCESS_DESCRIPTION_free(ad);
+		AUTHORITY_INFO_ACCESS_free(aia);
+		if (!ok)
+			goto out;
+	}
 	X509_CRL_sort(crl);
 	if (!X509_CRL_sign(crl, s->signer ? s->signer : fx.ca_key, EVP_sha256()))
 		goto out;
@@ -588,6 +709,178 @@ static void test_store_cache(void)
 	remove_tree(dir);
 }
 
+/* Build s (signed by the CRL issuer's key unless s says otherwise) and
+ * check it for cert, issued by fx.ca, with signer as the CRL issuer. */
+static enum crl_error run_indirect(struct crl_spec s, X509 *cert, X509 *signer, const char *url,
+                                   struct crl_verdict *v)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	enum crl_error e;
+
+	if (s.issuer_cert == NULL)
+		s.issuer_cert = fx.crl_issuer;
+	if (s.signer == NULL)
+		s.signer = fx.crl_key;
+	der = crl_der(&s, &len);
+	if (der == NULL) {
+		printf("# could not build the test CRL\n");
+		memset(v, 0, sizeof(*v));
+		return CRL_ERR_COUNT;
+	}
+	e = crl_check_indirect(der, len, MAX, cert, fx.ca, signer, url, NOW, v);
+	OPENSSL_free(der);
+	return e;
+}
+
+static void expect_indirect(const char *name, const struct crl_spec *s, X509 *cert, X509 *signer,
+                            const char *url, enum crl_error want, enum crl_status status)
+{
+	struct crl_verdict v;
+	enum crl_error e = run_indirect(*s, cert, signer, url, &v);
+
+	if (e != want || (want == CRL_OK && v.status != status))
+		printf("# %s: got %s %s (%s), want %s %s\n", name, crl_error_name(e),
+		       crl_status_name(v.status), v.detail, crl_error_name(want),
+		       crl_status_name(status));
+	CHECK(e == want && (want != CRL_OK || v.status == status), name);
+}
+
+/* RFC 5280 5.2.5, 5.3.3, 6.3.3: a CRL issuer the CA certified. */
+static void test_indirect(void)
+{
+	struct crl_spec ours = {
+	    .revoked = {0x1005}, .entry_cert_issuer = 1, .idp_indirect = 1, .idp_uri = URL};
+	struct crl_spec others = ours, own = ours, no_flag = ours, no_idp = ours, forged = ours,
+	                renamed = ours;
+	struct crl_verdict v;
+	unsigned char *der = NULL;
+	size_t len = 0;
+
+	ours.entry_issuer = fx.ca;
+	others.entry_issuer = fx.other_ca;
+	own.entry_cert_issuer = 0;
+	no_flag.entry_issuer = fx.ca;
+	no_flag.idp_indirect = 0;
+	no_idp.entry_issuer = fx.ca;
+	no_idp.idp_indirect = 0;
+	no_idp.idp_uri = NULL;
+	no_idp.entry_cert_issuer = 0;
+	forged.entry_issuer = fx.ca;
+	forged.signer = fx.other_key;
+	renamed.entry_issuer = fx.ca;
+	renamed.issuer_cert = fx.other_ca;
+
+	CHECK(run_indirect(ours, fx.ileaf, fx.crl_issuer, URL, &v) == CRL_OK &&
+	          v.status == CRL_STATUS_REVOKED &&
+	          v.revocation_reason == CRL_REASON_KEY_COMPROMISE &&
+	          v.revocation_time == REVOKED_AT,
+	      "indirect: listed under certificateIssuer = the CA: revoked, reason and time");
+	expect_indirect("indirect: the same serial under another CA's certificateIssuer: good",
+	                &others, fx.ileaf, fx.crl_issuer, URL, CRL_OK, CRL_STATUS_GOOD);
+	expect_indirect("indirect: the same serial as the CRL issuer's own entry: good", &own,
+	                fx.ileaf, fx.crl_issuer, URL, CRL_OK, CRL_STATUS_GOOD);
+	expect_indirect("indirect: the serial not listed: good",
+	                &(struct crl_spec){.idp_indirect = 1, .revoked = {0x2000}}, fx.ileaf,
+	                fx.crl_issuer, URL, CRL_OK, CRL_STATUS_GOOD);
+	expect_indirect("indirect: IDP without indirectCRL: not-indirect", &no_flag, fx.ileaf,
+	                fx.crl_issuer, URL, CRL_ERR_NOT_INDIRECT, CRL_STATUS_NONE);
+	expect_indirect("indirect: no IDP at all: not-indirect", &no_idp, fx.ileaf, fx.crl_issuer,
+	                URL, CRL_ERR_NOT_INDIRECT, CRL_STATUS_NONE);
+	expect_indirect("indirect: CRL issuer certified by another CA: signer-not-authorized",
+	                &ours, fx.ileaf, fx.crl_issuer_foreign, URL, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+	                CRL_STATUS_NONE);
+	expect_indirect("indirect: CRL issuer without cRLSign: signer-not-authorized", &ours,
+	                fx.ileaf, fx.crl_issuer_noku, URL, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+	                CRL_STATUS_NONE);
+	expect_indirect("indirect: CRL issuer's certificate expired: signer-not-authorized", &ours,
+	                fx.ileaf, fx.crl_issuer_expired, URL, CRL_ERR_SIGNER_NOT_AUTHORIZED,
+	                CRL_STATUS_NONE);
+	expect_indirect("indirect: signed by another key under its name: bad-signature", &forged,
+	                fx.ileaf, fx.crl_issuer, URL, CRL_ERR_BAD_SIGNATURE, CRL_STATUS_NONE);
+	expect_indirect("indirect: the CRL names another issuer than the CRL issuer: "
+	                "issuer-mismatch",
+	                &renamed, fx.ileaf, fx.crl_issuer, URL, CRL_ERR_ISSUER_MISMATCH,
+	                CRL_STATUS_NONE);
+	expect_indirect("indirect: the certificate's DP names no cRLIssuer: crl-issuer-not-named",
+	                &ours, fx.leaf, fx.crl_issuer, URL, CRL_ERR_CRL_ISSUER_NOT_NAMED,
+	                CRL_STATUS_NONE);
+	expect_indirect("indirect: fetched from another URL than the DP's: crl-issuer-not-named",
+	                &ours, fx.ileaf, fx.crl_issuer, "http://127.0.0.1:8080/elsewhere.crl",
+	                CRL_ERR_CRL_ISSUER_NOT_NAMED, CRL_STATUS_NONE);
+	ours.issuer_cert = fx.crl_issuer;
+	ours.signer = fx.crl_key;
+	der = crl_der(&ours, &len);
+	CHECK(der != NULL && crl_check(der, len, MAX, fx.ileaf, fx.ca, URL, NOW, &v) ==
+	                         CRL_ERR_INDIRECT_UNSUPPORTED,
+	      "indirect: checked without its CRL issuer's certificate: indirect-unsupported");
+	OPENSSL_free(der);
+	der = crl_der(&(struct crl_spec){.revoked = {0x1001}}, &len);
+	CHECK(der != NULL &&
+	          crl_check_indirect(der, len, MAX, fx.leaf, fx.ca, fx.ca, URL, NOW, &v) ==
+	              CRL_OK &&
+	          v.status == CRL_STATUS_REVOKED,
+	      "indirect: the issuer itself as CRL issuer is a direct CRL");
+	OPENSSL_free(der);
+	{
+		struct crl_spec with_aia = {.aia_uri = "http://127.0.0.1:8080/crl-issuer.der"};
+		char *urls[CERT_URLS_MAX_TEST] = {NULL};
+		size_t n;
+		der = crl_der(&with_aia, &len);
+		n = der ? crl_ca_issuers_urls(der, len, MAX, urls, CERT_URLS_MAX_TEST) : 0;
+		CHECK(n == 1 && strcmp(urls[0], "http://127.0.0.1:8080/crl-issuer.der") == 0,
+		      "indirect: the CRL's caIssuers URL (where its CRL issuer's certificate is)");
+		free(urls[0]);
+		CHECK(der != NULL && crl_ca_issuers_urls(der, len, 10, urls, 1) == 0,
+		      "indirect: caIssuers of a CRL over the cap: none");
+		OPENSSL_free(der);
+		der = crl_der(&(struct crl_spec){0}, &len);
+		CHECK(der != NULL && crl_ca_issuers_urls(der, len, MAX, urls, 1) == 0 &&
+		          crl_ca_issuers_urls((const unsigned char *)"junk", 4, MAX, urls, 1) == 0,
+		      "indirect: no caIssuers in a CRL without AIA, or in garbage");
+		OPENSSL_free(der);
+	}
+	CHECK(strcmp(crl_error_name(CRL_ERR_NOT_INDIRECT), "not-indirect") == 0 &&
+	          strcmp(crl_error_name(CRL_ERR_CRL_ISSUER_NOT_NAMED), "crl-issuer-not-named") == 0,
+	      "indirect: error names");
+}
+
+/* revocation/schedule: the daemon's check times (pure). */
+static void test_schedule(void)
+{
+	const time_t t0 = 1700000000;
+	const long h6 = 6 * 3600;
+
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.0, 0) == t0,
+	      "schedule: first check, draw 0: at start");
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.999, 0) <= t0 + CRL_FIRST_SPREAD &&
+	          crl_next_check_at(t0, 0, 0, h6, 0.999, 0) >= t0 + CRL_FIRST_SPREAD - 1,
+	      "schedule: first check spread over CRL_FIRST_SPREAD at most");
+	CHECK(crl_next_check_at(t0, 0, 0, 60, 0.999, 0) <= t0 + 15,
+	      "schedule: first check within a quarter of a short interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, 0) == t0 + 100 + h6,
+	      "schedule: after an answer, draw 0: a whole interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.999, 0) > t0 + 100 + h6 * 3 / 4 &&
+	          crl_next_check_at(t0, t0 + 100, 1, h6, 0.999, 0) < t0 + 100 + h6,
+	      "schedule: jitter in the last quarter of the interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 0, h6, 0.0, 0) == t0 + 100 + CRL_RETRY_MAX,
+	      "schedule: no answer: again after CRL_RETRY_MAX, not the whole interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 0, 120, 0.0, 0) == t0 + 100 + 120,
+	      "schedule: no answer, interval shorter than the retry: the interval");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.5, t0 + 3600) == t0 + 3600,
+	      "schedule: an ARI window starting before the next check: due at its start");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 50) == t0 + 100 + h6,
+	      "schedule: an ARI window already past at the last check: no extra check");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 100 + h6 + 10) == t0 + 100 + h6,
+	      "schedule: an ARI window after the next check: the interval wins");
+	CHECK(crl_next_check_at(t0, t0 + 100, 1, h6, 0.0, t0 + 101) == t0 + 101,
+	      "schedule: a window moved into the past just after the check: due at once");
+	CHECK(crl_next_check_at(t0, 0, 0, h6, 0.9, t0 + 1) == t0 + 1,
+	      "schedule: before the first check, a window start soon after start wins");
+	CHECK(crl_next_check_at(t0, t0, 1, h6, 1.5, 0) == t0 + h6,
+	      "schedule: a draw out of range counts as 0");
+}
+
 int main(void)
 {
 	if (fixture_init() != 0) {
@@ -605,5 +898,7 @@ int main(void)
 	test_idp();
 	test_names();
 	test_store_cache();
+	test_indirect();
+	test_schedule();
 	return tap_done();
 }

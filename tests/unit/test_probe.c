@@ -288,11 +288,70 @@ static void test_assess_account(void)
 	json_decref(eab);
 }
 
+/* The caa step: the tally of the caller's CAA answers, after the CA's own. */
+static void test_assess_caa(void)
+{
+	json_t *ok = load(DIR_OK);
+	struct probe_facts f;
+	struct probe_report r;
+
+	facts_up_to_account(&f, ok);
+	f.account_held = 1;
+	f.account_get.done = 1;
+	snprintf(f.account_status, sizeof(f.account_status), "valid");
+	f.caa.checked = 2;
+	memset(&r, 0, sizeof(r));
+	CHECK(probe_assess(&f, &r) == RESULT_OK && r.count == 4 &&
+	          r.findings[3].step == PROBE_STEP_CAA && r.findings[3].result == RESULT_OK &&
+	          strstr(r.findings[3].reason, "allows this CA for the 2 certificates") != NULL &&
+	          has(&r, RESULT_OK, PROBE_STEP_ACCOUNT, "account valid"),
+	      "caa allows: a fourth step, OK; the account still speaks for the CA");
+
+	f.caa.refused = 1;
+	f.caa.refused_cert = "shop";
+	snprintf(f.caa.refused_why, sizeof(f.caa.refused_why), "0 issue \"elsewhere.example\"");
+	f.caa.unknown = 1;
+	f.caa.unknown_cert = "www";
+	memset(&r, 0, sizeof(r));
+	CHECK(probe_assess(&f, &r) == RESULT_CRITICAL &&
+	          has(&r, RESULT_CRITICAL, PROBE_STEP_CAA, "1 of the 2 certificates") &&
+	          strstr(r.reason, "shop: 0 issue \"elsewhere.example\"") != NULL &&
+	          strstr(r.reason, "failover to it would be refused") != NULL,
+	      "caa refuses one certificate: CRITICAL at the caa step, naming it and the record");
+
+	f.caa.refused = 0;
+	snprintf(f.caa.unknown_why, sizeof(f.caa.unknown_why), "SERVFAIL from 127.0.0.1");
+	memset(&r, 0, sizeof(r));
+	CHECK(probe_assess(&f, &r) == RESULT_UNKNOWN &&
+	          has(&r, RESULT_UNKNOWN, PROBE_STEP_CAA, "www: SERVFAIL"),
+	      "caa lookup failed: UNKNOWN at the caa step (SERVFAIL is not 'no CAA')");
+
+	facts_up_to_account(&f, ok);
+	fail(&f.account_get, ACME_ERR_PROBLEM, 403, "urn:ietf:params:acme:error:unauthorized",
+	     "deactivated");
+	f.account_held = 1;
+	f.caa.checked = 1;
+	memset(&r, 0, sizeof(r));
+	CHECK(probe_assess(&f, &r) == RESULT_CRITICAL && r.step == PROBE_STEP_ACCOUNT &&
+	          r.count == 4 && r.findings[3].result == RESULT_OK,
+	      "caa is checked when the account failed: the account's CRITICAL speaks first");
+
+	facts_up_to_account(&f, ok);
+	f.account_held = 1;
+	f.account_get.done = 1;
+	snprintf(f.account_status, sizeof(f.account_status), "valid");
+	memset(&r, 0, sizeof(r));
+	CHECK(probe_assess(&f, &r) == RESULT_OK && r.count == 3,
+	      "no certificate lists the CA: no caa step");
+	json_decref(ok);
+}
+
 static void test_names(void)
 {
 	CHECK(strcmp(probe_step_name(PROBE_STEP_DIRECTORY), "directory") == 0 &&
 	          strcmp(probe_step_name(PROBE_STEP_NONCE), "nonce") == 0 &&
 	          strcmp(probe_step_name(PROBE_STEP_ACCOUNT), "account") == 0 &&
+	          strcmp(probe_step_name(PROBE_STEP_CAA), "caa") == 0 &&
 	          strcmp(probe_step_name(PROBE_STEP_COUNT), "invalid") == 0,
 	      "step names");
 }
@@ -305,6 +364,7 @@ int main(void)
 	test_assess_directory();
 	test_assess_nonce();
 	test_assess_account();
+	test_assess_caa();
 	test_names();
 	return tap_done();
 }
