@@ -11,7 +11,8 @@
 # records, and a target without records falling back to the alias's
 # parent), records at a parent label, a CA without identities whose
 # directory cannot be read, a resolver that times out and a zone whose
-# server stopped serving it (SERVFAIL: UNKNOWN, never "no CAA").
+# server stopped serving it (SERVFAIL: UNKNOWN, never "no CAA"), and a CA
+# whose identities come from its live directory's meta.caaIdentities.
 # Registration data is clean for every domain, so only CAA (and, for the
 # dropped zone, resolution) decides.
 # shellcheck source=SCRIPTDIR/../lab/lib.sh
@@ -201,5 +202,39 @@ audit_child_drop sf.test || not_ok "lab: drop sf.test" "still served"
 caa_run 2 "sf.test dropped"
 finding "SERVFAIL: UNKNOWN" UNKNOWN "certificate c" "www.sf.test on 127.0.0.53:53: servfail"
 no_caa_severity "SERVFAIL: no OK" OK
+
+# --- identities from a live directory's meta.caaIdentities (no
+# caa_identities): Pebble 2.4 publishes none, so the lab's ACME proxy in
+# front of it adds them (the one stand-in: a field, not a peer).
+# shellcheck source=SCRIPTDIR/../lab/acme.sh
+. "$(dirname "$0")/../lab/acme.sh"
+if lab_pebble caa 14000 15000 && lab_acme_proxy caameta 14100 "$(lab_pebble_url caa)" --meta; then
+	cat >"$CONF" <<-EOF
+		store = $STORE
+		rdap_bootstrap = $AUDIT_RDAP_URL/bootstrap/dns.json
+
+		[ca live]
+		directory = $(lab_acme_proxy_url caameta)
+		ca_bundle = $LAB_ACME_BUNDLE
+
+		[certificate c]
+		names = www.issue.test
+		cas = live
+		webroot = $LAB/www
+	EOF
+	lab_acme_proxy_meta caameta '{"caaIdentities": ["ca-one.example"]}'
+	caa_run 0 "meta.caaIdentities names the CAA record's issuer"
+	finding "meta.caaIdentities: OK from the directory" OK "certificate c" "may issue: ca live"
+	lab_acme_proxy_meta caameta '{"caaIdentities": ["ca-elsewhere.example"]}'
+	caa_run 2 "meta.caaIdentities names another issuer"
+	finding "meta.caaIdentities: another issuer is CRITICAL" CRITICAL "certificate c" \
+		'ca live may not issue: CAA 0 issue \x22ca-one.example\x22'
+	lab_acme_proxy_meta caameta '{}'
+	caa_run 3 "a live directory without meta.caaIdentities"
+	finding "no meta.caaIdentities: UNKNOWN, saying so" UNKNOWN "certificate c" \
+		"its directory lists no meta.caaIdentities; set caa_identities"
+else
+	not_ok "lab: Pebble and the ACME proxy" "did not start"
+fi
 
 lab_finish

@@ -297,11 +297,12 @@ lab_pebble_cert_status() {
 
 # ---------------------------------------------------------------- proxy
 
-# lab_acme_proxy NAME PORT UPSTREAM_DIR_URL [--ari] [--profiles]: acme_proxy.py on
+# lab_acme_proxy NAME PORT UPSTREAM_DIR_URL [--ari] [--profiles] [--meta]: acme_proxy.py on
 # https://127.0.0.1:PORT forwarding to a Pebble (see that file). The
 # directory URL is https://127.0.0.1:PORT/dir (lab_acme_proxy_url NAME).
 # Files in $LAB/proxy-NAME/: requests.jsonl (one line per request), ari.json
-# (windows, lab_ari_window), fault (lab_acme_proxy_fault). Sets LAB_PID.
+# (windows, lab_ari_window), fault (lab_acme_proxy_fault), meta.json (merged
+# into the directory's meta with --meta, lab_acme_proxy_meta). Sets LAB_PID.
 lab_acme_proxy() {
 	local name=$1 port=$2 upstream=$3 d=$LAB/proxy-$1 ari=() arg
 	shift 3
@@ -310,10 +311,12 @@ lab_acme_proxy() {
 	: >"$d/requests.jsonl"
 	echo '{}' >"$d/ari.json"
 	echo '{}' >"$d/profiles.json"
+	echo '{}' >"$d/meta.json"
 	for arg in "$@"; do
 		case $arg in
 		--ari) ari+=(--ari "$d/ari.json") ;;
 		--profiles) ari+=(--profiles "$d/profiles.json") ;;
+		--meta) ari+=(--meta "$d/meta.json") ;;
 		esac
 	done
 	echo "$port" >"$d/port"
@@ -331,6 +334,12 @@ lab_acme_proxy() {
 
 lab_acme_proxy_url() {
 	echo "https://127.0.0.1:$(cat "$LAB/proxy-$1/port")/dir"
+}
+
+# lab_acme_proxy_meta NAME JSON: the proxy NAME (started with --meta) merges
+# the object JSON into its directory's meta from the next request on.
+lab_acme_proxy_meta() {
+	echo "$2" >"$LAB/proxy-$1/meta.new" && mv "$LAB/proxy-$1/meta.new" "$LAB/proxy-$1/meta.json"
 }
 
 # lab_acme_proxy_profiles NAME JSON: the proxy NAME (started with

@@ -12,6 +12,8 @@ checks agree. On top of that the proxy can:
     GET /renewal-info/<certID> from a JSON file of windows (--ari FILE);
   - corrupt the certificate download (the body whose Content-Type is
     application/pem-certificate-chain) as FAULT says (--fault FILE);
+  - merge more into the directory's "meta" (--meta FILE), e.g.
+    "caaIdentities", which Pebble 2.4 does not publish;
   - add "meta.profiles" to the directory (draft-aaron-acme-profiles, which
     Pebble 2.4 lacks) from a JSON object of name -> description
     (--profiles FILE); a newOrder naming a profile not in it is answered
@@ -186,6 +188,11 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             doc = json.loads(rbody)
             doc["renewalInfo"] = self.base_url() + "/renewal-info"
             rbody = json.dumps(doc, indent=2).encode()
+        meta = read_json(opts.meta) if opts.meta else None
+        if meta and self.path == self.server.directory_path and status == 200:
+            doc = json.loads(rbody)
+            doc.setdefault("meta", {}).update(meta)
+            rbody = json.dumps(doc, indent=2).encode()
         if profiles is not None and self.path == self.server.directory_path and status == 200:
             doc = json.loads(rbody)
             doc.setdefault("meta", {})["profiles"] = profiles
@@ -231,6 +238,8 @@ def main():
     ap.add_argument("--cafile", required=True, help="trust for Pebble's HTTPS")
     ap.add_argument("--ari", help="renewal windows file; enables renewalInfo")
     ap.add_argument("--profiles", help="profiles file (JSON object); enables meta.profiles")
+    ap.add_argument("--meta", help="file of a JSON object merged into the directory's meta "
+                    "(e.g. caaIdentities, which Pebble 2.4 does not publish)")
     ap.add_argument("--fault", help="fault file")
     ap.add_argument("--log", help="JSON Lines request log")
     opts = ap.parse_args()
