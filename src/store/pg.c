@@ -108,6 +108,49 @@ out:
 	return rc;
 }
 
+/* 0 when the check value exists, or when f's key opens one of the keys
+ * already stored (or none is); else -1 (why). */
+static int existing_keys_open(struct pg_fleet *f, char *why, size_t whylen)
+{
+	const char *params[1] = {PG_KEY_CHECK_NAME};
+	unsigned char aad[SEAL_AAD_MAX], *plain = NULL;
+	size_t aad_len, plain_len = 0;
+	char name[512];
+	PGresult *r;
+	int rc = -1;
+
+	r = PQexecParams(f->conn,
+	                 "SELECT s.name, s.version::text, s.key_sealed FROM holdfast_certificate_sets s\n"
+	                 " WHERE NOT EXISTS (SELECT 1 FROM holdfast_meta WHERE key = $1)\n"
+	                 " ORDER BY s.name, s.version LIMIT 1",
+	                 1, NULL, params, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_error(f->conn, r, NULL, why, whylen);
+		goto out;
+	}
+	if (PQntuples(r) == 0) {
+		rc = 0;
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
+	aad_len = seal_aad_set(name, strtoll(PQgetvalue(r, 0, 1), NULL, 10), aad, sizeof(aad));
+	if (aad_len != 0 && seal_decrypt(f->key, aad, aad_len,
+	                                 (const unsigned char *)PQgetvalue(r, 0, 2),
+	                                 (size_t)PQgetlength(r, 0, 2), &plain, &plain_len) == 0) {
+		rc = 0;
+		goto out;
+	}
+	snprintf(why, whylen,
+	         "store_key does not open the keys already in the database (certificate %s), and "
+	         "the database has no check value for it: the wrong key",
+	         name);
+out:
+	PQclear(r);
+	if (plain != NULL)
+		OPENSSL_clear_free(plain, plain_len + 1);
+	return rc;
+}
+
 /* Check f's store key against the database's check value, storing one
  * sealed with it when there is none yet (the first node to open).  0, or
  * -1 (why). */
@@ -131,6 +174,11 @@ static int key_check(struct pg_fleet *f, char *why, size_t whylen)
 	params[1] = (const char *)sealed;
 	lengths[0] = 0;
 	lengths[1] = (int)sealed_len;
+	/* Without a check value (a new database, or one whose check value was
+	 * lost), a key that cannot open the keys already stored must not plant
+	 * its own. */
+	if (existing_keys_open(f, why, whylen) != 0)
+		goto out;
 	/* The first writer wins; everyone then checks what is there. */
 	r = PQexecParams(f->conn,
 	                 "INSERT INTO holdfast_meta (key, value) VALUES ($1, $2) "
