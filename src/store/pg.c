@@ -119,11 +119,12 @@ static int existing_keys_open(struct pg_fleet *f, char *why, size_t whylen)
 	PGresult *r;
 	int rc = -1;
 
-	r = PQexecParams(f->conn,
-	                 "SELECT s.name, s.version::text, s.key_sealed FROM holdfast_certificate_sets s\n"
-	                 " WHERE NOT EXISTS (SELECT 1 FROM holdfast_meta WHERE key = $1)\n"
-	                 " ORDER BY s.name, s.version LIMIT 1",
-	                 1, NULL, params, NULL, NULL, 1);
+	r = PQexecParams(
+	    f->conn,
+	    "SELECT s.name, s.version::text, s.key_sealed FROM holdfast_certificate_sets s\n"
+	    " WHERE NOT EXISTS (SELECT 1 FROM holdfast_meta WHERE key = $1)\n"
+	    " ORDER BY s.name, s.version LIMIT 1",
+	    1, NULL, params, NULL, NULL, 1);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		pg_error(f->conn, r, NULL, why, whylen);
 		goto out;
@@ -134,9 +135,9 @@ static int existing_keys_open(struct pg_fleet *f, char *why, size_t whylen)
 	}
 	snprintf(name, sizeof(name), "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
 	aad_len = seal_aad_set(name, strtoll(PQgetvalue(r, 0, 1), NULL, 10), aad, sizeof(aad));
-	if (aad_len != 0 && seal_decrypt(f->key, aad, aad_len,
-	                                 (const unsigned char *)PQgetvalue(r, 0, 2),
-	                                 (size_t)PQgetlength(r, 0, 2), &plain, &plain_len) == 0) {
+	if (aad_len != 0 &&
+	    seal_decrypt(f->key, aad, aad_len, (const unsigned char *)PQgetvalue(r, 0, 2),
+	                 (size_t)PQgetlength(r, 0, 2), &plain, &plain_len) == 0) {
 		rc = 0;
 		goto out;
 	}
@@ -220,8 +221,9 @@ struct pg_fleet *pg_fleet_open(const struct conf *conf, int *applied, int *schem
 {
 	/* expand_dbname: "dbname" may be a whole conninfo or URI, whose keys
 	 * override the defaults before it. */
-	const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *values[] = {PG_CONNECT_TIMEOUT, "holdfast", conf->database, NULL};
+	const char *keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
+	const char *values[] = {PG_CONNECT_TIMEOUT, "holdfast", "-c client_min_messages=warning",
+	                        conf->database, NULL};
 	struct pg_fleet *f = NULL;
 	char reason[PG_WHY_MAX];
 

@@ -62,7 +62,7 @@ node_conf "$LAB/n.conf" n "$LAB/store-n" "$LAB/new.key"
 # hexof FILE: the file's bytes in lower-case hex, one line.
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 # key_ok STORE NAME: privkey.pem of NAME in STORE is its cert.pem's key.
-key_ok() { ACME_STORE=$1 acme_key_matches "$2"; }
+key_ok() { test -s "$1/certificates/$2/privkey.pem" && ACME_STORE=$1 acme_key_matches "$2"; }
 issued() { grep -c 'Issued certificate serial' "$PEBBLE_LOG"; }
 sets() { lab_psql -c "SELECT count(*) FROM holdfast_certificate_sets WHERE name LIKE '$1'"; }
 # token_of: the token in the last run's JSON.
