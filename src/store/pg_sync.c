@@ -158,16 +158,24 @@ static void db_set_id(const PGresult *r, struct fleet_set_id *id, long long *ver
 	id->not_before = (time_t)col_int8(r, 2);
 }
 
-/* Run sql with n text parameters (binary where lengths[i] > 0); 0 or -1
- * with why; *fenced 1 when the fencing trigger refused it. */
+/* The most parameters a statement of this file takes. */
+#define PG_PARAMS_MAX 16
+
+/* Run sql with n (at most PG_PARAMS_MAX) text parameters, binary where
+ * lengths[i] > 0; 0 or -1 with why; *fenced 1 when the fencing trigger
+ * refused it. */
 static int run(struct pg_fleet *f, const char *sql, int n, const char *const *params,
                const int *lengths, int *fenced, char *why, size_t whylen)
 {
-	int formats[8] = {0};
+	int formats[PG_PARAMS_MAX] = {0};
 	PGresult *r;
 	int i, rc = 0;
 
-	for (i = 0; i < n && i < 8; i++)
+	if (n < 0 || n > PG_PARAMS_MAX) {
+		snprintf(why, whylen, "internal error: %d parameters", n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
 		formats[i] = lengths != NULL && lengths[i] > 0;
 	r = PQexecParams(f->conn, sql, n, NULL, params, lengths, formats, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -321,6 +329,8 @@ enum pg_outcome pg_set_push(struct pg_fleet *f, struct store *local, const char 
 	}
 	if (o != PG_OK && o != PG_UNCHANGED)
 		pg_rollback(f->conn);
+	if (o == PG_REFUSED || o == PG_ERROR)
+		*version = 0; /* nothing was written */
 	local_set_clear(&ls);
 	return o;
 }
