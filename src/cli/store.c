@@ -143,9 +143,11 @@ static int do_push(struct pg_fleet *f, struct store *local, int as_json, const c
 		json_object_set_new(j, "reason", json_string(why));
 	snprintf(text, sizeof(text), "%s: %s, version %lld%s%s", name, pg_outcome_name(o), version,
 	         why[0] ? ": " : "", why);
-	if (o == PG_REFUSED)
+	if (o == PG_REFUSED) {
+		char safe[PG_WHY_MAX];
 		log_error("store_write_refused", "cert=%s token=%lld node=%s reason=\"%s\"", name,
-		          token, pg_fleet_node(f), why);
+		          token, pg_fleet_node(f), log_safe(safe, sizeof(safe), why));
+	}
 	return report(as_json, code, "push", j, text);
 }
 

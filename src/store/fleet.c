@@ -81,6 +81,8 @@ enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct
 		return FLEET_PULL_INSTALL;
 	if (strcmp(local->sha256, db->sha256) == 0)
 		return FLEET_PULL_SAME;
+	if (local->placeholder != db->placeholder)
+		return local->placeholder ? FLEET_PULL_INSTALL : FLEET_PULL_LOCAL_NEWER;
 	if (db->not_before > local->not_before)
 		return FLEET_PULL_INSTALL;
 	if (db->not_before < local->not_before)

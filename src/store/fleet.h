@@ -15,7 +15,10 @@
  *   the local one.  A local set is never replaced by an older one: only a
  *   set with a later notBefore replaces it, identical sets are left alone,
  *   and two different sets with the same notBefore keep the local one (and
- *   are reported) because neither is provably newer.
+ *   are reported) because neither is provably newer.  A placeholder (the
+ *   self-signed stand-in a node installs until a CA issues) is newer than
+ *   any issuance but worth less: a real set always replaces a placeholder,
+ *   and a placeholder never replaces a real set.
  */
 #ifndef HOLDFAST_STORE_FLEET_H
 #define HOLDFAST_STORE_FLEET_H
@@ -78,6 +81,7 @@ struct fleet_set_id {
 	int exists;
 	time_t not_before;
 	char sha256[65]; /* hex of fullchain.pem */
+	int placeholder; /* meta.json's placeholder: a node's stand-in, not an issuance */
 };
 
 enum fleet_pull {

@@ -101,6 +101,7 @@ static int local_set_read(struct store *local, const char *name, struct local_se
 	if (store_version_staple_load(ls->cert->version, &ls->staple, &ls->staple_len) != 0)
 		ls->staple = NULL;
 	ls->id.exists = 1;
+	ls->id.placeholder = ls->cert->meta->placeholder;
 	ls->id.not_before = ls->cert->not_before;
 	sha256_hex(ls->fullchain, ls->fullchain_len, ls->id.sha256);
 	return 0;
@@ -318,6 +319,13 @@ enum pg_outcome pg_set_push(struct pg_fleet *f, struct store *local, const char 
 		snprintf(why, whylen, "no certificate %s in the local store", name);
 		return PG_ERROR;
 	}
+	if (ls.id.placeholder) {
+		/* A placeholder is a node's stand-in until a CA issues; the
+		 * fleet never shares one. */
+		snprintf(why, whylen, "the local set is a placeholder: it stays local");
+		local_set_clear(&ls);
+		return PG_SKIPPED;
+	}
 	if (pg_exec(f->conn, "BEGIN", why, whylen) != 0) {
 		local_set_clear(&ls);
 		return PG_ERROR;
@@ -397,15 +405,16 @@ int pg_store_import(struct pg_fleet *f, struct store *local, struct pg_import_re
 		struct fleet_lease lease;
 		enum pg_outcome o;
 		long long version = 0;
+		char rwhy[PG_WHY_MAX];
 
 		r->certificates++;
 		o = pg_lease_acquire(f, names[i], &lease, why, sizeof(why));
 		if (o == PG_OK) {
 			o = pg_set_push(f, local, names[i], lease.token, &version, why,
 			                sizeof(why));
-			if (pg_lease_release(f, names[i], lease.token, safe, sizeof(safe)) != PG_OK)
+			if (pg_lease_release(f, names[i], lease.token, rwhy, sizeof(rwhy)) != PG_OK)
 				log_warn("lease_release_failed", "cert=%s token=%lld reason=\"%s\"",
-				         names[i], lease.token, log_safe(safe, sizeof(safe), safe));
+				         names[i], lease.token, log_safe(safe, sizeof(safe), rwhy));
 		}
 		switch (o) {
 		case PG_OK:
@@ -606,6 +615,12 @@ int pg_store_pull(struct pg_fleet *f, struct store *local, struct pg_pull_report
 		                           &db_id.not_before)
 		           : NULL;
 		X509_free(leaf);
+		if (db_id.exists) {
+			struct cert_meta *m =
+			    cert_meta_parse(PQgetvalue(cur, 0, 3), (size_t)PQgetlength(cur, 0, 3));
+			db_id.placeholder = m == NULL || m->placeholder;
+			cert_meta_free(m);
+		}
 		d = fleet_pull_decide(&local_id, &db_id);
 		if (d == FLEET_PULL_INSTALL) {
 			if (pull_install(f, local, name, cur, version, why, sizeof(why)) != 0) {

@@ -212,6 +212,16 @@ static void test_pull(void)
 	CHECK(fleet_pull_decide(&old, &old_again) == FLEET_PULL_SAME, "same set: nothing to do");
 	CHECK(fleet_pull_decide(&old, &same_time) == FLEET_PULL_CONFLICT,
 	      "different set, same notBefore: conflict (local kept)");
+	{
+		struct fleet_set_id placeholder = {1, 3000, "pp", 1},
+		                    db_placeholder = {1, 3000, "qq", 1};
+		CHECK(fleet_pull_decide(&placeholder, &old) == FLEET_PULL_INSTALL,
+		      "a real set replaces a local placeholder, even one with a later notBefore");
+		CHECK(fleet_pull_decide(&old, &db_placeholder) == FLEET_PULL_LOCAL_NEWER,
+		      "a placeholder never replaces a real set");
+		CHECK(fleet_pull_decide(&placeholder, &placeholder) == FLEET_PULL_SAME,
+		      "the same placeholder: nothing to do");
+	}
 }
 
 /* A file of n bytes with mode in dir; its path in out. */
