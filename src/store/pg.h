@@ -78,9 +78,9 @@ enum pg_outcome pg_lease_release(struct pg_fleet *f, const char *name, long long
 
 /* Write the local store's current set of name (and its staple) into the
  * database under the lease token: PG_OK (a new version, *version), PG_UNCHANGED
- * (the database's current set is the same; meta.json and the staple are
- * brought up to date), PG_SKIPPED (the database's set is newer), PG_REFUSED
- * (the database refused the token), PG_ERROR. */
+ * (the database's current set is the same; meta.json is brought up to
+ * date, the staple when the database's is missing or older), PG_SKIPPED (the database's set is
+ * newer), PG_REFUSED (the database refused the token), PG_ERROR. */
 enum pg_outcome pg_set_push(struct pg_fleet *f, struct store *local, const char *name,
                             long long token, long long *version, char *why, size_t whylen);
 

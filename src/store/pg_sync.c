@@ -189,6 +189,25 @@ static int run(struct pg_fleet *f, const char *sql, int n, const char *const *pa
 	return rc;
 }
 
+/* thisUpdate of a DER OCSP response's first SingleResponse, or 0. */
+static time_t staple_this_update(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	OCSP_BASICRESP *basic = resp ? OCSP_response_get1_basic(resp) : NULL;
+	OCSP_SINGLERESP *single = basic ? OCSP_resp_get0(basic, 0) : NULL;
+	ASN1_GENERALIZEDTIME *thisupd = NULL;
+	struct tm tm;
+	time_t t = 0;
+
+	if (single != NULL && OCSP_single_get0_status(single, NULL, NULL, &thisupd, NULL) >= 0 &&
+	    thisupd != NULL && ASN1_TIME_to_tm(thisupd, &tm) == 1)
+		t = timegm(&tm);
+	OCSP_BASICRESP_free(basic);
+	OCSP_RESPONSE_free(resp);
+	return t;
+}
+
 /* Write ls's staple for (name, version) unless the database has those
  * bytes already.  0 or -1. */
 static int staple_upsert(struct pg_fleet *f, const char *name, long long version,
@@ -243,7 +262,13 @@ static enum pg_outcome push_in_tx(struct pg_fleet *f, const char *name, const st
 		        " WHERE name = $1 AND version = $2::bigint",
 		        5, p, NULL, &fenced, why, whylen) != 0)
 			o = fenced ? PG_REFUSED : PG_ERROR;
+		/* The staple only when the database has none or an older one
+		 * (another node may have refreshed it since). */
 		if (o == PG_UNCHANGED && ls->staple != NULL &&
+		    (PQgetisnull(cur, 0, 6) ||
+		     staple_this_update((const unsigned char *)PQgetvalue(cur, 0, 6),
+		                        (size_t)PQgetlength(cur, 0, 6)) <
+		         staple_this_update(ls->staple, ls->staple_len)) &&
 		    staple_upsert(f, name, v, ls->staple, ls->staple_len, why, whylen) != 0)
 			o = PG_ERROR;
 		goto out;
@@ -451,25 +476,6 @@ int pg_store_import(struct pg_fleet *f, struct store *local, struct pg_import_re
 }
 
 /* -------------------------------------------------------------------- pull */
-
-/* thisUpdate of a DER OCSP response's first SingleResponse, or 0. */
-static time_t staple_this_update(const unsigned char *der, size_t len)
-{
-	const unsigned char *p = der;
-	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
-	OCSP_BASICRESP *basic = resp ? OCSP_response_get1_basic(resp) : NULL;
-	OCSP_SINGLERESP *single = basic ? OCSP_resp_get0(basic, 0) : NULL;
-	ASN1_GENERALIZEDTIME *thisupd = NULL;
-	struct tm tm;
-	time_t t = 0;
-
-	if (single != NULL && OCSP_single_get0_status(single, NULL, NULL, &thisupd, NULL) >= 0 &&
-	    thisupd != NULL && ASN1_TIME_to_tm(thisupd, &tm) == 1)
-		t = timegm(&tm);
-	OCSP_BASICRESP_free(basic);
-	OCSP_RESPONSE_free(resp);
-	return t;
-}
 
 /* The leaf of a PEM chain and its notBefore; new, or NULL. */
 static X509 *leaf_from_pem(const char *pem, size_t len, time_t *not_before)
