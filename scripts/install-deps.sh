@@ -31,6 +31,9 @@ PACKAGES=(
 	# tools that build and check it, and what it Depends on and Recommends,
 	# so that installing it pulls nothing else from the archive
 	dpkg-dev debhelper lintian adduser ca-certificates
+	# fleet mode (database =): libpq to build; the PostgreSQL 15 server for
+	# tests/integration/store_pg.sh (initdb, pg_ctl, pg_dump, psql)
+	libpq-dev postgresql
 	# dist/prometheus/holdfast-rules.yml: promtool check rules / test rules
 	# (tests/lint/metrics_rules.sh)
 	prometheus

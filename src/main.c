@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"audit", cmd_audit, "audit the domains the deployment depends on"},
     {"probe", cmd_probe, "check that every configured CA would issue (backup readiness)"},
     {"drill", cmd_drill, "replay a CA, OCSP and DNS outage on local servers"},
+    {"store", cmd_store, "fleet mode: the shared PostgreSQL store (import, pull, leases)"},
 };
 
 static void usage(FILE *f)

@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -77,6 +78,8 @@ struct parse_state {
 	size_t ca_cap, cert_cap;
 	int retry_min_line, retry_max_line; /* staple_retry_*: 0 when not given */
 	int top_closed;                     /* a section was opened */
+	int store_line, database_line;      /* 0 when not given */
+	int node_line, store_key_line, lease_ttl_line;
 };
 
 static uint64_t name_hash(const char *s)
@@ -386,6 +389,10 @@ static int is_top_key(const char *key)
 	                                   "acme_timeout",
 	                                   "outage_margin",
 	                                   "crl_max_size",
+	                                   "database",
+	                                   "node",
+	                                   "store_key",
+	                                   "lease_ttl",
 	                                   NULL};
 	size_t i;
 
@@ -408,6 +415,133 @@ static void unknown_key(struct parse_state *st, const char *key, const char *kin
 		conf_error(st, st->line, key, "unknown key in [%s %s]", kind, name);
 }
 
+/* 1 when s is a node name: 1 to CONF_NODE_MAX of A-Z a-z 0-9 . _ - (it is
+ * written into logs, status and the database's lease rows). */
+static int node_name_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > CONF_NODE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* 0 when path is the store key: a regular file of exactly
+ * CONF_STORE_KEY_LEN bytes that neither group nor others may read or write
+ * (0600 or 0400); else -1 with the reason in why. */
+static int store_key_file_check(const char *path, char *why, size_t whylen)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", path);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		snprintf(why, whylen,
+		         "%s: mode %04o: the store key must be readable by its owner only "
+		         "(chmod 600)",
+		         path, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	if (sb.st_size != CONF_STORE_KEY_LEN) {
+		snprintf(why, whylen,
+		         "%s: %lld bytes: the store key is exactly %d random bytes (head -c %d "
+		         "/dev/urandom)",
+		         path, (long long)sb.st_size, CONF_STORE_KEY_LEN, CONF_STORE_KEY_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/* The fleet-mode keys (database, node, store_key, lease_ttl). */
+static int handle_fleet(struct parse_state *st, const char *key, const char *v)
+{
+	struct conf *c = st->conf;
+	char why[PATH_MAX + 200];
+
+	if (strcmp(key, "database") == 0) {
+		st->database_line = st->line;
+		return set_string(st, &c->database, key, v);
+	}
+	if (strcmp(key, "node") == 0) {
+		if (!node_name_valid(v)) {
+			conf_error(st, st->line, key,
+			           "expected 1 to %d characters of A-Z a-z 0-9 . _ -, got \"%s\"",
+			           CONF_NODE_MAX, v);
+			return -1;
+		}
+		st->node_line = st->line;
+		return set_string(st, &c->node, key, v);
+	}
+	if (strcmp(key, "store_key") == 0) {
+		if (store_key_file_check(v, why, sizeof(why)) != 0) {
+			conf_error(st, st->line, key, "%s", why);
+			return -1;
+		}
+		st->store_key_line = st->line;
+		return set_string(st, &c->store_key, key, v);
+	}
+	c->lease_ttl = parse_duration(v);
+	if (c->lease_ttl < CONF_LEASE_TTL_MIN || c->lease_ttl > CONF_LEASE_TTL_MAX) {
+		conf_error(st, st->line, key, "expected a duration from 5s to 1h, got \"%s\"", v);
+		return -1;
+	}
+	st->lease_ttl_line = st->line;
+	return 0;
+}
+
+/* Fleet mode's keys together: database needs an explicit store (the node's
+ * local copy) and a store_key; the others mean nothing without database.
+ * The node name defaults to the host name. */
+static void fleet_validate(struct parse_state *st)
+{
+	struct conf *c = st->conf;
+	char host[256];
+
+	if (c->database == NULL) {
+		int line = st->node_line        ? st->node_line
+		           : st->store_key_line ? st->store_key_line
+		                                : st->lease_ttl_line;
+		const char *key = st->node_line        ? "node"
+		                  : st->store_key_line ? "store_key"
+		                                       : "lease_ttl";
+		if (line != 0)
+			conf_error(st, line, key, "is for fleet mode: no database = is configured");
+		return;
+	}
+	if (st->store_line == 0) {
+		conf_error(st, st->database_line, "database",
+		           "fleet mode needs an explicit store = DIR (this node's local copy, "
+		           "what it deploys from)");
+		return;
+	}
+	if (c->store_key == NULL) {
+		conf_error(st, st->database_line, "database",
+		           "fleet mode needs store_key = FILE (%d random bytes, 0600: private "
+		           "keys are kept in the database encrypted with it)",
+		           CONF_STORE_KEY_LEN);
+		return;
+	}
+	if (c->node != NULL)
+		return;
+	memset(host, 0, sizeof(host));
+	if (gethostname(host, sizeof(host) - 1) != 0 || !node_name_valid(host)) {
+		conf_error(st, st->database_line, "database",
+		           "the host name is not a valid node name: set node = NAME");
+		return;
+	}
+	if ((c->node = strdup(host)) == NULL)
+		conf_error(st, st->database_line, "node", "out of memory");
+}
+
 static int handle_top(struct parse_state *st, const char *key, const char *v)
 {
 	struct conf *c = st->conf;
@@ -415,8 +549,12 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 	if (strcmp(key, "store") == 0) {
 		free(c->store);
 		c->store = NULL;
+		st->store_line = st->line;
 		return set_string(st, &c->store, key, v);
 	}
+	if (strcmp(key, "database") == 0 || strcmp(key, "node") == 0 ||
+	    strcmp(key, "store_key") == 0 || strcmp(key, "lease_ttl") == 0)
+		return handle_fleet(st, key, v);
 	if (strcmp(key, "user") == 0)
 		return set_string(st, &c->user, key, v);
 	if (strcmp(key, "resolvers") == 0) {
@@ -1346,6 +1484,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->staple_retry_max = 3600;
 	c->issue_retry_min = 60;
 	c->crl_max_size = CONF_CRL_MAX_SIZE_DEFAULT;
+	c->lease_ttl = CONF_LEASE_TTL_DEFAULT;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
 	free(st.long_value);
 	st.long_value = NULL;
@@ -1381,6 +1520,8 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 			           c->staple_retry_min, c->staple_retry_max,
 			           st.retry_max_line ? "" : ", the default");
 	}
+	if (!st.failed)
+		fleet_validate(&st);
 	if (!st.failed)
 		conf_validate(&st);
 	names_free(&st);
@@ -1453,6 +1594,9 @@ void conf_free(struct conf *c)
 	free(c->rdap_bootstrap);
 	free(c->metrics_listen);
 	free(c->ocsp_listen);
+	free(c->database);
+	free(c->node);
+	free(c->store_key);
 	free(c);
 }
 

@@ -29,6 +29,14 @@
 #define CONF_CRL_MAX_SIZE_MIN     1024
 #define CONF_CRL_MAX_SIZE_MAX     (1024LL * 1024 * 1024)
 
+/* Fleet mode: the store key's length (AES-256), lease_ttl's default and
+ * range, the longest node name. */
+#define CONF_STORE_KEY_LEN     32
+#define CONF_LEASE_TTL_DEFAULT 60L
+#define CONF_LEASE_TTL_MIN     5L
+#define CONF_LEASE_TTL_MAX     3600L
+#define CONF_NODE_MAX          63
+
 enum conf_key_type { KEY_EC_P256, KEY_EC_P384, KEY_RSA_2048, KEY_RSA_3072, KEY_RSA_4096 };
 enum conf_challenge { CHALLENGE_HTTP_01, CHALLENGE_DNS_01 };
 
@@ -97,6 +105,12 @@ struct conf {
 	long issue_retry_min;           /* seconds, default 60 */
 	size_t crl_max_size;            /* bytes, default 64 MiB */
 	int log_syslog;                 /* log = syslog (default stderr) */
+	/* Fleet mode (store/pg.h).  database NULL: none, and the three keys
+	 * below may not be given. */
+	char *database;  /* libpq conninfo or URI */
+	char *node;      /* this node's name, default the host name */
+	char *store_key; /* file of CONF_STORE_KEY_LEN random bytes, mode 0600 */
+	long lease_ttl;  /* seconds, default CONF_LEASE_TTL_DEFAULT */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;
