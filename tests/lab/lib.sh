@@ -616,7 +616,7 @@ lab_ocsp_lagging() {
 	lab_track "$LAB_LAGGING"
 	# It prints ACCEPT once it listens.
 	for ((i = 0; i < 2000; i++)); do
-		grep -q '^ACCEPT' "$log" && return 0
+		grep -qs '^ACCEPT' "$log" && return 0
 		sleep 0.005
 	done
 	diag "$log" "  "
