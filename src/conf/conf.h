@@ -94,6 +94,7 @@ struct conf {
 	long issue_retry_min;           /* seconds, default 60 */
 	size_t crl_max_size;            /* bytes, default 64 MiB */
 	int log_syslog;                 /* log = syslog (default stderr) */
+	int sandbox;                    /* seccomp + Landlock for run (default yes) */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;
