@@ -369,6 +369,12 @@ int daemon_main(const char *conf_path)
 		conf_free(conf);
 		return RESULT_UNKNOWN;
 	}
+	/* Before any thread: Landlock binds the calling thread and what it
+	 * starts afterwards (daemon/sandbox.c). */
+	if (daemon_sandbox_start(conf, conf_path) != 0) {
+		conf_free(conf);
+		return RESULT_UNKNOWN;
+	}
 	d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d.wake_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0 ||
 	    pthread_mutex_init(&d.caa_lock, NULL) != 0) {
