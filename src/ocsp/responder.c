@@ -405,8 +405,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		long n = get_request_decode(url, u->data, sizeof(u->data));
 		u->len = n > 0 ? (size_t)n : 0;
 	}
-	a = ocspd_answer(o, u->data, u->len, time(NULL), &out, &out_len, name,
-	                 sizeof(name));
+	a = ocspd_answer(o, u->data, u->len, time(NULL), &out, &out_len, name, sizeof(name));
 	if (out == NULL)
 		return MHD_NO;
 	log_debug("ocsp_answered", "cert=%s answer=%s method=%s", name[0] ? name : "-",

@@ -174,8 +174,9 @@ static void *reaper_main(void *arg)
 			}
 		}
 		if (reaped > 0)
-			httpd_note(srv->kind, "%lu connection(s) closed: request not done within %d s",
-			           reaped, HTTPD_REQUEST_TIMEOUT);
+			httpd_note(srv->kind,
+			           "%lu connection(s) closed: request not done within %d s", reaped,
+			           HTTPD_REQUEST_TIMEOUT);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&srv->wake, &srv->lock, &until);

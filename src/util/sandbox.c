@@ -40,41 +40,196 @@
  * management, setuid and friends, chroot, personality, reboot, swap... */
 static const char *const allowed_syscalls[] = {
     /* files and descriptors */
-    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
-    "pwritev2", "open", "openat", "openat2", "creat", "close", "close_range", "lseek", "stat",
-    "fstat", "lstat", "newfstatat", "statx", "statfs", "fstatfs", "access", "faccessat",
-    "faccessat2", "fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl", "flock", "fsync",
-    "fdatasync", "ftruncate", "truncate", "fallocate", "fadvise64", "readahead", "getdents",
-    "getdents64", "getcwd", "chdir", "fchdir", "rename", "renameat", "renameat2", "mkdir",
-    "mkdirat", "rmdir", "unlink", "unlinkat", "link", "linkat", "symlink", "symlinkat",
-    "readlink", "readlinkat", "chmod", "fchmod", "fchmodat", "umask", "utimensat", "futimesat",
-    "utime", "utimes", "sendfile", "copy_file_range", "sync_file_range",
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread64",
+    "pwrite64",
+    "preadv",
+    "pwritev",
+    "preadv2",
+    "pwritev2",
+    "open",
+    "openat",
+    "openat2",
+    "creat",
+    "close",
+    "close_range",
+    "lseek",
+    "stat",
+    "fstat",
+    "lstat",
+    "newfstatat",
+    "statx",
+    "statfs",
+    "fstatfs",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "fcntl",
+    "dup",
+    "dup2",
+    "dup3",
+    "pipe",
+    "pipe2",
+    "ioctl",
+    "flock",
+    "fsync",
+    "fdatasync",
+    "ftruncate",
+    "truncate",
+    "fallocate",
+    "fadvise64",
+    "readahead",
+    "getdents",
+    "getdents64",
+    "getcwd",
+    "chdir",
+    "fchdir",
+    "rename",
+    "renameat",
+    "renameat2",
+    "mkdir",
+    "mkdirat",
+    "rmdir",
+    "unlink",
+    "unlinkat",
+    "link",
+    "linkat",
+    "symlink",
+    "symlinkat",
+    "readlink",
+    "readlinkat",
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "umask",
+    "utimensat",
+    "futimesat",
+    "utime",
+    "utimes",
+    "sendfile",
+    "copy_file_range",
+    "sync_file_range",
     /* memory */
-    "brk", "mmap", "munmap", "mprotect", "mremap", "madvise", "msync", "mincore", "membarrier",
+    "brk",
+    "mmap",
+    "munmap",
+    "mprotect",
+    "mremap",
+    "madvise",
+    "msync",
+    "mincore",
+    "membarrier",
     /* polling, events, time */
-    "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
-    "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "timerfd_create",
-    "timerfd_settime", "timerfd_gettime", "nanosleep", "clock_nanosleep", "clock_gettime",
-    "clock_getres", "gettimeofday", "time", "alarm", "setitimer", "getitimer",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_pwait2",
+    "eventfd",
+    "eventfd2",
+    "timerfd_create",
+    "timerfd_settime",
+    "timerfd_gettime",
+    "nanosleep",
+    "clock_nanosleep",
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "time",
+    "alarm",
+    "setitimer",
+    "getitimer",
     /* sockets: the CAs, responders, DNS, listeners, HAProxy's socket, syslog */
-    "socket", "socketpair", "connect", "accept", "accept4", "bind", "listen", "getsockname",
-    "getpeername", "setsockopt", "getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg",
-    "sendmmsg", "recvmmsg", "shutdown",
+    "socket",
+    "socketpair",
+    "connect",
+    "accept",
+    "accept4",
+    "bind",
+    "listen",
+    "getsockname",
+    "getpeername",
+    "setsockopt",
+    "getsockopt",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "sendmmsg",
+    "recvmmsg",
+    "shutdown",
     /* threads, the audit's fork, waiting for it, signals */
-    "clone", "clone3", "fork", "vfork", "wait4", "waitid", "exit", "exit_group", "futex",
-    "futex_waitv", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
-    "sched_yield", "sched_getaffinity", "sched_getparam", "sched_getscheduler",
-    "sched_get_priority_min", "sched_get_priority_max", "getcpu", "rt_sigaction",
-    "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigtimedwait", "rt_sigpending",
-    "sigaltstack", "kill", "tgkill", "tkill", "pause", "restart_syscall",
+    "clone",
+    "clone3",
+    "fork",
+    "vfork",
+    "wait4",
+    "waitid",
+    "exit",
+    "exit_group",
+    "futex",
+    "futex_waitv",
+    "set_robust_list",
+    "get_robust_list",
+    "set_tid_address",
+    "rseq",
+    "sched_yield",
+    "sched_getaffinity",
+    "sched_getparam",
+    "sched_getscheduler",
+    "sched_get_priority_min",
+    "sched_get_priority_max",
+    "getcpu",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+    "rt_sigpending",
+    "sigaltstack",
+    "kill",
+    "tgkill",
+    "tkill",
+    "pause",
+    "restart_syscall",
     /* identity and limits (read only) */
-    "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
-    "getresuid", "getresgid", "getpgrp", "getpgid", "getsid", "getrlimit", "prlimit64",
-    "getrusage", "sysinfo", "uname", "getrandom", "prctl", "arch_prctl", "getpriority",
+    "getpid",
+    "getppid",
+    "gettid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getgroups",
+    "getresuid",
+    "getresgid",
+    "getpgrp",
+    "getpgid",
+    "getsid",
+    "getrlimit",
+    "prlimit64",
+    "getrusage",
+    "sysinfo",
+    "uname",
+    "getrandom",
+    "prctl",
+    "arch_prctl",
+    "getpriority",
 #ifdef SANDBOX_SANITIZER
     /* LeakSanitizer stops the world with ptrace from a clone of the
      * process and reads it through /proc: only in sanitizer builds. */
-    "ptrace", "process_vm_readv", "setrlimit", "sched_setaffinity",
+    "ptrace",
+    "process_vm_readv",
+    "setrlimit",
+    "sched_setaffinity",
 #endif
 };
 
@@ -99,15 +254,32 @@ int sandbox_paths_add_system(struct sandbox_paths *p)
 	static const char *const system_paths[] = {
 	    /* libraries (dlopen of NSS modules, OpenSSL's providers), data
 	     * (public suffix list, CA certificates under /usr/share) */
-	    "/usr", "/lib", "/lib64", "/etc/ld.so.cache",
+	    "/usr",
+	    "/lib",
+	    "/lib64",
+	    "/etc/ld.so.cache",
 	    /* the trust store and OpenSSL's configuration */
-	    "/etc/ssl", "/etc/ca-certificates", "/etc/pki",
+	    "/etc/ssl",
+	    "/etc/ca-certificates",
+	    "/etc/pki",
 	    /* name service and resolver */
-	    "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/host.conf",
-	    "/etc/gai.conf", "/etc/services", "/etc/protocols", "/etc/passwd", "/etc/group",
-	    "/etc/localtime", "/usr/share/zoneinfo", "/run/systemd/resolve",
+	    "/etc/resolv.conf",
+	    "/etc/hosts",
+	    "/etc/nsswitch.conf",
+	    "/etc/host.conf",
+	    "/etc/gai.conf",
+	    "/etc/services",
+	    "/etc/protocols",
+	    "/etc/passwd",
+	    "/etc/group",
+	    "/etc/localtime",
+	    "/usr/share/zoneinfo",
+	    "/run/systemd/resolve",
 	    /* glibc counts CPUs here (malloc arenas) */
-	    "/sys/devices/system/cpu", "/dev/null", "/dev/urandom", "/dev/random",
+	    "/sys/devices/system/cpu",
+	    "/dev/null",
+	    "/dev/urandom",
+	    "/dev/random",
 #ifdef SANDBOX_SANITIZER
 	    "/proc",
 #endif
@@ -149,9 +321,10 @@ static uint64_t landlock_handled(int abi)
 }
 
 /* The rights that apply to a file (not a directory) rule. */
-#define FILE_RIGHTS                                                                            \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
-	 LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define FILE_RIGHTS                                                   \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
 
 /* One rule: path beneath which access (masked to what the ruleset handles
  * and, for a file, to file rights) is allowed.  1 added, 0 the path does
@@ -184,11 +357,11 @@ static int landlock_apply(const struct sandbox_paths *p, int abi, struct sandbox
 	struct landlock_ruleset_attr ra;
 	uint64_t handled = landlock_handled(abi);
 	const uint64_t read_rights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
-	const uint64_t write_rights =
-	    read_rights | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-	    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
-	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |
-	    LANDLOCK_ACCESS_FS_TRUNCATE;
+	const uint64_t write_rights = read_rights | LANDLOCK_ACCESS_FS_WRITE_FILE |
+	                              LANDLOCK_ACCESS_FS_REMOVE_DIR |
+	                              LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |
+	                              LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SYM |
+	                              LANDLOCK_ACCESS_FS_REFER | LANDLOCK_ACCESS_FS_TRUNCATE;
 	int ruleset, rc = 0;
 	size_t i;
 
@@ -272,13 +445,16 @@ int sandbox_apply(const struct sandbox_paths *p, struct sandbox_report *r)
 	have_seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
 	if (have_seccomp && seccomp_apply(r) != 0)
 		rc = -1;
-	log_warn("sandbox", "seccomp=%s landlock=%s landlock_abi=%d read_paths=%zu write_paths=%zu "
+	log_warn("sandbox",
+	         "seccomp=%s landlock=%s landlock_abi=%d read_paths=%zu write_paths=%zu "
 	         "missing_paths=%zu%s%s",
-	         r->seccomp ? "applied" : have_seccomp ? "failed" : "unsupported",
-	         r->landlock                ? "applied"
-	         : r->landlock_abi == 0     ? "unsupported"
-	         : r->landlock_abi < 2      ? "unsupported_abi1"
-	                                    : "failed",
+	         r->seccomp     ? "applied"
+	         : have_seccomp ? "failed"
+	                        : "unsupported",
+	         r->landlock            ? "applied"
+	         : r->landlock_abi == 0 ? "unsupported"
+	         : r->landlock_abi < 2  ? "unsupported_abi1"
+	                                : "failed",
 	         r->landlock_abi, p->read_count, p->write_count, r->missing,
 	         r->landlock_abi == 0 ? " kernel_lacks=landlock" : "",
 	         !have_seccomp ? " kernel_lacks=seccomp" : "");

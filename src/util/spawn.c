@@ -55,7 +55,7 @@ static int helper_request(char *const argv[], const char *what, const char *inpu
 	char msg[SPAWN_REQUEST_MAX];
 	struct helper_header h;
 	size_t off = sizeof(h), i;
-	int status = -1;
+	int status = -1, gone = 1;
 	ssize_t n;
 
 	memset(&h, 0, sizeof(h));
@@ -80,14 +80,15 @@ static int helper_request(char *const argv[], const char *what, const char *inpu
 		do
 			n = recv(helper_fd, &status, sizeof(status), 0);
 		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(status))
-			status = -1;
+		gone = n != (ssize_t)sizeof(status);
 	}
 	pthread_mutex_unlock(&helper_lock);
-	if (status == -1)
+	if (gone) {
+		status = -1;
 		log_error("command_failed", "what=%s command=%s reason=\"spawn helper gone\"", what,
 		          argv[0]);
-	return status;
+	}
+	return status; /* -1 also when the helper refused it (it logged why) */
 too_long:
 	log_error("command_failed", "what=%s command=%s reason=\"command too long for the helper\"",
 	          what, argv[0]);
@@ -119,7 +120,8 @@ static int helper_serve_one(char *msg, size_t n, spawn_allowed_fn allowed, void 
 	if ((size_t)(end - p) != h.input_len)
 		return -1;
 	if (!allowed(argv, h.what, cls)) {
-		log_error("command_refused", "what=%s command=%s reason=\"not in the configuration\"",
+		log_error("command_refused",
+		          "what=%s command=%s reason=\"not in the configuration\"",
 		          log_safe(safe, sizeof(safe), h.what), argv[0]);
 		return -1;
 	}
