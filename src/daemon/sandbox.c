@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -72,7 +74,7 @@ static int daemon_command_allowed(char *const argv[], const char *what, void *cl
 
 /* The paths of conf, made to exist where the daemon writes (a rule needs
  * the directory); 0 or -1 (too many). */
-static int sandbox_paths_of(const struct conf *conf, struct sandbox_paths *p)
+static int sandbox_paths_of(const struct conf *conf, const char *conf_dir, struct sandbox_paths *p)
 {
 	size_t i;
 	int rc = 0;
@@ -82,7 +84,9 @@ static int sandbox_paths_of(const struct conf *conf, struct sandbox_paths *p)
 		         strerror(errno));
 	rc |= sandbox_paths_add(p, conf->store, 1);
 	rc |= sandbox_paths_add(p, conf->deploy_dir, 1);
-	rc |= sandbox_paths_add(p, conf->path, 0);
+	/* The configuration's directory, not the file: an editor or a
+	 * package manager replaces it by rename, and a rule holds the inode. */
+	rc |= sandbox_paths_add(p, conf_dir, 0);
 	if (conf->rdap_bootstrap != NULL && strstr(conf->rdap_bootstrap, "://") == NULL)
 		rc |= sandbox_paths_add(p, conf->rdap_bootstrap, 0);
 	for (i = 0; i < conf->ca_count; i++)
@@ -129,7 +133,7 @@ int daemon_sandbox_start(const struct conf *conf, const char *conf_path)
 	struct sandbox_paths *p = NULL;
 	struct sandbox_report r;
 	struct store *st;
-	char err[CONF_ERROR_MAX];
+	char err[CONF_ERROR_MAX], conf_dir[PATH_MAX], *slash;
 	int rc = -1;
 
 	if (!conf->sandbox) {
@@ -149,7 +153,15 @@ int daemon_sandbox_start(const struct conf *conf, const char *conf_path)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -1;
-	if (sandbox_paths_of(conf, p) != 0) {
+	snprintf(conf_dir, sizeof(conf_dir), "%s", conf->path);
+	slash = strrchr(conf_dir, '/');
+	if (slash == NULL)
+		snprintf(conf_dir, sizeof(conf_dir), ".");
+	else if (slash == conf_dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (sandbox_paths_of(conf, conf_dir, p) != 0) {
 		log_error("sandbox_failed", "reason=\"more than %d paths\"", SANDBOX_PATHS_MAX);
 		goto out;
 	}

@@ -62,9 +62,12 @@ check "helper: the reload command ran outside the sandbox" \
 check "helper: the deploy hook ran outside the sandbox" wait_for_log "$OUT/hooks" "certificate www" 10
 check "sandboxed daemon: metrics answered" \
 	test "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/metrics)" = 200
-# SIGHUP: the configuration is read again inside the sandbox.
+# SIGHUP: the configuration is read again inside the sandbox, also when it
+# was replaced by rename (a new inode, as editors and packages do).
+cp "$LAB/holdfast.conf" "$LAB/holdfast.conf.new"
+mv "$LAB/holdfast.conf.new" "$LAB/holdfast.conf"
 kill -HUP "$DAEMON"
-check "sandboxed daemon: SIGHUP reload works" wait_for_log "$DLOG" "event=reload(ed|_done)" 10
+check "sandboxed daemon: SIGHUP reload works" wait_for_log "$DLOG" "event=reloaded " 10
 lab_stop "$DAEMON"
 # helper_gone: no process left running this configuration (the helper
 # dies with the daemon: PR_SET_PDEATHSIG, or the end of its socket).
