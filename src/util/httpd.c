@@ -1,5 +1,3 @@
-
-
 /*
  * httpd: the listeners' common start, limits and request-time reaper
  * (httpd.h).
