@@ -48,6 +48,7 @@
 #include "deploy/privsep.h"
 #include "ocsp/responder.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
 
@@ -413,6 +414,12 @@ int daemon_main(const char *conf_path)
 		daemon_dispatch_due(&d, now);
 		daemon_probe_dispatch(&d, now);
 		if (d.pending_reload && loop_reload(&d) != 0) {
+			rc = RESULT_UNKNOWN;
+			break;
+		}
+		if (spawn_helper_lost()) {
+			/* No reload could reach a web server again (util/spawn.h). */
+			log_error("daemon_failed", "reason=\"the spawn helper is gone\"");
 			rc = RESULT_UNKNOWN;
 			break;
 		}

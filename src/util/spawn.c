@@ -26,7 +26,7 @@ extern char **environ;
 /* The daemon's end of the socket pair to the helper, -1 without one; the
  * mutex keeps one request and its answer together (issuance threads run
  * dns-01 hooks while the loop deploys). */
-static int helper_fd = -1;
+static int helper_fd = -1, helper_gone;
 static pthread_mutex_t helper_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A request: what, then argc, input length, then argv's strings and the
@@ -47,6 +47,16 @@ int spawn_run(char *const argv[], const char *what)
 int spawn_helper_active(void)
 {
 	return helper_fd >= 0;
+}
+
+int spawn_helper_lost(void)
+{
+	int gone;
+
+	pthread_mutex_lock(&helper_lock);
+	gone = helper_gone;
+	pthread_mutex_unlock(&helper_lock);
+	return gone;
 }
 
 /* Daemon side: send the command, wait for its status. */
@@ -82,6 +92,8 @@ static int helper_request(char *const argv[], const char *what, const char *inpu
 		while (n < 0 && errno == EINTR);
 		gone = n != (ssize_t)sizeof(status);
 	}
+	if (gone)
+		helper_gone = 1;
 	pthread_mutex_unlock(&helper_lock);
 	if (gone) {
 		status = -1;

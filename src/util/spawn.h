@@ -50,4 +50,9 @@ int spawn_helper_start(spawn_allowed_fn allowed, void *cls);
 /* 1 once spawn_helper_start() succeeded in this process. */
 int spawn_helper_active(void);
 
+/* 1 once the helper has gone (a command found its socket closed): nothing
+ * can be run any more, and a sandboxed process cannot start another one --
+ * the daemon stops, so that its supervisor starts it afresh. */
+int spawn_helper_lost(void);
+
 #endif

@@ -130,7 +130,7 @@ static int allow_some(char *const argv[], const char *what, void *cls)
 	(void)what;
 	(void)cls;
 	return strcmp(argv[0], "true") == 0 || strcmp(argv[0], "cat") == 0 ||
-	       strcmp(argv[0], "rm") == 0;
+	       strcmp(argv[0], "rm") == 0 || strcmp(argv[0], "sh") == 0;
 }
 
 static void test_helper(void)
@@ -152,6 +152,18 @@ static void test_helper(void)
 	CHECK(spawn_run(many, "test") == -1, "helper: too many arguments refused");
 }
 
+/* The helper killed while it runs a command: the command fails and the
+ * loss is known (the daemon then stops: no reload would work again). */
+static void test_helper_lost(void)
+{
+	char *killer[] = {"sh", "-c", "kill -KILL $PPID", NULL}, *t[] = {"true", NULL};
+
+	CHECK(!spawn_helper_lost(), "helper: not lost while it answers");
+	CHECK(spawn_run(killer, "test") == -1, "helper: killed during a command: -1");
+	CHECK(spawn_helper_lost(), "helper: its loss is known");
+	CHECK(spawn_run(t, "test") == -1, "helper: nothing runs after it");
+}
+
 int main(void)
 {
 	log_set_level(LOG_LEVEL_ERROR);
@@ -159,5 +171,6 @@ int main(void)
 	 * commands then go through it (rm at the end). */
 	test_helper();
 	test_sandbox();
+	test_helper_lost();
 	return tap_done();
 }
