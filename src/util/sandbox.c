@@ -446,6 +446,7 @@ out:
 
 int sandbox_apply(const struct sandbox_paths *p, struct sandbox_report *r)
 {
+	const char *lacks;
 	int rc = 0, have_seccomp;
 
 	memset(r, 0, sizeof(*r));
@@ -461,18 +462,19 @@ int sandbox_apply(const struct sandbox_paths *p, struct sandbox_report *r)
 	have_seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
 	if (have_seccomp && seccomp_apply(r) != 0)
 		rc = -1;
+	lacks = r->landlock_abi == 0  ? (have_seccomp ? "landlock" : "landlock,seccomp")
+	        : r->landlock_abi < 2 ? (have_seccomp ? "landlock_abi2" : "landlock_abi2,seccomp")
+	        : have_seccomp        ? "-"
+	                              : "seccomp";
 	log_warn("sandbox",
 	         "seccomp=%s landlock=%s landlock_abi=%d read_paths=%zu write_paths=%zu "
-	         "missing_paths=%zu%s%s",
+	         "missing_paths=%zu kernel_lacks=%s",
 	         r->seccomp     ? "applied"
 	         : have_seccomp ? "failed"
 	                        : "unsupported",
-	         r->landlock            ? "applied"
-	         : r->landlock_abi == 0 ? "unsupported"
-	         : r->landlock_abi < 2  ? "unsupported_abi1"
-	                                : "failed",
-	         r->landlock_abi, p->read_count, p->write_count, r->missing,
-	         r->landlock_abi == 0 ? " kernel_lacks=landlock" : "",
-	         !have_seccomp ? " kernel_lacks=seccomp" : "");
+	         r->landlock           ? "applied"
+	         : r->landlock_abi < 2 ? "unsupported"
+	                               : "failed",
+	         r->landlock_abi, p->read_count, p->write_count, r->missing, lacks);
 	return rc;
 }
