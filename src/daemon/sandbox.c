@@ -162,7 +162,10 @@ int daemon_sandbox_start(const struct conf *conf, const char *conf_path)
 	else
 		*slash = '\0';
 	if (sandbox_paths_of(conf, conf_dir, p) != 0) {
-		log_error("sandbox_failed", "reason=\"more than %d paths\"", SANDBOX_PATHS_MAX);
+		log_error("sandbox_failed",
+		          "reason=\"more than %d distinct paths (webroots, tsig_key files); set "
+		          "sandbox = no\"",
+		          SANDBOX_PATHS_MAX);
 		goto out;
 	}
 	if (spawn_helper_start(daemon_command_allowed, (void *)conf_path) != 0)

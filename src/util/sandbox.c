@@ -242,8 +242,14 @@ static const char *const allowed_syscalls[] = {
 
 int sandbox_paths_add(struct sandbox_paths *p, const char *path, int writable)
 {
+	const char *const *list = writable ? p->write : p->read;
+	size_t i, n = writable ? p->write_count : p->read_count;
+
 	if (path == NULL || *path == '\0')
 		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], path) == 0)
+			return 0; /* many certificates share a webroot */
 	if (writable) {
 		if (p->write_count == SANDBOX_PATHS_MAX)
 			return -1;

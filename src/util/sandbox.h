@@ -48,7 +48,8 @@ struct sandbox_report {
 };
 
 /* Add path to p's readable (writable = 0) or writable paths; a NULL or
- * empty path is ignored.  0, or -1 when the list is full. */
+ * empty path, or one already there, is ignored.  0, or -1 when the list is
+ * full. */
 int sandbox_paths_add(struct sandbox_paths *p, const char *path, int writable);
 
 /* The system paths every daemon reads (libraries, trust store, resolver

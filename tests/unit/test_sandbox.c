@@ -133,6 +133,26 @@ static int allow_some(char *const argv[], const char *what, void *cls)
 	       strcmp(argv[0], "rm") == 0 || strcmp(argv[0], "sh") == 0;
 }
 
+static void test_paths(void)
+{
+	static struct sandbox_paths p;
+	char name[SANDBOX_PATHS_MAX + 1][16];
+	size_t i;
+	int full = 0;
+
+	for (i = 0; i < 1000; i++)
+		sandbox_paths_add(&p, "/srv/www", 1);
+	CHECK(p.write_count == 1, "paths: a webroot shared by many certificates counts once");
+	sandbox_paths_add(&p, NULL, 0);
+	sandbox_paths_add(&p, "", 0);
+	CHECK(p.read_count == 0, "paths: NULL and empty ignored");
+	for (i = 0; i <= SANDBOX_PATHS_MAX; i++) {
+		snprintf(name[i], sizeof(name[i]), "/r/%zu", i);
+		full |= sandbox_paths_add(&p, name[i], 0) != 0;
+	}
+	CHECK(full && p.read_count == SANDBOX_PATHS_MAX, "paths: the list refuses past its limit");
+}
+
 static void test_helper(void)
 {
 	char *t[] = {"true", NULL}, *f[] = {"false", NULL}, *cat[] = {"cat", NULL};
@@ -169,6 +189,7 @@ int main(void)
 	log_set_level(LOG_LEVEL_ERROR);
 	/* The helper first: the sandbox child is forked from a process whose
 	 * commands then go through it (rm at the end). */
+	test_paths();
 	test_helper();
 	test_sandbox();
 	test_helper_lost();
