@@ -8,6 +8,8 @@ PACKAGES=(
 	# build
 	build-essential meson ninja-build pkg-config
 	libssl-dev libcurl4-openssl-dev libjansson-dev libinih-dev libmicrohttpd-dev
+	# holdfast run's sandbox: seccomp (Landlock is the kernel's ABI, no library)
+	libseccomp-dev
 	# fuzzing and static checks
 	clang libclang-rt-14-dev clang-format clang-tidy cppcheck
 	# fuzz/campaign.sh: coverage per parser (llvm-profdata, llvm-cov)

@@ -120,6 +120,11 @@ suite_lint() {
 	else
 		result lint fail "dist/ rules and dashboard" "$(grep -vE '^(Checking|Unit Testing| *SUCCESS|$)' "$LOGDIR/metrics_rules.log" | head -8)"
 	fi
+	if tests/lint/systemd_unit.sh >"$LOGDIR/systemd_unit.log" 2>&1; then
+		result lint ok "dist/holdfast.service: systemd-analyze security $(head -1 "$LOGDIR/systemd_unit.log")"
+	else
+		result lint fail "dist/holdfast.service hardening" "$(head -8 "$LOGDIR/systemd_unit.log")"
+	fi
 	if cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 		--inline-suppr -I src src >"$LOGDIR/cppcheck.log" 2>&1; then
 		result lint ok "cppcheck clean"

@@ -35,7 +35,7 @@ struct challenge_registry {
 	struct token_entry *tokens;
 	struct {
 		char listen[128];
-		struct MHD_Daemon *daemon;
+		struct http_server *server;
 	} servers[CHALLENGE_LISTEN_MAX];
 	size_t server_count;
 	unsigned long served;
@@ -103,7 +103,7 @@ static enum MHD_Result http01_handler(void *cls, struct MHD_Connection *conn, co
 
 int challenge_listen(struct challenge_registry *reg, const char *listen)
 {
-	struct MHD_Daemon *d;
+	struct http_server *d;
 	size_t i;
 
 	for (i = 0; i < reg->server_count; i++) {
@@ -119,7 +119,7 @@ int challenge_listen(struct challenge_registry *reg, const char *listen)
 		return -1;
 	snprintf(reg->servers[reg->server_count].listen, sizeof(reg->servers[0].listen), "%s",
 	         listen);
-	reg->servers[reg->server_count++].daemon = d;
+	reg->servers[reg->server_count++].server = d;
 	return 0;
 }
 
@@ -130,7 +130,7 @@ void challenge_registry_free(struct challenge_registry *reg)
 	if (reg == NULL)
 		return;
 	for (i = 0; i < reg->server_count; i++)
-		MHD_stop_daemon(reg->servers[i].daemon);
+		http_server_stop(reg->servers[i].server);
 	while (reg->tokens != NULL) {
 		struct token_entry *t = reg->tokens;
 		reg->tokens = t->next;

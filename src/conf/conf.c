@@ -393,6 +393,7 @@ static int is_top_key(const char *key)
 	                                   "node",
 	                                   "store_key",
 	                                   "lease_ttl",
+	                                   "sandbox",
 	                                   NULL};
 	size_t i;
 
@@ -645,6 +646,13 @@ static int handle_top(struct parse_state *st, const char *key, const char *v)
 			return -1;
 		}
 		c->log_syslog = strcmp(v, "syslog") == 0;
+		return 0;
+	}
+	if (strcmp(key, "sandbox") == 0) {
+		if (parse_bool(v, &c->sandbox) != 0) {
+			conf_error(st, st->line, key, "expected yes or no, got \"%s\"", v);
+			return -1;
+		}
 		return 0;
 	}
 	if (strcmp(key, "deploy_dir") == 0)
@@ -1485,6 +1493,7 @@ struct conf *conf_load_buffer(const char *name, const char *data, size_t len, ch
 	c->issue_retry_min = 60;
 	c->crl_max_size = CONF_CRL_MAX_SIZE_DEFAULT;
 	c->lease_ttl = CONF_LEASE_TTL_DEFAULT;
+	c->sandbox = 1;
 	rc = ini_parse_stream(conf_reader, &st, conf_ini_handler, &st);
 	free(st.long_value);
 	st.long_value = NULL;

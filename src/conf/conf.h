@@ -111,6 +111,7 @@ struct conf {
 	char *node;      /* this node's name, default the host name */
 	char *store_key; /* file of CONF_STORE_KEY_LEN random bytes, mode 0600 */
 	long lease_ttl;  /* seconds, default CONF_LEASE_TTL_DEFAULT */
+	int sandbox;     /* seccomp + Landlock for run (default yes) */
 	struct conf_ca *cas;
 	size_t ca_count;
 	struct conf_cert *certs;

@@ -352,4 +352,9 @@ void daemon_state_tick(struct daemon *d, time_t now);
 /* When daemon_state_tick() has something to write next (may be past). */
 time_t daemon_state_due(const struct daemon *d);
 
+/* sandbox.c: unless conf says `sandbox = no`, start spawn's helper and
+ * restrict the process (seccomp, Landlock) to what conf needs.  Call once,
+ * before any thread.  0, or -1 when the daemon cannot start (logged). */
+int daemon_sandbox_start(const struct conf *conf, const char *conf_path);
+
 #endif

@@ -48,6 +48,7 @@
 #include "deploy/privsep.h"
 #include "ocsp/responder.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/timeutil.h"
 #include "x509/cacerts.h"
 
@@ -374,6 +375,12 @@ int daemon_main(const char *conf_path)
 		conf_free(conf);
 		return RESULT_UNKNOWN;
 	}
+	/* Before any thread: Landlock binds the calling thread and what it
+	 * starts afterwards (daemon/sandbox.c). */
+	if (daemon_sandbox_start(conf, conf_path) != 0) {
+		conf_free(conf);
+		return RESULT_UNKNOWN;
+	}
 	d.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d.wake_fd < 0 || pthread_mutex_init(&d.done_lock, NULL) != 0 ||
 	    pthread_mutex_init(&d.caa_lock, NULL) != 0) {
@@ -414,6 +421,12 @@ int daemon_main(const char *conf_path)
 		daemon_probe_dispatch(&d, now);
 		daemon_crl_dispatch(&d, now);
 		if (d.pending_reload && loop_reload(&d) != 0) {
+			rc = RESULT_UNKNOWN;
+			break;
+		}
+		if (spawn_helper_lost()) {
+			/* No reload could reach a web server again (util/spawn.h). */
+			log_error("daemon_failed", "reason=\"the spawn helper is gone\"");
 			rc = RESULT_UNKNOWN;
 			break;
 		}

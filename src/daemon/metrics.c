@@ -8,7 +8,7 @@
 #include "util/httpd.h"
 
 struct metrics_server {
-	struct MHD_Daemon *daemon;
+	struct http_server *daemon;
 	pthread_mutex_t lock;
 	char *page;
 	size_t len;
@@ -97,7 +97,7 @@ void metrics_stop(struct metrics_server *m)
 {
 	if (m == NULL)
 		return;
-	MHD_stop_daemon(m->daemon);
+	http_server_stop(m->daemon);
 	pthread_mutex_destroy(&m->lock);
 	free(m->page);
 	free(m);

@@ -33,7 +33,7 @@ struct ocspd {
 	pthread_mutex_t lock;
 	struct entry **by_name, **by_serial;
 	size_t buckets, count;
-	struct MHD_Daemon *http;
+	struct http_server *http;
 	atomic_ulong answered[4]; /* by enum ocspd_answer */
 };
 
@@ -41,7 +41,6 @@ struct ocspd {
 struct upload {
 	unsigned char data[OCSPD_REQUEST_MAX];
 	size_t len;
-	int too_large;
 };
 
 /* tryLater is staple_placeholder_der (ocsp.h). */
@@ -113,7 +112,7 @@ void ocspd_free(struct ocspd *o)
 	if (o == NULL)
 		return;
 	if (o->http != NULL)
-		MHD_stop_daemon(o->http);
+		http_server_stop(o->http);
 	for (i = 0; i < o->buckets; i++) {
 		struct entry *e = o->by_name[i], *next;
 		for (; e != NULL; e = next) {
@@ -381,6 +380,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	if (!is_post && strcmp(method, "GET") != 0)
 		return respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, NULL, 0);
 	if (u == NULL) {
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+		/* Refused before a byte of it is read (no 100 Continue either). */
+		if (cl != NULL && strtoull(cl, NULL, 10) > OCSPD_REQUEST_MAX)
+			return respond(conn, MHD_HTTP_CONTENT_TOO_LARGE, NULL, 0);
 		u = calloc(1, sizeof(*u));
 		if (u == NULL)
 			return MHD_NO;
@@ -388,12 +392,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		/* A chunked body (no Content-Length) past the limit: hang up
+		 * rather than read on. */
 		if (u->len + *upload_data_size > sizeof(u->data))
-			u->too_large = 1;
-		else {
-			memcpy(u->data + u->len, upload_data, *upload_data_size);
-			u->len += *upload_data_size;
-		}
+			return MHD_NO;
+		memcpy(u->data + u->len, upload_data, *upload_data_size);
+		u->len += *upload_data_size;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -401,8 +405,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		long n = get_request_decode(url, u->data, sizeof(u->data));
 		u->len = n > 0 ? (size_t)n : 0;
 	}
-	a = ocspd_answer(o, u->data, u->too_large ? 0 : u->len, time(NULL), &out, &out_len, name,
-	                 sizeof(name));
+	a = ocspd_answer(o, u->data, u->len, time(NULL), &out, &out_len, name, sizeof(name));
 	if (out == NULL)
 		return MHD_NO;
 	log_debug("ocsp_answered", "cert=%s answer=%s method=%s", name[0] ? name : "-",

@@ -1,19 +1,42 @@
-
-
+/*
+ * httpd: the listeners' common start, limits and request-time reaper
+ * (httpd.h).
+ */
 #include "util/httpd.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
-#include <time.h>
+/* One open connection, as the reaper sees it. */
+struct tracked {
+	int fd;
+	time_t deadline; /* the current request must be done by then */
+	int reaped;      /* shut down once already */
+	struct tracked *prev, *next;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct httpd_kind *kind;
+	MHD_RequestCompletedCallback done;
+	void *done_cls;
+	pthread_mutex_t lock; /* guards the list and stopping */
+	pthread_cond_t wake;
+	struct tracked *conns;
+	int stopping;
+	pthread_t reaper;
+	int reaper_started;
+};
 
 int listen_addr_parse(const char *listen, struct sockaddr_storage *ss)
 {
@@ -99,7 +122,8 @@ static void httpd_logger(void *cls, const char *fmt, va_list ap)
 		return;
 	}
 	suppressed = atomic_exchange(&k->suppressed, 0);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '.'))
 		msg[--n] = '\0';
@@ -107,13 +131,126 @@ static void httpd_logger(void *cls, const char *fmt, va_list ap)
 	         log_safe(safe, sizeof(safe), msg), suppressed, atomic_load(&k->messages));
 }
 
-struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsigned int limit,
-                                     MHD_AccessHandlerCallback handler, void *cls,
-                                     MHD_RequestCompletedCallback done)
+/* A message of holdfast's own about a listener, through the same
+ * rate-limited, counted path as the library's. */
+static void httpd_note(struct httpd_kind *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	httpd_logger(k, fmt, ap);
+	va_end(ap);
+}
+
+unsigned int http_server_per_ip_limit(unsigned int limit)
+{
+	return limit / 4 > 0 ? limit / 4 : 1;
+}
+
+/* The reaper: once a second, shut down every connection whose request is
+ * past its deadline.  shutdown() (not close(): the descriptor stays the
+ * library's) makes the polling thread see the end of the connection and
+ * close it as it would any other; the entry leaves the list only in
+ * notify_connection(CLOSED), under the same lock, so a descriptor is never
+ * shut down after the library let go of it. */
+static void *reaper_main(void *arg)
+{
+	struct http_server *srv = arg;
+	struct timespec until;
+	struct tracked *t;
+
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->stopping) {
+		time_t now = time(NULL);
+		unsigned long reaped = 0;
+
+		for (t = srv->conns; t != NULL; t = t->next) {
+			if (!t->reaped && now >= t->deadline) {
+				shutdown(t->fd, SHUT_RDWR);
+				t->reaped = 1;
+				reaped++;
+			}
+		}
+		if (reaped > 0)
+			httpd_note(srv->kind,
+			           "%lu connection(s) closed: request not done within %d s", reaped,
+			           HTTPD_REQUEST_TIMEOUT);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&srv->wake, &srv->lock, &until);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return NULL;
+}
+
+/* The library's connection start and end: the reaper's list. */
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	struct tracked *t = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		t = calloc(1, sizeof(*t));
+		if (t == NULL || info == NULL) {
+			free(t);
+			return; /* untracked: the idle timeout still applies */
+		}
+		t->fd = info->connect_fd;
+		t->deadline = time(NULL) + HTTPD_REQUEST_TIMEOUT;
+		pthread_mutex_lock(&srv->lock);
+		t->next = srv->conns;
+		if (srv->conns != NULL)
+			srv->conns->prev = t;
+		srv->conns = t;
+		pthread_mutex_unlock(&srv->lock);
+		*socket_context = t;
+		return;
+	}
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		srv->conns = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&srv->lock);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* A request ended: the caller's callback, then the next request on the
+ * connection gets its own HTTPD_REQUEST_TIMEOUT. */
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	if (srv->done != NULL)
+		srv->done(srv->done_cls, conn, con_cls, toe);
+	if (info != NULL && info->socket_context != NULL) {
+		struct tracked *t = info->socket_context;
+		pthread_mutex_lock(&srv->lock);
+		t->deadline = time(NULL) + HTTPD_REQUEST_TIMEOUT;
+		pthread_mutex_unlock(&srv->lock);
+	}
+}
+
+struct http_server *http_server_start(const char *listen, const char *what, unsigned int limit,
+                                      MHD_AccessHandlerCallback handler, void *cls,
+                                      MHD_RequestCompletedCallback done)
 {
 	struct sockaddr_storage ss;
-	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct http_server *srv = NULL;
+	/* epoll: no FD_SETSIZE ceiling on the daemon's descriptors. */
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	char failed[64], listening[64];
 
 	snprintf(failed, sizeof(failed), "%s_listen_failed", what);
@@ -124,17 +261,60 @@ struct MHD_Daemon *http_server_start(const char *listen, const char *what, unsig
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	d = MHD_start_daemon(
-	    flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL, handler, cls,
-	    /* The logger first: options before it would log through the library's own. */
-	    MHD_OPTION_EXTERNAL_LOGGER, httpd_logger, (void *)kind_of(what), MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT,
-	    limit, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT, MHD_OPTION_END);
-	if (d == NULL) {
-		log_error(failed, "listen=%s reason=\"cannot bind\"", listen);
+	srv = calloc(1, sizeof(*srv));
+	if (srv == NULL) {
+		log_error(failed, "listen=%s reason=\"out of memory\"", listen);
 		return NULL;
 	}
-	log_info(listening, "listen=%s", listen);
-	return d;
+	srv->kind = kind_of(what);
+	srv->done = done;
+	srv->done_cls = cls;
+	if (pthread_mutex_init(&srv->lock, NULL) != 0) {
+		free(srv);
+		return NULL;
+	}
+	pthread_cond_init(&srv->wake, NULL);
+	srv->daemon = MHD_start_daemon(
+	    flags, ntohs(((struct sockaddr_in *)&ss)->sin_port), NULL, NULL, handler, cls,
+	    /* The logger first: options before it would log through the library's own. */
+	    MHD_OPTION_EXTERNAL_LOGGER, httpd_logger, (void *)srv->kind, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)HTTPD_TIMEOUT, MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, http_server_per_ip_limit(limit),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_MEMORY_LIMIT, MHD_OPTION_END);
+	if (srv->daemon == NULL) {
+		log_error(failed, "listen=%s reason=\"cannot bind\"", listen);
+		http_server_stop(srv);
+		return NULL;
+	}
+	if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+		log_error(failed, "listen=%s reason=\"cannot start the request-time reaper\"",
+		          listen);
+		http_server_stop(srv);
+		return NULL;
+	}
+	srv->reaper_started = 1;
+	log_info(listening, "listen=%s connections=%u per_address=%u", listen, limit,
+	         http_server_per_ip_limit(limit));
+	return srv;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->reaper_started) {
+		pthread_mutex_lock(&srv->lock);
+		srv->stopping = 1;
+		pthread_cond_signal(&srv->wake);
+		pthread_mutex_unlock(&srv->lock);
+		pthread_join(srv->reaper, NULL);
+	}
+	/* The library closes what is still open, through notify_connection. */
+	if (srv->daemon != NULL)
+		MHD_stop_daemon(srv->daemon);
+	pthread_cond_destroy(&srv->wake);
+	pthread_mutex_destroy(&srv->lock);
+	free(srv);
 }

@@ -4,6 +4,17 @@
  * vector; the child gets /dev/null as stdin and none of our descriptors; its
  * output is drained (the first bytes kept for the log) and it is killed
  * after SPAWN_TIMEOUT seconds, so a hung hook cannot stall the daemon.
+ *
+ * The helper.  A sandboxed daemon (util/sandbox.h) may not execve, and
+ * whatever it ran would inherit its seccomp filter and Landlock rules,
+ * which no reload command or hook can be expected to live with.  So before
+ * the sandbox, spawn_helper_start() forks a helper that keeps the
+ * daemon's credentials but not its sandbox; from then on spawn_run*() in
+ * the daemon hands each command to the helper over a socket pair and gets
+ * its exit status back.  The helper runs a command only when the caller's
+ * allowed() says so (the daemon checks it against a fresh reading of its
+ * configuration: a compromised daemon cannot have it run anything else),
+ * one at a time, and exits when the daemon does.
  */
 #ifndef HOLDFAST_UTIL_SPAWN_H
 #define HOLDFAST_UTIL_SPAWN_H
@@ -24,5 +35,24 @@ int spawn_run(char *const argv[], const char *what);
  * stdin instead of /dev/null: commands for nsupdate, which never appear in
  * its argument vector (ps shows that to every user). */
 int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len);
+
+#define SPAWN_ARGS_MAX    16          /* arguments in a command sent to the helper */
+#define SPAWN_REQUEST_MAX (16 * 1024) /* bytes of one request to the helper */
+
+/* Does the helper's owner allow argv (for what) to run?  1 yes, 0 no. */
+typedef int (*spawn_allowed_fn)(char *const argv[], const char *what, void *cls);
+
+/* Fork the helper (see above); allowed (with cls) is called in the helper
+ * for every command.  0 in the daemon, -1 when it could not be started
+ * (logged).  The helper never returns. */
+int spawn_helper_start(spawn_allowed_fn allowed, void *cls);
+
+/* 1 once spawn_helper_start() succeeded in this process. */
+int spawn_helper_active(void);
+
+/* 1 once the helper has gone (a command found its socket closed): nothing
+ * can be run any more, and a sandboxed process cannot start another one --
+ * the daemon stops, so that its supervisor starts it afresh. */
+int spawn_helper_lost(void);
 
 #endif

@@ -129,9 +129,15 @@ cat >"$LAB/reload.sh" <<-EOF
 		rm -rf "\$snap"
 	fi
 	# Only ever the holdfast that ran this script (bash keeps \$PPID from its start).
-	if [ "\$(cat /proc/\$PPID/comm 2>/dev/null)" = holdfast ] && rm "$LAB/kill-at-reload" 2>/dev/null; then
-		echo "\$PPID" >>"$LAB/reload-kills"
-		kill -KILL "\$PPID"
+	# With the sandbox (holdfast(1) SANDBOX) that is the daemon's spawn helper,
+	# a forked holdfast whose parent is the daemon: the daemon is the one killed
+	# (the helper dies with it).
+	victim=\$PPID
+	pp=\$(awk '{ print \$4 }' /proc/\$PPID/stat 2>/dev/null)
+	[ -n "\$pp" ] && [ "\$(cat /proc/\$pp/comm 2>/dev/null)" = holdfast ] && victim=\$pp
+	if [ "\$(cat /proc/\$victim/comm 2>/dev/null)" = holdfast ] && rm "$LAB/kill-at-reload" 2>/dev/null; then
+		echo "\$victim" >>"$LAB/reload-kills"
+		kill -KILL "\$victim"
 		exit 1
 	fi
 	[ -s "$NGX/nginx.pid" ] || exit 0

@@ -626,9 +626,31 @@ static void test_missing_file(void)
 	conf_free(c);
 }
 
+/* sandbox = yes|no, default yes (holdfast(1) SANDBOX). */
+static void test_sandbox_key(void)
+{
+	char err[CONF_ERROR_MAX];
+	struct conf *c = parse("store = /s\n", err);
+
+	CHECK(c != NULL && c->sandbox == 1, "sandbox: on by default");
+	conf_free(c);
+	c = parse("sandbox = no\n", err);
+	CHECK(c != NULL && c->sandbox == 0, "sandbox = no: off");
+	conf_free(c);
+	c = parse("sandbox = yes\n", err);
+	CHECK(c != NULL && c->sandbox == 1, "sandbox = yes: on");
+	conf_free(c);
+	refused("sandbox = maybe", "sandbox = maybe\n",
+	        "t.conf:1: key \"sandbox\": expected yes or no, got \"maybe\"");
+	refused("sandbox in a section", "[ca a]\ndirectory = https://a.test/d\nsandbox = no\n",
+	        "t.conf:3: key \"sandbox\": is a top-level key: it belongs before the first "
+	        "section, not in [ca a]");
+}
+
 int main(void)
 {
 	test_full();
+	test_sandbox_key();
 	test_defaults();
 	test_metrics_per_certificate();
 	test_crl_max_size();
