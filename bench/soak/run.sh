@@ -18,10 +18,11 @@
 # (SIGSTOP) for 0.5..4 s -- requests hang until holdfast's timeouts --, or
 # the responder is killed and restarted; the daemon must ride them out.
 # Sampled every 10 s from /proc: VmRSS, open file descriptors, threads, and
-# the store's size on disk (du) and file count. Printed at the start (after
-# the first minute, when every cache is warm) and at the end, with the
-# largest value seen and the ratio end/start; "flat" means end <= 1.10 x
-# start + a small slack (2 MiB RSS, 4 fds, 0 threads, 256 KiB store).
+# the store's size on disk (du) and file count. Start and end are the
+# medians of the first and the last tenth of the samples (at least 3; the
+# first after a warm minute), printed with the range seen and end/start;
+# "flat" means end <= 1.10 x start + a small slack (2 MiB RSS, 4 fds,
+# 1 thread, 256 KiB and 16 files of store).
 # It runs for at least 6 samples (a minute past the first), then until
 # both targets are reached or the budget is spent.
 # Exits 0 when the run worked (targets reached within the budget, the
@@ -145,23 +146,32 @@ done
 
 END=$(date +%s)
 python3 - "$SAMPLES" "$WANT_REFRESH" "$WANT_ISSUE" "$((END - T0))" "$faults" <<'PY'
-import sys
+import statistics, sys
 rows = [list(map(int, l.split("\t"))) for l in open(sys.argv[1]) if l.strip()]
 want_r, want_i, secs, faults = map(int, sys.argv[2:6])
-first, last = rows[0], rows[-1]
+last = rows[-1]
+# fds and threads move with the work in flight (a connection, an issuance
+# thread): the start and the end are each the median of a tenth of the
+# samples (at least 3), and the range is shown beside them.
+k = max(3, len(rows) // 10)
 names = ["RSS (KiB)", "open fds", "threads", "store bytes", "store files"]
-slack = [2048, 4, 0, 262144, 16]
-print("soak: %d s, %d faults injected, %d samples" % (secs, faults, len(rows)))
+slack = [2048, 4, 1, 262144, 16]
+print("soak: %d s, %d faults injected, %d samples (start/end: medians of the first/last %d)"
+      % (secs, faults, len(rows), k))
 print("  staple refreshes %d (goal %d), issuances %d (goal %d)" % (last[6], want_r, last[7], want_i))
-print("  %-12s %12s %12s %12s %8s  %s" % ("", "start", "end", "max", "end/start", "flat"))
+print("  %-12s %12s %12s %12s %12s %8s  %s" % ("", "start", "end", "min", "max", "end/start", "flat"))
 flat_all = True
 for i, n in enumerate(names, start=1):
-    a, b, m = first[i], last[i], max(r[i] for r in rows)
+    a = statistics.median(r[i] for r in rows[:k])
+    b = statistics.median(r[i] for r in rows[-k:])
+    lo, hi = min(r[i] for r in rows), max(r[i] for r in rows)
     flat = b <= a * 1.10 + slack[i - 1]
     flat_all &= flat
-    print("  %-12s %12d %12d %12d %8.2f  %s" % (n, a, b, m, b / a if a else 0, "yes" if flat else "NO"))
+    print("  %-12s %12.0f %12.0f %12d %12d %8.2f  %s" % (n, a, b, lo, hi, b / a if a else 0,
+                                                          "yes" if flat else "NO"))
 reached = last[6] >= want_r and last[7] >= want_i
-print("  result: %s; targets %s" % ("flat" if flat_all else "NOT flat", "reached" if reached else "NOT reached within the budget"))
+print("  result: %s; targets %s" % ("flat" if flat_all else "NOT flat",
+                                    "reached" if reached else "NOT reached within the budget"))
 PY
 echo "# samples: $SAMPLES (HF_KEEP=1 keeps them)"
 exit 0
