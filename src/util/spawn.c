@@ -14,13 +14,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/log.h"
 
 extern char **environ;
 
+static int spawn_do(char *const argv[], const char *what, const char *input, size_t len,
+                    struct buf *capture);
+
 int spawn_run(char *const argv[], const char *what)
 {
-	return spawn_run_input(argv, what, NULL, 0);
+	return spawn_do(argv, what, NULL, 0, NULL);
+}
+
+int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len)
+{
+	return spawn_do(argv, what, input, len, NULL);
+}
+
+int spawn_run_capture(char *const argv[], const char *what, struct buf *out)
+{
+	return spawn_do(argv, what, NULL, 0, out);
 }
 
 /* A pipe holding input, its write end closed: the child's stdin.  The read
@@ -39,11 +53,12 @@ static int input_pipe(const char *input, size_t len)
 	return fds[0];
 }
 
-int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len)
+static int spawn_do(char *const argv[], const char *what, const char *input, size_t len,
+                    struct buf *capture)
 {
 	posix_spawn_file_actions_t fa;
 	char out[SPAWN_OUTPUT_MAX] = "", safe[512];
-	int pipefd[2], status = 0, rc, timed_out = 0, in = -1;
+	int pipefd[2], status = 0, rc, timed_out = 0, in = -1, too_much = 0;
 	size_t got = 0;
 	time_t deadline = time(NULL) + SPAWN_TIMEOUT;
 	pid_t pid;
@@ -94,6 +109,9 @@ int spawn_run_input(char *const argv[], const char *what, const char *input, siz
 			continue;
 		if (n <= 0)
 			break;
+		if (capture != NULL &&
+		    buf_append(capture, got < sizeof(out) - 1 ? out + got : sink, (size_t)n) != 0)
+			too_much = 1;
 		if (got < sizeof(out) - 1)
 			got += (size_t)n;
 	}
@@ -105,6 +123,11 @@ int spawn_run_input(char *const argv[], const char *what, const char *input, siz
 		log_error("command_failed",
 		          "what=%s command=%s reason=\"no exit after %d s, killed\"", what, argv[0],
 		          SPAWN_TIMEOUT);
+		return -1;
+	}
+	if (too_much) {
+		log_error("command_failed", "what=%s command=%s reason=\"output over %zu bytes\"",
+		          what, argv[0], capture->limit);
 		return -1;
 	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status)
