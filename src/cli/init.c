@@ -103,7 +103,8 @@ static int collect(struct init_run *r)
 			struct adopt_pem *pem;
 			char **merged = NULL;
 			size_t merged_count = 0;
-			snprintf(where, sizeof(where), "%s:%d", c->files[site->file].path, site->line);
+			snprintf(where, sizeof(where), "%s:%d", c->files[site->file].path,
+			         site->line);
 			if (ic != NULL) {
 				/* another site with the same certificate: add its names */
 				if (init_names_merge(ic->names, ic->name_count, site->names,
@@ -129,8 +130,9 @@ static int collect(struct init_run *r)
 				return -1;
 			}
 			if (merged_count == 0) {
-				fprintf(r->notes, "# skipped %s: no host name in the configuration or in "
-				                  "%s's SANs\n",
+				fprintf(r->notes,
+				        "# skipped %s: no host name in the configuration or in "
+				        "%s's SANs\n",
 				        where, site->cert);
 				r->result = result_worse(r->result, RESULT_WARNING);
 				adopt_pem_free(pem);
@@ -139,7 +141,8 @@ static int collect(struct init_run *r)
 			}
 			grown = realloc(r->certs, (r->cert_count + 1) * sizeof(*grown));
 			if (grown == NULL ||
-			    (r->pems = realloc(r->pems, (r->cert_count + 1) * sizeof(*r->pems))) == NULL) {
+			    (r->pems = realloc(r->pems, (r->cert_count + 1) * sizeof(*r->pems))) ==
+			        NULL) {
 				if (grown != NULL)
 					r->certs = grown;
 				adopt_pem_free(pem);
@@ -173,8 +176,8 @@ static int collect(struct init_run *r)
 	return 0;
 }
 
-static void print_edits(struct init_run *r, const struct init_config *c,
-                        const struct init_edit *e, size_t n)
+static void print_edits(struct init_run *r, const struct init_config *c, const struct init_edit *e,
+                        size_t n)
 {
 	size_t i;
 
@@ -228,8 +231,9 @@ static enum result apply(struct init_run *r, struct init_config *c, const struct
 	char *nginx_t[] = {"nginx", "-t", "-c", (char *)r->file[c->server], NULL};
 	char *apache_t[] = {"apache2ctl", "-t", "-f", (char *)r->file[c->server], NULL};
 	char *haproxy_t[] = {"haproxy", "-c", "-q", "-f", (char *)r->file[c->server], NULL};
-	char **check = c->server == INIT_NGINX ? nginx_t : c->server == INIT_APACHE ? apache_t
-	                                                                             : haproxy_t;
+	char **check = c->server == INIT_NGINX    ? nginx_t
+	               : c->server == INIT_APACHE ? apache_t
+	                                          : haproxy_t;
 	int touched[INIT_FILES_MAX] = {0};
 	size_t i, k;
 
@@ -248,10 +252,10 @@ static enum result apply(struct init_run *r, struct init_config *c, const struct
 		if (!touched[k])
 			continue;
 		text = init_edits_apply(c->files[k].text, c->files[k].len, e, n, k, &len);
-		if (text == NULL ||
-		    adopt_file_replace(&c->files[k], text, len, backup, sizeof(backup), err,
-		                       sizeof(err)) != 0) {
-			fprintf(stderr, "holdfast init: %s\n", text ? err : "cannot apply the edits");
+		if (text == NULL || adopt_file_replace(&c->files[k], text, len, backup,
+		                                       sizeof(backup), err, sizeof(err)) != 0) {
+			fprintf(stderr, "holdfast init: %s\n",
+			        text ? err : "cannot apply the edits");
 			free(text);
 			goto restore;
 		}
@@ -259,8 +263,9 @@ static enum result apply(struct init_run *r, struct init_config *c, const struct
 		fprintf(r->notes, "# changed %s (backup: %s)\n", c->files[k].path, backup);
 	}
 	if (adopt_run(check, "init-check") != 0) {
-		fprintf(stderr, "holdfast init: %s refuses the changed configuration: restoring "
-		                "the backup\n",
+		fprintf(stderr,
+		        "holdfast init: %s refuses the changed configuration: restoring "
+		        "the backup\n",
 		        init_server_name(c->server));
 		goto restore;
 	}
@@ -273,8 +278,9 @@ static enum result apply(struct init_run *r, struct init_config *c, const struct
 		char **reload =
 		    c->server == INIT_NGINX ? conf->nginx_reload.items : conf->apache_reload.items;
 		if (adopt_run(reload, "init-reload") != 0) {
-			fprintf(stderr, "holdfast init: the reload failed; the configuration is "
-			                "changed and checked: reload %s yourself\n",
+			fprintf(stderr,
+			        "holdfast init: the reload failed; the configuration is "
+			        "changed and checked: reload %s yourself\n",
 			        init_server_name(c->server));
 			return RESULT_CRITICAL;
 		}
@@ -301,10 +307,14 @@ static const char *optional_file(int argc, char **argv)
 int cmd_init(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"nginx", optional_argument, NULL, 'N'}, {"apache", optional_argument, NULL, 'A'},
-	    {"haproxy", required_argument, NULL, 'H'}, {"store", required_argument, NULL, 's'},
-	    {"ca", required_argument, NULL, 'C'},     {"apply", no_argument, NULL, 'a'},
-	    {"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+	    {"nginx", optional_argument, NULL, 'N'},
+	    {"apache", optional_argument, NULL, 'A'},
+	    {"haproxy", required_argument, NULL, 'H'},
+	    {"store", required_argument, NULL, 's'},
+	    {"ca", required_argument, NULL, 'C'},
+	    {"apply", no_argument, NULL, 'a'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct init_run r;
@@ -346,7 +356,8 @@ int cmd_init(int argc, char **argv)
 			}
 			for (i = 0; i < ca_count; i++)
 				if (strcmp(cas[i], optarg) == 0) {
-					fprintf(stderr, "holdfast init: --ca %s given twice\n", optarg);
+					fprintf(stderr, "holdfast init: --ca %s given twice\n",
+					        optarg);
 					return EXIT_UNKNOWN;
 				}
 			if (ca_count == INIT_CAS_MAX) {
@@ -377,9 +388,7 @@ int cmd_init(int argc, char **argv)
 		init_usage(stderr);
 		return EXIT_UNKNOWN;
 	}
-	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG
-	                           : verbose ? LOG_LEVEL_INFO
-	                                     : LOG_LEVEL_WARN);
+	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	r.notes = out_path != NULL ? stdout : stderr;
 
 	/* 1. read */
@@ -396,8 +405,8 @@ int cmd_init(int argc, char **argv)
 		fprintf(r.notes, "# %s: %zu TLS site(s), %zu on plain HTTP left alone\n",
 		        init_server_name(s), r.cfg[s]->site_count, r.cfg[s]->plain_count);
 		if (r.cfg[s]->skip_count > 0) {
-			fprintf(r.notes, "# %s: %zu site(s) not adopted, e.g. %s\n", init_server_name(s),
-			        r.cfg[s]->skip_count, r.cfg[s]->skipped);
+			fprintf(r.notes, "# %s: %zu site(s) not adopted, e.g. %s\n",
+			        init_server_name(s), r.cfg[s]->skip_count, r.cfg[s]->skipped);
 			r.result = result_worse(r.result, RESULT_WARNING);
 		}
 	}
@@ -435,12 +444,14 @@ int cmd_init(int argc, char **argv)
 	conf = conf_load_buffer(out_path ? out_path : "holdfast.conf", text, strlen(text), err,
 	                        sizeof(err));
 	if (conf == NULL) {
-		fprintf(stderr, "holdfast init: the configuration written does not load: %s\n", err);
+		fprintf(stderr, "holdfast init: the configuration written does not load: %s\n",
+		        err);
 		goto out;
 	}
 	if (todo > 0) {
-		fprintf(r.notes, "# %d value(s) in the configuration to fill in by hand (EDIT, "
-		                 "eab_kid)\n",
+		fprintf(r.notes,
+		        "# %d value(s) in the configuration to fill in by hand (EDIT, "
+		        "eab_kid)\n",
 		        todo);
 		r.result = result_worse(r.result, RESULT_WARNING);
 	}
@@ -500,8 +511,8 @@ int cmd_init(int argc, char **argv)
 		deploy_all(&r, conf, st);
 		for (s = INIT_NGINX; s <= INIT_HAPROXY; s++)
 			if (r.cfg[s] != NULL && edit_count[s] > 0)
-				r.result = result_worse(r.result, apply(&r, r.cfg[s], edits[s],
-				                                        edit_count[s], conf));
+				r.result = result_worse(
+				    r.result, apply(&r, r.cfg[s], edits[s], edit_count[s], conf));
 	}
 	rc = (int)r.result;
 out:

@@ -69,8 +69,7 @@ static void first_lines(const char *text, char *dst, size_t len)
 	dst[k] = '\0';
 }
 
-static int file_load(void *ctx, const char *path, char **text, size_t *len, char *why,
-                     size_t wl)
+static int file_load(void *ctx, const char *path, char **text, size_t *len, char *why, size_t wl)
 {
 	unsigned char *data = NULL;
 
@@ -121,8 +120,9 @@ struct init_config *adopt_nginx_read(const char *file, char *err, size_t errlen)
 		first_lines(out, first, sizeof(first));
 		init_config_free(c);
 		c = NULL;
-		snprintf(err, errlen, "nginx -T%s%s failed (the configuration is refused, "
-		                      "nothing is changed): %s",
+		snprintf(err, errlen,
+		         "nginx -T%s%s failed (the configuration is refused, "
+		         "nothing is changed): %s",
 		         file ? " -c " : "", file ? file : "", first);
 	} else if (c == NULL || init_nginx_parse(c, out, len, err, errlen) != 0) {
 		init_config_free(c);
@@ -133,8 +133,7 @@ struct init_config *adopt_nginx_read(const char *file, char *err, size_t errlen)
 }
 
 /* ServerRoot and the files named in apache2ctl -S's output ("(FILE:LINE)"). */
-static int apache_s_files(const char *out, char *root, size_t rootlen, char ***files,
-                          size_t *count)
+static int apache_s_files(const char *out, char *root, size_t rootlen, char ***files, size_t *count)
 {
 	const char *p = out, *q;
 
@@ -186,10 +185,11 @@ struct init_config *adopt_apache_read(const char *file, char *err, size_t errlen
 		rc = run_capture(check, "apache-configtest", &out, &len);
 		if (rc != 0) {
 			first_lines(out, first, sizeof(first));
-			snprintf(err, errlen,
-			         "apache2ctl -t -f %s failed (the configuration is refused, nothing "
-			         "is changed): %s",
-			         file, first);
+			snprintf(
+			    err, errlen,
+			    "apache2ctl -t -f %s failed (the configuration is refused, nothing "
+			    "is changed): %s",
+			    file, first);
 			goto fail;
 		}
 		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - file) : 1,
@@ -279,13 +279,13 @@ static const char *key_type(EVP_PKEY *k)
 	int bits = EVP_PKEY_get_bits(k);
 
 	if (EVP_PKEY_is_a(k, "RSA"))
-		return bits == 2048 ? "rsa-2048"
+		return bits == 2048   ? "rsa-2048"
 		       : bits == 3072 ? "rsa-3072"
 		       : bits == 4096 ? "rsa-4096"
 		                      : NULL;
 	if (EVP_PKEY_is_a(k, "EC") &&
 	    EVP_PKEY_get_utf8_string_param(k, "group", group, sizeof(group), &gl) == 1)
-		return strcmp(group, "prime256v1") == 0 ? "ec-p256"
+		return strcmp(group, "prime256v1") == 0  ? "ec-p256"
 		       : strcmp(group, "secp384r1") == 0 ? "ec-p384"
 		                                         : NULL;
 	return NULL;
@@ -396,9 +396,9 @@ done:
 	return p;
 }
 
-int adopt_import(struct store *st, const char *name, const struct adopt_pem *p,
-                 char *const *names, size_t count, const char *key_type_name, long margin,
-                 int *imported, char *err, size_t errlen)
+int adopt_import(struct store *st, const char *name, const struct adopt_pem *p, char *const *names,
+                 size_t count, const char *key_type_name, long margin, int *imported, char *err,
+                 size_t errlen)
 {
 	struct store_cert *have = store_cert_load(st, name);
 	struct cert_meta *m = NULL;
@@ -513,8 +513,9 @@ int adopt_haproxy_reload(const struct init_config *c, char *err, size_t errlen)
 	long pid;
 
 	if (!c->haproxy_master || c->haproxy_pidfile == NULL) {
-		snprintf(err, errlen, "HAProxy runs without master-worker and pidfile: reload it "
-		                      "yourself (systemctl reload haproxy)");
+		snprintf(err, errlen,
+		         "HAProxy runs without master-worker and pidfile: reload it "
+		         "yourself (systemctl reload haproxy)");
 		return -1;
 	}
 	if (store_read_file(c->haproxy_pidfile, 64, &data, &len) != 0) {

@@ -48,9 +48,9 @@ void adopt_pem_free(struct adopt_pem *p);
  * certificate: acme/ari.h's renew_at_lifetime with margin).  A store that
  * already holds that certificate under name is left alone (*imported 0);
  * another certificate there is an error, never replaced.  0 or -1 (err). */
-int adopt_import(struct store *st, const char *name, const struct adopt_pem *p,
-                 char *const *names, size_t count, const char *key_type_name, long margin,
-                 int *imported, char *err, size_t errlen);
+int adopt_import(struct store *st, const char *name, const struct adopt_pem *p, char *const *names,
+                 size_t count, const char *key_type_name, long margin, int *imported, char *err,
+                 size_t errlen);
 
 /* spawn_run(). */
 int adopt_run(char *const argv[], const char *what);

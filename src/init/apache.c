@@ -164,9 +164,9 @@ static int vhost_close(struct ap_parse *p)
 	size_t i;
 
 	if (!v->ssl_on || !v->have_cert) {
-		if (!v->ssl_on && init_plain_add(p->c, (const char *const *)v->names, v->name_count,
-		                                 v->docroot, v->file, v->line, p->err,
-		                                 p->errlen) != 0)
+		if (!v->ssl_on &&
+		    init_plain_add(p->c, (const char *const *)v->names, v->name_count, v->docroot,
+		                   v->file, v->line, p->err, p->errlen) != 0)
 			return -1;
 		if (v->ssl_on)
 			init_skip(p->c, "%s:%d: SSLEngine on without SSLCertificateFile",
@@ -234,8 +234,9 @@ static int directive(struct ap_parse *p, size_t file, struct ap_line *l, int dep
 	if (strcasecmp(d, "</VirtualHost>") == 0) {
 		int rc;
 		if (!v->open)
-			return init_fail(p->err, p->errlen, "%s:%d: </VirtualHost> without <VirtualHost>",
-			                 where, l->line);
+			return init_fail(p->err, p->errlen,
+			                 "%s:%d: </VirtualHost> without <VirtualHost>", where,
+			                 l->line);
 		rc = vhost_close(p);
 		vhost_clear(v);
 		return rc;
@@ -287,7 +288,9 @@ static int parse_file(struct ap_parse *p, const char *path, int depth)
 		                 INIT_INCLUDE_MAX);
 	for (i = 0; i < p->c->file_count; i++)
 		if (strcmp(p->c->files[i].path, path) == 0)
-			return depth == 0 ? 0 : init_fail(p->err, p->errlen, "%s: included twice (a loop?)", path);
+			return depth == 0 ? 0
+			                  : init_fail(p->err, p->errlen,
+			                              "%s: included twice (a loop?)", path);
 	rc = p->ld->load(p->ld->ctx, path, &text, &len, why, sizeof(why));
 	if (rc != 0) {
 		if (rc > 0)
@@ -319,8 +322,8 @@ static int parse_file(struct ap_parse *p, const char *path, int depth)
 		}
 		while (start < end && (text[start] == ' ' || text[start] == '\t'))
 			start++;
-		while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' ||
-		                       text[end - 1] == '\r'))
+		while (end > start &&
+		       (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
 			end--;
 		if (start == end || text[start] == '#')
 			continue;
@@ -329,7 +332,8 @@ static int parse_file(struct ap_parse *p, const char *path, int depth)
 		l.line = first_line;
 		if (split_words(text, start, end, &l) != 0) {
 			line_clear(&l);
-			return init_fail(p->err, p->errlen, "%s:%d: too many words", path, first_line);
+			return init_fail(p->err, p->errlen, "%s:%d: too many words", path,
+			                 first_line);
 		}
 		if (l.argc > 0 && directive(p, file, &l, depth) != 0) {
 			line_clear(&l);

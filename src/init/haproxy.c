@@ -45,8 +45,9 @@ static size_t words_split(const char *t, size_t p, size_t end, struct hap_word *
 		w[n].off = p;
 		if (t[p] == '"' || t[p] == '\'')
 			quote = t[p++];
-		while (p < end && (quote ? t[p] != quote : !(t[p] == ' ' || t[p] == '\t' ||
-		                                              t[p] == '\r' || t[p] == '#'))) {
+		while (p < end &&
+		       (quote ? t[p] != quote
+		              : !(t[p] == ' ' || t[p] == '\t' || t[p] == '\r' || t[p] == '#'))) {
 			if (t[p] == '\\' && p + 1 < end)
 				p++;
 			if (k + 1 < sizeof(w[n].text))
@@ -65,8 +66,8 @@ static size_t words_split(const char *t, size_t p, size_t end, struct hap_word *
 static int is_section(const char *w)
 {
 	static const char *const sections[] = {
-	    "global",  "defaults", "frontend",   "backend", "listen", "resolvers", "peers",
-	    "mailers", "userlist", "program",    "cache",   "ring",   "http-errors",
+	    "global",  "defaults", "frontend", "backend", "listen", "resolvers",   "peers",
+	    "mailers", "userlist", "program",  "cache",   "ring",   "http-errors",
 	};
 	size_t i;
 
@@ -146,7 +147,8 @@ int init_haproxy_parse(struct init_config *c, const char *path, const char *text
 			struct init_site *s;
 			struct init_span sp;
 			if (strcmp(w[i].text, "crt-list") == 0) {
-				init_skip(c, "%s:%d: crt-list %s: adopt its certificates one by one",
+				init_skip(c,
+				          "%s:%d: crt-list %s: adopt its certificates one by one",
 				          path, here, i + 1 < n ? w[i + 1].text : "");
 				i++;
 				continue;

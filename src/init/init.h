@@ -52,11 +52,11 @@ struct init_file {
 
 /* What a span becomes when the site is rewritten. */
 enum init_span_role {
-	INIT_SPAN_CERT,    /* nginx ssl_certificate, Apache SSLCertificateFile, HAProxy crt path */
-	INIT_SPAN_KEY,     /* nginx ssl_certificate_key, Apache SSLCertificateKeyFile: dropped */
-	INIT_SPAN_DROP,    /* ssl_stapling, ssl_stapling_file, SSLCertificateChainFile: dropped */
-	INIT_SPAN_INSERT,  /* an empty span where the include goes (inherited certificate) */
-	INIT_SPAN_SOCKET,  /* HAProxy: where a stats socket line goes (none is configured) */
+	INIT_SPAN_CERT,   /* nginx ssl_certificate, Apache SSLCertificateFile, HAProxy crt path */
+	INIT_SPAN_KEY,    /* nginx ssl_certificate_key, Apache SSLCertificateKeyFile: dropped */
+	INIT_SPAN_DROP,   /* ssl_stapling, ssl_stapling_file, SSLCertificateChainFile: dropped */
+	INIT_SPAN_INSERT, /* an empty span where the include goes (inherited certificate) */
+	INIT_SPAN_SOCKET, /* HAProxy: where a stats socket line goes (none is configured) */
 };
 
 /* Bytes [off, off + len) of file number file, starting on line line. */
@@ -73,8 +73,8 @@ struct init_site {
 	int line;
 	char **names; /* from the configuration (server_name, ServerName/Alias), as written */
 	size_t name_count;
-	char *cert; /* certificate file in use (absolute) */
-	char *key;  /* key file; NULL: in cert (Apache without SSLCertificateKeyFile, HAProxy) */
+	char *cert;    /* certificate file in use (absolute) */
+	char *key;     /* key file; NULL: in cert (Apache without SSLCertificateKeyFile, HAProxy) */
 	char *docroot; /* the plain-HTTP twin's root with the same name, or NULL */
 	struct init_span spans[INIT_SPANS_MAX];
 	size_t span_count;
@@ -98,10 +98,10 @@ struct init_config {
 	size_t site_count;
 	struct init_plain *plain; /* sites on plain HTTP, left alone */
 	size_t plain_count;
-	char *haproxy_socket;  /* an admin-level stats socket, or NULL */
-	int haproxy_master;    /* the global section says master-worker */
-	int haproxy_global;    /* there is a global section */
-	char *haproxy_pidfile; /* its pidfile, or NULL */
+	char *haproxy_socket;         /* an admin-level stats socket, or NULL */
+	int haproxy_master;           /* the global section says master-worker */
+	int haproxy_global;           /* there is a global section */
+	char *haproxy_pidfile;        /* its pidfile, or NULL */
 	char skipped[INIT_ERROR_MAX]; /* the first site that could not be adopted, and why */
 	size_t skip_count;
 };
@@ -114,8 +114,7 @@ void init_config_free(struct init_config *c);
  * section is a file; includes are resolved against the dumped files (nginx
  * read every one of them).  0, or -1 with the reason in err (no file in the
  * dump, unbalanced braces, too many files or sites). */
-int init_nginx_parse(struct init_config *c, const char *dump, size_t len, char *err,
-                     size_t errlen);
+int init_nginx_parse(struct init_config *c, const char *dump, size_t len, char *err, size_t errlen);
 
 /* Loads path (at most INIT_FILE_MAX bytes) into a new buffer: 0, 1 when it
  * does not exist, -1 on an error (why set).  glob patterns are expanded by
@@ -158,11 +157,11 @@ const char *init_ca_names(void);
 /* One certificate to adopt: every site (of every server read) that uses
  * the same certificate file becomes one [certificate]. */
 struct init_cert {
-	char section[128];    /* [certificate NAME] */
-	const char *cert;     /* the certificate file, borrowed from a site */
-	const char *where;    /* "FILE:LINE" of the first site, borrowed */
-	const char *docroot;  /* a document root for http-01, or NULL */
-	char **names;         /* configuration's names, then SANs; owned (init_names_free) */
+	char section[128];   /* [certificate NAME] */
+	const char *cert;    /* the certificate file, borrowed from a site */
+	const char *where;   /* "FILE:LINE" of the first site, borrowed */
+	const char *docroot; /* a document root for http-01, or NULL */
+	char **names;        /* configuration's names, then SANs; owned (init_names_free) */
 	size_t name_count;
 	const char *key_type; /* conf_key_type_name(); NULL when holdfast has none like it */
 	unsigned servers;     /* 1 << enum init_server, each server that uses it */
@@ -182,8 +181,8 @@ void init_names_free(char **names, size_t count);
 int init_section_name(const char *first, char *const *taken, size_t n, char *dst, size_t len);
 
 struct init_conf_options {
-	const char *store;        /* NULL: the default store */
-	const char *const *cas;   /* --ca names, in order */
+	const char *store;      /* NULL: the default store */
+	const char *const *cas; /* --ca names, in order */
 	size_t ca_count;
 	const char *nginx_reload; /* the reload key's value, or NULL for the default */
 	const char *apache_reload;

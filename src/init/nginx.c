@@ -276,8 +276,7 @@ struct ngx_inherited {
 
 /* One server block: a TLS site, a plain one, or reported as skipped. */
 static int walk_server(struct init_config *c, const struct ngx_node *srv,
-                       const struct ngx_inherited *http, const char *base, char *err,
-                       size_t errlen)
+                       const struct ngx_inherited *http, const char *base, char *err, size_t errlen)
 {
 	const struct ngx_node *cert = NULL, *key = NULL, *root = NULL;
 	const char *names[INIT_NAMES_MAX];
@@ -369,8 +368,7 @@ static int walk_http(struct init_config *c, const struct ngx_node *http, const c
 }
 
 /* Split the dump into c->files. */
-static int dump_split(struct init_config *c, const char *dump, size_t len, char *err,
-                      size_t errlen)
+static int dump_split(struct init_config *c, const char *dump, size_t len, char *err, size_t errlen)
 {
 	size_t pos = 0, hl = strlen(NGINX_HEADER);
 
@@ -395,7 +393,8 @@ static int dump_split(struct init_config *c, const char *dump, size_t len, char 
 				return init_fail(err, errlen, "more than %d files", INIT_FILES_MAX);
 			f = &c->files[c->file_count];
 			f->path = strndup(dump + pos + hl, line_end - 1 - pos - hl);
-			f->len = end > start && dump[end - 1] == '\n' ? end - start - 1 : end - start;
+			f->len =
+			    end > start && dump[end - 1] == '\n' ? end - start - 1 : end - start;
 			f->text = strndup(dump + start, f->len);
 			if (f->path == NULL || f->text == NULL)
 				return init_fail(err, errlen, "out of memory");
@@ -411,8 +410,7 @@ static int dump_split(struct init_config *c, const char *dump, size_t len, char 
 	return 0;
 }
 
-int init_nginx_parse(struct init_config *c, const char *dump, size_t len, char *err,
-                     size_t errlen)
+int init_nginx_parse(struct init_config *c, const char *dump, size_t len, char *err, size_t errlen)
 {
 	struct ngx_node top;
 	struct ngx_lexer lx;

@@ -269,7 +269,8 @@ char *init_conf_format(const struct init_cert *certs, size_t n, const struct ini
 			if (c->docroot != NULL) {
 				put(&t, "webroot = %s\n", c->docroot);
 			} else {
-				put(&t, "# EDIT: where the site serves /.well-known/acme-challenge/ from\n"
+				put(&t, "# EDIT: where the site serves "
+				        "/.well-known/acme-challenge/ from\n"
 				        "webroot = /var/www/html\n");
 				if (o->ca_count > 0)
 					(*todo)++;
@@ -280,8 +281,9 @@ char *init_conf_format(const struct init_cert *certs, size_t n, const struct ini
 			if (!(c->servers & (1u << s)))
 				continue;
 			if (s == INIT_HAPROXY)
-				put(&t, " haproxy:%s", o->haproxy_socket ? o->haproxy_socket
-				                                         : "/run/haproxy/admin.sock");
+				put(&t, " haproxy:%s",
+				    o->haproxy_socket ? o->haproxy_socket
+				                      : "/run/haproxy/admin.sock");
 			else
 				put(&t, " %s", init_server_name((enum init_server)s));
 		}
@@ -307,8 +309,8 @@ void init_edits_free(struct init_edit *edits, size_t count)
 	free(edits);
 }
 
-static int edit_add(struct init_edit **edits, size_t *count, const struct init_file *f,
-                    size_t file, const struct init_span *sp, const char *text)
+static int edit_add(struct init_edit **edits, size_t *count, const struct init_file *f, size_t file,
+                    const struct init_span *sp, const char *text)
 {
 	struct init_edit *e;
 	size_t i;
@@ -340,8 +342,7 @@ static int edit_add(struct init_edit **edits, size_t *count, const struct init_f
 
 /* A dropped directive: commented out when nothing follows it on its line
  * (the comment must not swallow another directive), else removed. */
-static void drop_text(const struct init_file *f, const struct init_span *sp, char *dst,
-                      size_t len)
+static void drop_text(const struct init_file *f, const struct init_span *sp, char *dst, size_t len)
 {
 	size_t p = sp->off + sp->len, i, k = 0;
 	int alone = 1;
@@ -376,22 +377,23 @@ int init_site_edits(const struct init_config *c, const struct init_site *site, c
 		switch (sp->role) {
 		case INIT_SPAN_CERT:
 			if (site->server == INIT_NGINX)
-				n = snprintf(text, sizeof(text), "include %s/nginx/%s.conf;", deploy_dir,
-				             section);
-			else if (site->server == INIT_APACHE)
-				n = snprintf(text, sizeof(text), "SSLCertificateFile %s/apache/%s.pem",
+				n = snprintf(text, sizeof(text), "include %s/nginx/%s.conf;",
 				             deploy_dir, section);
+			else if (site->server == INIT_APACHE)
+				n = snprintf(text, sizeof(text),
+				             "SSLCertificateFile %s/apache/%s.pem", deploy_dir,
+				             section);
 			else
-				n = snprintf(text, sizeof(text), "%s/haproxy/%s.pem", deploy_dir, section);
+				n = snprintf(text, sizeof(text), "%s/haproxy/%s.pem", deploy_dir,
+				             section);
 			break;
 		case INIT_SPAN_INSERT:
-			n = snprintf(text, sizeof(text), "\n    include %s/nginx/%s.conf;", deploy_dir,
-			             section);
+			n = snprintf(text, sizeof(text), "\n    include %s/nginx/%s.conf;",
+			             deploy_dir, section);
 			break;
 		case INIT_SPAN_SOCKET:
 			n = snprintf(text, sizeof(text), "%s    stats socket %s level admin\n",
-			             c->haproxy_global ? "" : "global\n",
-			             haproxy_socket);
+			             c->haproxy_global ? "" : "global\n", haproxy_socket);
 			break;
 		case INIT_SPAN_KEY:
 		case INIT_SPAN_DROP:

@@ -57,8 +57,8 @@ static void test_nginx(void)
 	if (c->site_count < 2)
 		goto out;
 	CHECK(strcmp(c->sites[0].cert, "/etc/ssl/www.pem") == 0 &&
-	          strcmp(c->sites[0].key, "/etc/ssl/www.key") == 0 &&
-	          c->sites[0].name_count == 2 && strcmp(c->sites[0].names[1], "x.test") == 0,
+	          strcmp(c->sites[0].key, "/etc/ssl/www.key") == 0 && c->sites[0].name_count == 2 &&
+	          strcmp(c->sites[0].names[1], "x.test") == 0,
 	      "nginx: own certificate, key and names");
 	CHECK(c->sites[0].docroot && strcmp(c->sites[0].docroot, "/srv/www") == 0,
 	      "nginx: docroot of the plain twin");
@@ -225,7 +225,8 @@ static void test_haproxy(void)
 	          n == 3,
 	      "haproxy: two crt edits and one socket line");
 	out = init_edits_apply(c->files[0].text, c->files[0].len, e, n, 0, &len);
-	CHECK(out && strstr(out, "global\n    stats socket /run/adm.sock level admin\n    crt-base") &&
+	CHECK(out &&
+	          strstr(out, "global\n    stats socket /run/adm.sock level admin\n    crt-base") &&
 	          strstr(out, "ssl crt /d/haproxy/a.pem crt /d/haproxy/b.pem alpn h2 # tls\n"),
 	      "haproxy: edits applied");
 	free(out);
@@ -291,8 +292,8 @@ static void test_plan(void)
 	if (conf != NULL) {
 		const struct conf_cert *a = conf_cert_find(conf, "www.x.test");
 		const struct conf_cert *b = conf_cert_find(conf, "w.test");
-		CHECK(a && b && a->deploy.count == 2 && strcmp(a->deploy.items[1],
-		                                             "haproxy:/run/haproxy/admin.sock") == 0 &&
+		CHECK(a && b && a->deploy.count == 2 &&
+		          strcmp(a->deploy.items[1], "haproxy:/run/haproxy/admin.sock") == 0 &&
 		          a->webroot && strcmp(a->webroot, "/srv/www") == 0 &&
 		          b->challenge == CHALLENGE_DNS_01 && b->names.count == 4 &&
 		          a->cas.count == 2 && conf_ca_find(conf, "zerossl") &&
