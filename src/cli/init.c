@@ -69,6 +69,7 @@ static void init_usage(FILE *f)
 
 struct init_run {
 	struct init_config *cfg[3]; /* by enum init_server */
+	const char *deploy_dir;     /* where holdfast's deploy files go */
 	const char *file[3];
 	struct init_cert *certs;
 	struct adopt_pem **pems;
@@ -88,6 +89,14 @@ static struct init_cert *cert_by_path(struct init_run *r, const char *path)
 	return NULL;
 }
 
+/* 1 when path is inside dir. */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return dir[0] != '\0' && strncmp(path, dir, n) == 0 && path[n] == '/';
+}
+
 /* One init_cert per certificate file of every server read. */
 static int collect(struct init_run *r)
 {
@@ -105,6 +114,12 @@ static int collect(struct init_run *r)
 			size_t merged_count = 0;
 			snprintf(where, sizeof(where), "%s:%d", c->files[site->file].path,
 			         site->line);
+			if (under(site->cert, r->deploy_dir)) {
+				/* init ran before: the site reads holdfast's files */
+				fprintf(r->notes, "# %s: already deployed by holdfast (%s)\n",
+				        where, site->cert);
+				continue;
+			}
 			if (ic != NULL) {
 				/* another site with the same certificate: add its names */
 				if (init_names_merge(ic->names, ic->name_count, site->names,
@@ -320,6 +335,7 @@ int cmd_init(int argc, char **argv)
 	struct init_run r;
 	const char *cas[INIT_CAS_MAX], *out_path = NULL, *store_dir = NULL;
 	char err[CONF_ERROR_MAX], nginx_reload[4200], apache_reload[4200], *text = NULL;
+	char *deploy_dir = NULL;
 	struct init_conf_options o;
 	struct conf *conf = NULL;
 	struct store *st = NULL;
@@ -390,6 +406,24 @@ int cmd_init(int argc, char **argv)
 	}
 	log_set_level(verbose >= 2 ? LOG_LEVEL_DEBUG : verbose ? LOG_LEVEL_INFO : LOG_LEVEL_WARN);
 	r.notes = out_path != NULL ? stdout : stderr;
+	/* The deploy directory the written configuration will have, as conf
+	 * derives it from the store, to recognise sites adopted before. */
+	{
+		char top[4200];
+		int n = snprintf(top, sizeof(top), "%s%s%s\n", store_dir ? "store = " : "",
+		                 store_dir ? store_dir : "", store_dir ? "" : "");
+		if (n < 0 || (size_t)n >= sizeof(top) ||
+		    (conf = conf_load_buffer("--store", top, (size_t)n, err, sizeof(err))) ==
+		        NULL) {
+			fprintf(stderr, "holdfast init: --store: %s\n", err);
+			return EXIT_UNKNOWN;
+		}
+		if ((deploy_dir = strdup(conf->deploy_dir)) == NULL)
+			goto out;
+		r.deploy_dir = deploy_dir;
+		conf_free(conf);
+		conf = NULL;
+	}
 
 	/* 1. read */
 	for (s = INIT_NGINX; s <= INIT_HAPROXY; s++) {
@@ -528,6 +562,7 @@ out:
 	free(r.certs);
 	free(r.pems);
 	free(text);
+	free(deploy_dir);
 	store_free(st);
 	conf_free(conf);
 	return rc;
