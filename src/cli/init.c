@@ -11,9 +11,10 @@
  *   5. print the lines of the server's configuration to change; with
  *      --apply change them (backup, the server's check, restore on failure,
  *      then the reload).
- * Exit: 0 done; 1 done but something is left to the operator (a site that
- * could not be adopted, EAB keys, a dns-01 server, an unverified CA, a
- * HAProxy to reload by hand); 2 an import or the rewrite failed (the files
+ * Exit: 0 done (or every site adopted before); 1 done but something is
+ * left to the operator (a site that could not be adopted, EAB keys, a
+ * dns-01 server, an unverified CA, a HAProxy to reload by hand), or no TLS
+ * site at all; 2 an import or the rewrite failed (the files
  * were restored); 3 usage, a configuration the server refuses, or a local
  * error.
  */
@@ -70,6 +71,7 @@ static void init_usage(FILE *f)
 struct init_run {
 	struct init_config *cfg[3]; /* by enum init_server */
 	const char *deploy_dir;     /* where holdfast's deploy files go */
+	size_t adopted_before;      /* sites that already read holdfast's files */
 	const char *file[3];
 	struct init_cert *certs;
 	struct adopt_pem **pems;
@@ -450,7 +452,11 @@ int cmd_init(int argc, char **argv)
 		goto out;
 	}
 	if (r.cert_count == 0) {
-		fprintf(stderr, "holdfast init: no TLS site to adopt\n");
+		/* nothing written: a second run finds only adopted sites (OK) */
+		fprintf(stderr, "holdfast init: %s\n",
+		        r.adopted_before ? "every TLS site is adopted already: nothing to do"
+		                         : "no TLS site to adopt: nothing written");
+		rc = r.adopted_before ? (int)r.result : (int)result_worse(r.result, RESULT_WARNING);
 		goto out;
 	}
 	/* 3. holdfast.conf */

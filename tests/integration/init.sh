@@ -228,6 +228,18 @@ else
 	not_ok "no issuance" "$versions versions; $(grep -E 'event=(placeholder|issued|acme_|issuance)' "$LAB/run.log" | head -3)"
 fi
 
+# ---- a second init finds every site adopted: nothing changes
+sum_all=$(cat "$NG/nginx.conf" "$NG/sites/www.conf" "$AP/httpd.conf" "$HP" | sha256sum)
+hf init --nginx "$NG/nginx.conf" --apache "$AP/httpd.conf" --haproxy "$HP" \
+	--store "$LAB/store" --ca letsencrypt -o "$LAB/holdfast2.conf" --apply
+if [ "$HF_RC" = 0 ] && grep -q 'adopted already' "$HF_ERR" && [ ! -e "$LAB/holdfast2.conf" ] &&
+	[ "$(cat "$NG/nginx.conf" "$NG/sites/www.conf" "$AP/httpd.conf" "$HP" | sha256sum)" = "$sum_all" ]; then
+	ok "init again: every site adopted already, exit 0, nothing changed"
+else
+	not_ok "init again" "exit $HF_RC"
+	hf_dump
+fi
+
 # ---- a rewrite the server refuses is restored
 R=$LAB/nginx-8450
 mkdir -p "$R/tmp"
