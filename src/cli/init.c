@@ -40,32 +40,33 @@
 
 static void init_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: holdfast init [--nginx [FILE]] [--apache [FILE]] [--haproxy FILE]\n"
-	        "                     [--store DIR] [--ca NAME]... [-o FILE] [--apply] [-v]\n"
-	        "\n"
-	        "Adopt the TLS sites the web servers already serve: read their configuration\n"
-	        "(nginx -T, apache2ctl -S and the files it names, HAProxy's bind ... crt\n"
-	        "lines; FILE: that configuration file instead), write a holdfast.conf with\n"
-	        "one [certificate] per certificate in use, import those certificates and\n"
-	        "keys into the store, and print the lines of the server's configuration to\n"
-	        "change.  Sites on plain HTTP are left alone.\n"
-	        "\n"
-	        "  --nginx [FILE]    nginx (FILE: its nginx.conf, read with nginx -T -c FILE)\n"
-	        "  --apache [FILE]   Apache (FILE: its main configuration file)\n"
-	        "  --haproxy FILE    HAProxy's configuration file\n"
-	        "  --store DIR       the store to import into (default /var/lib/holdfast)\n"
-	        "  --ca NAME         a CA for renewals, in order (repeatable): %s\n"
-	        "  -o FILE           write the configuration to FILE (default stdout)\n"
-	        "  --apply           change the server's configuration (a backup is kept as\n"
-	        "                    FILE.holdfast-backup), check it with the server, restore\n"
-	        "                    the backup when the check fails, else reload\n"
-	        "  -v                log each step to stderr (twice: debug)\n"
-	        "\n"
-	        "Exit: 0 done, 1 done with something left to do by hand, 2 an import or the\n"
-	        "change failed (files restored), 3 usage or a configuration the server\n"
-	        "refuses (nothing changed).\n",
-	        init_ca_names());
+	fprintf(
+	    f,
+	    "usage: holdfast init [--nginx [FILE]] [--apache [FILE]] [--haproxy FILE]\n"
+	    "                     [--store DIR] [--ca NAME]... [-o FILE] [--apply] [-v]\n"
+	    "\n"
+	    "Adopt the TLS sites the web servers already serve: read their configuration\n"
+	    "(nginx -T, apache2ctl -S and the files it names, HAProxy's bind ... crt\n"
+	    "lines; FILE: that configuration file instead), write a holdfast.conf with\n"
+	    "one [certificate] per certificate in use, import those certificates and\n"
+	    "keys into the store, and print the lines of the server's configuration to\n"
+	    "change.  Sites on plain HTTP are left alone.\n"
+	    "\n"
+	    "  --nginx [FILE]    nginx (FILE: its nginx.conf, read with nginx -T -c FILE)\n"
+	    "  --apache [FILE]   Apache (FILE: its main configuration file)\n"
+	    "  --haproxy FILE    HAProxy's configuration file\n"
+	    "  --store DIR       the store to import into (default /var/lib/holdfast)\n"
+	    "  --ca NAME         a CA for renewals, in order (repeatable): %s\n"
+	    "  -o FILE           write the configuration to FILE (default stdout)\n"
+	    "  --apply           change the server's configuration (a backup is kept as\n"
+	    "                    DIR/.NAME.holdfast-backup), check it with the server, restore\n"
+	    "                    the backup when the check fails, else reload\n"
+	    "  -v                log each step to stderr (twice: debug)\n"
+	    "\n"
+	    "Exit: 0 done, 1 done with something left to do by hand, 2 an import or the\n"
+	    "change failed (files restored), 3 usage or a configuration the server\n"
+	    "refuses (nothing changed).\n",
+	    init_ca_names());
 }
 
 struct init_run {

@@ -12,7 +12,7 @@
  *   one rename), only for a certificate whose key matches it; a store that
  *   already holds that very certificate under the name is left alone.
  * - A rewrite replaces a file only while it still holds exactly the bytes
- *   that were parsed; each file is copied to FILE.holdfast-backup first, and
+ *   that were parsed; each file is copied to DIR/.NAME.holdfast-backup first, and
  *   every new file is written whole (store_write_atomic); when the server's
  *   check then fails, every file is put back from its backup before
  *   anything is reloaded.
@@ -475,7 +475,14 @@ int adopt_file_replace(const struct init_file *f, const char *text, size_t len, 
 
 	if (stat(f->path, &sb) == 0)
 		mode = sb.st_mode & 07777;
-	n = snprintf(backup, backuplen, "%s.holdfast-backup", f->path);
+	/* DIR/.NAME.holdfast-backup: hidden, so that an include glob such as
+	 * conf.d/* (glob(3), Apache's fnmatch) never loads the backup too. */
+	{
+		const char *slash = strrchr(f->path, '/');
+		n = slash ? snprintf(backup, backuplen, "%.*s/.%s.holdfast-backup",
+		                     (int)(slash - f->path), f->path, slash + 1)
+		          : snprintf(backup, backuplen, ".%s.holdfast-backup", f->path);
+	}
 	if (n < 0 || (size_t)n >= backuplen) {
 		snprintf(err, errlen, "%s: path too long", f->path);
 		return -1;

@@ -58,7 +58,8 @@ int adopt_run(char *const argv[], const char *what);
 /* 0 when f's file still holds exactly f->text; else -1 (err). */
 int adopt_file_check(const struct init_file *f, char *err, size_t errlen);
 
-/* Copy f's original bytes to FILE.holdfast-backup (path into backup), then
+/* Copy f's original bytes to DIR/.NAME.holdfast-backup (hidden from include
+ * globs; path into backup), then
  * replace FILE with text, both whole and with FILE's mode.  0 or -1 (err). */
 int adopt_file_replace(const struct init_file *f, const char *text, size_t len, char *backup,
                        size_t backuplen, char *err, size_t errlen);

@@ -140,7 +140,7 @@ sum_before=$(cat "$BR/nginx.conf" "$BR/sites/www.conf" | sha256sum)
 hf init --nginx "$BR/nginx.conf" --store "$LAB/store-broken" -o "$LAB/broken.conf" --apply
 if [ "$HF_RC" = 3 ] && [ "$(cat "$BR/nginx.conf" "$BR/sites/www.conf" | sha256sum)" = "$sum_before" ] &&
 	[ ! -e "$LAB/broken.conf" ] && [ ! -e "$LAB/store-broken/certificates" ] &&
-	! ls "$BR"/*.holdfast-backup "$BR"/sites/*.holdfast-backup >/dev/null 2>&1; then
+	! ls "$BR"/.*.holdfast-backup "$BR"/sites/.*.holdfast-backup >/dev/null 2>&1; then
 	ok "broken nginx configuration: refused (exit 3), files unchanged, nothing imported"
 else
 	not_ok "broken nginx configuration: refused, untouched" "exit $HF_RC"
@@ -170,6 +170,7 @@ fi
 
 # ---- init --apply over all three servers
 cp "$AP/httpd.conf" "$LAB/httpd.conf.orig"
+cp "$NG/sites/www.conf" "$LAB/www.conf.orig"
 hf init --nginx "$NG/nginx.conf" --apache "$AP/httpd.conf" --haproxy "$HP" \
 	--store "$LAB/store" --ca letsencrypt -o "$LAB/holdfast.conf" --apply
 if [ "$HF_RC" = 1 ] && [ -s "$LAB/holdfast.conf" ]; then
@@ -185,7 +186,8 @@ if [ "$n_certs" = 5 ]; then
 else
 	not_ok "init: five certificates imported" "$n_certs: $(ls "$LAB/store/certificates" 2>&1)"
 fi
-if [ -e "$NG/sites/www.conf.holdfast-backup" ] && [ -e "$AP/httpd.conf.holdfast-backup" ] &&
+if cmp -s "$NG/sites/.www.conf.holdfast-backup" "$LAB/www.conf.orig" &&
+	cmp -s "$AP/.httpd.conf.holdfast-backup" "$LAB/httpd.conf.orig" &&
 	grep -q "include $LAB/store/deploy/nginx/www.a.test.conf;" "$NG/sites/www.conf" &&
 	grep -q "SSLCertificateFile $LAB/store/deploy/apache/ap.test.pem" "$AP/httpd.conf" &&
 	grep -q "crt $LAB/store/deploy/haproxy/hp.test.pem" "$HP" &&
