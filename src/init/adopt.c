@@ -476,7 +476,7 @@ int adopt_file_replace(const struct init_file *f, const char *text, size_t len, 
 	if (stat(f->path, &sb) == 0)
 		mode = sb.st_mode & 07777;
 	/* DIR/.NAME.holdfast-backup: hidden, so that an include glob such as
-	 * conf.d/* (glob(3), Apache's fnmatch) never loads the backup too. */
+	 * "conf.d/STAR" (glob(3), Apache's fnmatch) never loads the backup too. */
 	{
 		const char *slash = strrchr(f->path, '/');
 		n = slash ? snprintf(backup, backuplen, "%.*s/.%s.holdfast-backup",
