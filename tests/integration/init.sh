@@ -82,6 +82,7 @@ cat >"$NG/sites/www.conf" <<-EOF
 	    ssl_certificate $CA/wild.pem;
 	    ssl_certificate_key $CA/wild.key;
 	}
+EOF
 lab_nginx_start "$NG" 8443 || { not_ok "lab: nginx" "did not start"; lab_finish; }
 
 # ---- Apache: a TLS vhost and a plain one
