@@ -121,6 +121,7 @@ static int collect(struct init_run *r)
 				/* init ran before: the site reads holdfast's files */
 				fprintf(r->notes, "# %s: already deployed by holdfast (%s)\n",
 				        where, site->cert);
+				r->adopted_before++;
 				continue;
 			}
 			if (ic != NULL) {
