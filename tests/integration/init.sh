@@ -202,6 +202,20 @@ else
 	diag "$HP" "  haproxy.cfg: "
 fi
 
+# The servers' configurations no longer need the original files: with them
+# moved away, each server's own check still passes.
+mkdir -p "$CA/moved"
+mv "$CA"/www.pem "$CA"/www.key "$CA"/wild.pem "$CA"/wild.key "$CA"/api.pem "$CA"/api.key \
+	"$CA"/ap.pem "$CA"/ap.key "$CA"/hp-bundle.pem "$CA/moved/"
+if nginx -t -c "$NG/nginx.conf" >"$LAB/t.out" 2>&1 &&
+	apache2ctl -t -f "$AP/httpd.conf" >>"$LAB/t.out" 2>&1 &&
+	haproxy -c -q -f "$HP" >>"$LAB/t.out" 2>&1; then
+	ok "init --apply: nginx, Apache and HAProxy read only holdfast's deploy files"
+else
+	not_ok "init --apply: servers read only holdfast's deploy files" "a check failed"
+	diag "$LAB/t.out"
+fi
+
 # ---- holdfast run, briefly
 "$HOLDFAST" run -c "$LAB/holdfast.conf" >"$LAB/run.log" 2>&1 &
 RUN=$!
