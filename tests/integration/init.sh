@@ -266,8 +266,8 @@ mkdir -p "$R/tmp"
 		    server {
 		        listen 127.0.0.1:8450 ssl;
 		        server_name api.a.test;
-		        ssl_certificate $CA/api.pem;
-		        ssl_certificate_key $CA/api.key;
+		        ssl_certificate $CA/moved/api.pem;
+		        ssl_certificate_key $CA/moved/api.key;
 		    }
 		}
 	EOF
@@ -281,7 +281,7 @@ hf init --nginx "$R/nginx.conf" --store "$LAB/store-r" --apply -o "$LAB/r.conf"
 if [ "$HF_RC" = 2 ] && grep -q "restoring" "$HF_ERR" && [ "$(sha256sum <"$R/nginx.conf")" = "$sum_r" ]; then
 	ok "init --apply refused by nginx -t: exit 2, nginx.conf restored byte for byte"
 else
-	not_ok "init --apply that cannot complete" "exit $HF_RC"
+	not_ok "init --apply refused by nginx -t: restored" "exit $HF_RC"
 	hf_dump
 fi
 
