@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"status", cmd_status, "state of every certificate (monitoring exit codes)"},
     {"audit", cmd_audit, "audit the domains the deployment depends on"},
     {"probe", cmd_probe, "check that every configured CA would issue (backup readiness)"},
+    {"init", cmd_init, "adopt the TLS sites nginx, Apache or HAProxy already serve"},
     {"drill", cmd_drill, "replay a CA, OCSP and DNS outage on local servers"},
     {"store", cmd_store, "fleet mode: the shared PostgreSQL store (import, pull, leases)"},
 };

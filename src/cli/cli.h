@@ -33,6 +33,7 @@ int cmd_status(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 
 #endif

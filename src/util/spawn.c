@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/log.h"
 
 extern char **environ;
@@ -37,11 +38,24 @@ struct helper_header {
 	uint32_t input_len;
 };
 
-static int spawn_local(char *const argv[], const char *what, const char *input, size_t len);
+static int spawn_local(char *const argv[], const char *what, const char *input, size_t len,
+                       struct buf *capture);
+static int spawn_do(char *const argv[], const char *what, const char *input, size_t len,
+                    struct buf *capture);
 
 int spawn_run(char *const argv[], const char *what)
 {
-	return spawn_run_input(argv, what, NULL, 0);
+	return spawn_do(argv, what, NULL, 0, NULL);
+}
+
+int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len)
+{
+	return spawn_do(argv, what, input, len, NULL);
+}
+
+int spawn_run_capture(char *const argv[], const char *what, struct buf *out)
+{
+	return spawn_do(argv, what, NULL, 0, out);
 }
 
 int spawn_helper_active(void)
@@ -137,7 +151,7 @@ static int helper_serve_one(char *msg, size_t n, spawn_allowed_fn allowed, void 
 		          log_safe(safe, sizeof(safe), h.what), argv[0]);
 		return -1;
 	}
-	return spawn_local(argv, h.what, h.input_len ? p : NULL, h.input_len);
+	return spawn_local(argv, h.what, h.input_len ? p : NULL, h.input_len, NULL);
 }
 
 static void helper_ignore(int sig)
@@ -210,19 +224,24 @@ static int input_pipe(const char *input, size_t len)
 	return fds[0];
 }
 
-int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len)
+static int spawn_do(char *const argv[], const char *what, const char *input, size_t len,
+                    struct buf *capture)
 {
-	if (helper_fd >= 0)
+	/* What is captured is the caller's answer (init, never sandboxed): run
+	 * here; everything else through the helper when there is one. */
+	if (helper_fd >= 0 && capture == NULL)
 		return helper_request(argv, what, input, len);
-	return spawn_local(argv, what, input, len);
+	return spawn_local(argv, what, input, len, capture);
 }
 
-/* Run argv here (the helper, or a daemon without one). */
-static int spawn_local(char *const argv[], const char *what, const char *input, size_t len)
+/* Run argv here (the helper, or a daemon without one); with capture, what
+ * it writes is appended there too. */
+static int spawn_local(char *const argv[], const char *what, const char *input, size_t len,
+                       struct buf *capture)
 {
 	posix_spawn_file_actions_t fa;
 	char out[SPAWN_OUTPUT_MAX] = "", safe[512];
-	int pipefd[2], status = 0, rc, timed_out = 0, in = -1;
+	int pipefd[2], status = 0, rc, timed_out = 0, in = -1, too_much = 0;
 	size_t got = 0;
 	time_t deadline = time(NULL) + SPAWN_TIMEOUT;
 	pid_t pid;
@@ -273,6 +292,9 @@ static int spawn_local(char *const argv[], const char *what, const char *input, 
 			continue;
 		if (n <= 0)
 			break;
+		if (capture != NULL &&
+		    buf_append(capture, got < sizeof(out) - 1 ? out + got : sink, (size_t)n) != 0)
+			too_much = 1;
 		if (got < sizeof(out) - 1)
 			got += (size_t)n;
 	}
@@ -284,6 +306,11 @@ static int spawn_local(char *const argv[], const char *what, const char *input, 
 		log_error("command_failed",
 		          "what=%s command=%s reason=\"no exit after %d s, killed\"", what, argv[0],
 		          SPAWN_TIMEOUT);
+		return -1;
+	}
+	if (too_much) {
+		log_error("command_failed", "what=%s command=%s reason=\"output over %zu bytes\"",
+		          what, argv[0], capture->limit);
 		return -1;
 	}
 	rc = WIFEXITED(status) ? WEXITSTATUS(status)

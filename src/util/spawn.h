@@ -36,6 +36,13 @@ int spawn_run(char *const argv[], const char *what);
  * its argument vector (ps shows that to every user). */
 int spawn_run_input(char *const argv[], const char *what, const char *input, size_t len);
 
+struct buf;
+
+/* The same with everything the child writes (stdout and stderr, in order)
+ * appended to out, up to its limit (more: -1, logged): for `nginx -T` and
+ * `apache2ctl -S`, whose output is the answer. */
+int spawn_run_capture(char *const argv[], const char *what, struct buf *out);
+
 #define SPAWN_ARGS_MAX    16          /* arguments in a command sent to the helper */
 #define SPAWN_REQUEST_MAX (16 * 1024) /* bytes of one request to the helper */
 

@@ -15,7 +15,10 @@ Where the facts come from:
                          subsections of CONFIGURATION; each must be accepted
                          by the binary in THAT section kind
   commands               the "commands:" list of `holdfast --help`
-  options                every -x / --long token in `holdfast CMD --help`;
+  options                every -x / --long token of `holdfast CMD --help`'s
+                         usage lines and of its indented lines up to their
+                         description (two spaces), e.g. "-c, --config FILE"
+                         or "push NAME --token N";
                          the manual has them as "Fl x" / "Fl -long" in the
                          command's SYNOPSIS entry, its subsection, or the
                          paragraph of options common to every command
@@ -145,7 +148,16 @@ for c in cmds:
     documented = syn | man_flags(sec) | man_flags(description)
     rc, help_text = run([c, "--help"])
     check("binary: `holdfast %s --help` exits 0" % c, rc == 0, "exit %d" % rc)
-    helped = set(OPT.findall(help_text)) - {"--help"}
+    # The options are in the usage lines (up to the first empty line) and on
+    # the indented lines before their description; prose may name another
+    # program's.
+    usage, _, rest = help_text.partition("\n\n")
+    option_lines = [l for l in rest.splitlines() if l.startswith("  ") and l.strip()]
+    helped = set(OPT.findall(usage))
+    for l in option_lines:
+        lead = l.strip().split("  ")[0]  # "-c, --config FILE", not its description
+        helped |= set(OPT.findall(lead))
+    helped -= {"--help"}
     for o in sorted(helped):
         check("manual: %s %s is documented" % (c, o), o in documented,
               "not in its SYNOPSIS entry, its subsection or DESCRIPTION")

@@ -19,6 +19,7 @@ LAYERS = {
     "deploy": 3,
     "revocation": 3,
     "daemon": 4,
+    "init": 4,
     "cli": 5,
 }
 
