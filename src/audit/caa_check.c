@@ -221,8 +221,10 @@ static void directory_identities(const struct conf *conf, const struct conf_ca *
 		               log_safe(safe, sizeof(safe), req.detail));
 		goto out;
 	}
-	if (req.status != 200 ||
-	    !json_is_object(dir = json_loadb((const char *)req.body.data, req.body.len, 0, NULL))) {
+	/* (json_is_object() is a macro that evaluates its argument twice) */
+	if (req.status == 200)
+		dir = json_loadb((const char *)req.body.data, req.body.len, 0, NULL);
+	if (!json_is_object(dir)) {
 		audit_text_set(x->why, sizeof(x->why),
 		               "its directory could not be read (HTTP %ld, not a JSON object); set "
 		               "caa_identities",
