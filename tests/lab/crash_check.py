@@ -97,14 +97,10 @@ def load_certs(data):
     return [x509.load_pem_x509_certificate(b) for label, b in pem_blocks(data, ("CERTIFICATE",))]
 
 
-def self_signed(path):
-    """True when path holds one certificate whose issuer is its subject."""
-    try:
-        with open(path, "rb") as f:
-            certs = load_certs(f.read())
-    except (OSError, ValueError):
-        return False
-    return len(certs) == 1 and certs[0].issuer == certs[0].subject
+def self_signed(certs):
+    """True when certs (cert.pem as parsed) is one certificate whose issuer
+    is its subject."""
+    return bool(certs) and len(certs) == 1 and certs[0].issuer == certs[0].subject
 
 
 def chain_problem(certs):
@@ -373,7 +369,7 @@ class Checker:
             if f == "chain.pem" and not placeholder and "meta.json" not in got:
                 # an install killed before meta.json: a self-signed cert.pem
                 # (written just before chain.pem) marks a placeholder too
-                placeholder = self_signed(paths["cert.pem"])
+                placeholder = self_signed(got.get("cert.pem", (None,))[0])
             if f == "chain.pem" and placeholder and os.path.getsize(paths[f]) == 0:
                 got[f] = ([], b"")  # a self-signed placeholder has no chain
                 continue
@@ -381,8 +377,8 @@ class Checker:
                 # evidence for the report: what made this not a placeholder
                 self.report.write("  empty chain.pem in %s: meta.json %s, cert.pem %s\n" % (
                     d, ("placeholder=%r" % placeholder) if "meta.json" in got else "absent",
-                    "self-signed" if self_signed(paths["cert.pem"]) else
-                    ("present, not self-signed" if os.path.exists(paths["cert.pem"]) else "absent")))
+                    "absent or unreadable" if not got.get("cert.pem", (None,))[0] else
+                    "present, not self-signed"))
             got[f] = self.check_file(kind, paths[f], "store",
                                      mode=0o600 if f == "privkey.pem" else None)
             if f == "meta.json" and got[f][0] is not None:

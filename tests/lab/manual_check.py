@@ -129,6 +129,15 @@ description = man[man.index(".Sh DESCRIPTION"):man.index("\n.Ss ", man.index(".S
 synopsis = man[man.index(".Sh SYNOPSIS"):man.index(".Sh DESCRIPTION")]
 
 
+def section_of(c):
+    """The subsection of the manual whose title names command c."""
+    for m in re.finditer(r"^\.Ss (.*)$", man, re.M):
+        if c in re.split(r"[ ,]+", m.group(1)):
+            end = re.compile(r"\n\.S[hs] ").search(man, m.end())
+            return man[m.end():end.start() if end else len(man)]
+    return ""
+
+
 def man_flags(text):
     return set("-" + f for f in re.findall(r"\bFl (-?[a-zA-Z][a-zA-Z0-9-]*)", text))
 
@@ -140,12 +149,7 @@ for c in cmds:
                          re.M | re.S)
     check("manual: SYNOPSIS has an entry for %s" % c, bool(entries))
     syn = man_flags("".join(entries))
-    sec = ""
-    for m in re.finditer(r"^\.Ss (.*)$", man, re.M):
-        if c in re.split(r"[ ,]+", m.group(1)):
-            end = re.compile(r"\n\.S[hs] ").search(man, m.end())
-            sec = man[m.end():end.start() if end else len(man)]
-    documented = syn | man_flags(sec) | man_flags(description)
+    documented = syn | man_flags(section_of(c)) | man_flags(description)
     rc, help_text = run([c, "--help"])
     check("binary: `holdfast %s --help` exits 0" % c, rc == 0, "exit %d" % rc)
     # The options are in the usage lines (up to the first empty line) and on
@@ -166,14 +170,6 @@ for c in cmds:
               "the manual has an option the help does not")
 
 # ---------------------------------------------------------------- JSON keys
-def section_of(c):
-    for m in re.finditer(r"^\.Ss (.*)$", man, re.M):
-        if c in re.split(r"[ ,]+", m.group(1)):
-            end = re.compile(r"\n\.S[hs] ").search(man, m.end())
-            return man[m.end():end.start() if end else len(man)]
-    return ""
-
-
 def json_keys(o, out):
     if isinstance(o, dict):
         for k, v in o.items():
