@@ -340,7 +340,7 @@ write_conf() {
 		audit_interval=off
 		ocsp_listen="$OCSP_LISTEN"
 	)
-	[ -n "$(type -t lab_apache_graceful_cmd)" ] && args+=(apache_reload="$(lab_apache_graceful_cmd "$APX")")
+	[ -n "$(type -t lab_apache_graceful_cmd)" ] && args+=(apache_reload="$(apache_reload_script)")
 	args+=("[ca primary]" directory="https://acme.primary.test:14000/dir"
 		"[ca backup]" directory="https://acme.backup.test:14001/dir")
 	for site in "$@"; do
@@ -359,6 +359,18 @@ write_conf() {
 		esac
 	done
 	lab_acme_conf "$CONF.new" "${args[@]}" && mv "$CONF.new" "$CONF"
+}
+
+# apache_reload_script: a script for holdfast's apache_reload that fails
+# until the drill has started Apache: `apache2 -k graceful` would otherwise
+# start an Apache of its own from whatever httpd.conf holds at that moment
+# (seen: a half-written one, serving plain HTTP on the TLS port). Prints
+# its path.
+apache_reload_script() {
+	printf '#!/bin/sh\n[ -s %s/httpd.pid ] || { echo "Apache not started yet"; exit 1; }\nexec %s\n' \
+		"$APX" "$(lab_apache_graceful_cmd "$APX")" >"$D/apache-reload.sh"
+	chmod 755 "$D/apache-reload.sh"
+	echo "$D/apache-reload.sh"
 }
 
 # site_server SITE: the web server SITE is deployed to.

@@ -112,7 +112,7 @@ lab_apache_conf() {
 			EOF
 		fi
 		echo "</VirtualHost>"
-	} >"$d/httpd.conf"
+	} >"$d/httpd.conf.new" && mv "$d/httpd.conf.new" "$d/httpd.conf"
 }
 
 # lab_apache_start DIR PORT: start Apache with DIR/httpd.conf in the
@@ -131,6 +131,8 @@ lab_apache_start() {
 
 # lab_apache_graceful_cmd DIR: the graceful-restart command line for the
 # instance in DIR (what apachectl graceful does, for this configuration).
+# Mind that `apache2 -k graceful` starts an Apache of its own when none
+# runs yet.
 lab_apache_graceful_cmd() {
 	echo "$LAB_APACHE_BIN -d $1 -f $1/httpd.conf -k graceful"
 }
