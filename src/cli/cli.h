@@ -17,6 +17,11 @@ const char *exit_code_name(int code);
  * URL userinfo redacted and control bytes as \xHH (log_clean()), so a file
  * name with a newline or ESC cannot forge a line or drive the terminal, and
  * a password in a URL is never printed. */
+/* holdfast status's fleet lines (cli/status_fleet.c): the database and one
+ * line per node; the worst result (EXIT_OK without database =). */
+struct conf;
+int status_fleet_report(const struct conf *conf, int as_json);
+
 void cli_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print o as one JSON line (json_dumps flags) with URL userinfo redacted;

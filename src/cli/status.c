@@ -613,7 +613,8 @@ int cmd_status(int argc, char **argv)
 			printf(
 			    "usage: holdfast status [-c FILE] [--json]\n\n"
 			    "Per certificate: CA, expiry, next renewal, staple, last deploy and\n"
-			    "what verify_addr serves; the daemon's heartbeat; broken state files.\n"
+			    "what verify_addr serves; the daemon's heartbeat; broken state files;\n"
+			    "with database =, every fleet node's heartbeat and last deploys.\n"
 			    "Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (CRITICAL outranks\n"
 			    "UNKNOWN; no certificate configured is UNKNOWN).\n");
 			return EXIT_OK;
@@ -657,6 +658,7 @@ int cmd_status(int argc, char **argv)
 	status_heartbeat(&run, &report);
 	status_ca_ready(&run, conf);
 	status_endpoints(&run);
+	note_worse(&run, status_fleet_report(conf, run.as_json));
 	daemon_report_close(&report);
 	json_decref(run.crl);
 	store_free(run.store);

@@ -134,6 +134,11 @@ const struct conf_cert *conf_cert_find(const struct conf *conf, const char *name
 
 const char *conf_key_type_name(enum conf_key_type k);
 
+/* The SHA-256 (hex) of conf's shared part -- what every node of a fleet
+ * must agree on; see conf/fingerprint.c for what is in it and what is left
+ * out.  0, or -1 (out is "").  Pure. */
+int conf_shared_fingerprint(const struct conf *conf, char out[65]);
+
 /* cert's crl_interval: its own, else the top level's (seconds; 0: off). */
 long conf_cert_crl_interval(const struct conf *conf, const struct conf_cert *cert);
 

@@ -172,6 +172,8 @@ struct ca_ready {
 
 struct probe_task;
 struct crl_task;
+struct daemon_fleet;
+struct pg_node;
 
 struct daemon {
 	const char *conf_path;
@@ -229,6 +231,7 @@ struct daemon {
 	unsigned long index_audit[5];
 	time_t metrics_rendered;
 	time_t started;
+	struct daemon_fleet *fleet; /* fleet mode (fleet.c), or NULL */
 };
 
 extern const char *const daemon_audit_severities[5];
@@ -351,6 +354,46 @@ void daemon_state_tick(struct daemon *d, time_t now);
 
 /* When daemon_state_tick() has something to write next (may be past). */
 time_t daemon_state_due(const struct daemon *d);
+
+/* fleet.c: fleet mode (database =); see its header.  Every function is a
+ * no-op (or says "go ahead") without database =.
+ * - setup connects (a database that is down is not an error: the node
+ *   starts from its local copy) and pull_all installs the fleet's newer
+ *   sets before the sites load; teardown gives back the leases held.
+ * - issue_gate before an issuance: 1 go ahead, 0 not now (s->issue_next
+ *   set); issue_done after it (issued: a new set was installed).
+ * - staple_gate before a staple fetch: 1 handled without fetching (the
+ *   shared staple was served, or another node fetches: s->staple_next set),
+ *   0 fetch; staple_done after the fetch (ok: s's staple is the new one).
+ * - tick on every loop turn; next and fd for the loop's sleep. */
+int daemon_fleet_setup(struct daemon *d, time_t now);
+void daemon_fleet_pull_all(struct daemon *d, time_t now);
+void daemon_fleet_teardown(struct daemon *d);
+int daemon_fleet_issue_gate(struct daemon *d, struct site *s, time_t now);
+void daemon_fleet_issue_done(struct daemon *d, struct site *s, int issued, time_t now);
+int daemon_fleet_staple_gate(struct daemon *d, struct site *s, time_t now);
+void daemon_fleet_staple_done(struct daemon *d, struct site *s, int ok, time_t now);
+void daemon_fleet_tick(struct daemon *d, time_t now);
+int daemon_fleet_next(const struct daemon *d, time_t *due);
+int daemon_fleet_fd(const struct daemon *d);
+
+/* What the metrics page and the state file report of fleet mode. */
+struct daemon_fleet_state {
+	int up, drift;
+	time_t down_since;
+	char fingerprint[65], fleet_fingerprint[65];
+	const struct pg_node *nodes; /* borrowed: the last heartbeat's read */
+	size_t node_count, unshared;
+	unsigned long adopted_total, fetched_total, pulled_total, pushed_total, refused_total;
+	unsigned long alone_total;
+};
+
+/* 1 with st filled in fleet mode, else 0. */
+int daemon_fleet_state(const struct daemon *d, struct daemon_fleet_state *st);
+
+/* Serve der (checked: v is its verdict) as s's staple and store it in s's
+ * version; takes *der (NULL after).  0, or -1 when the store refused it. */
+int site_staple_keep(struct site *s, unsigned char **der, size_t len, const struct ocsp_verdict *v);
 
 /* sandbox.c: unless conf says `sandbox = no`, start spawn's helper and
  * restrict the process (seccomp, Landlock) to what conf needs.  Call once,

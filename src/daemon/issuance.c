@@ -49,9 +49,13 @@ static void *issue_thread(void *arg)
 
 void daemon_issue_start(struct daemon *d, struct site *s)
 {
-	struct issue_task *t = calloc(1, sizeof(*t));
+	struct issue_task *t;
 
+	if (!daemon_fleet_issue_gate(d, s, time(NULL)))
+		return; /* another node issues it, or not while the database is down */
+	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
+		daemon_fleet_issue_done(d, s, 0, time(NULL));
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
 		site_changed(d, s);
 		return;
@@ -64,6 +68,7 @@ void daemon_issue_start(struct daemon *d, struct site *s)
 	s->iss = d->iss;
 	if (pthread_create(&s->thread, NULL, issue_thread, t) != 0) {
 		free(t);
+		daemon_fleet_issue_done(d, s, 0, time(NULL));
 		s->issue_next = time(NULL) + d->conf->issue_retry_min;
 		site_changed(d, s);
 		return;
@@ -123,6 +128,10 @@ static void issue_finish(struct daemon *d, struct site *s, time_t now)
 	}
 	if (job->result == RESULT_OK || job->result == RESULT_WARNING)
 		s->crl.ari_start = job->ari_start;
+	daemon_fleet_issue_done(d, s,
+	                        (job->result == RESULT_OK || job->result == RESULT_WARNING) &&
+	                            strcmp(job->action, "issued") == 0,
+	                        now);
 	free(s->task);
 	s->task = NULL;
 	site_crl_schedule(d, s, now); /* a new certificate, or an ARI window that moved */

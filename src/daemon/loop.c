@@ -192,6 +192,9 @@ static int daemon_setup(struct daemon *d, struct conf *conf)
 		d->by_name[i] = i;
 	}
 	qsort_r(d->by_name, d->site_count, sizeof(*d->by_name), by_name_cmp, d->sites);
+	if (daemon_fleet_setup(d, now) != 0)
+		return -1;
+	daemon_fleet_pull_all(d, now); /* what the fleet issued, before it is loaded */
 	sites_load_all(d, now);
 	for (i = 0; i < conf->cert_count; i++) {
 		struct site *s = &d->sites[i];
@@ -217,6 +220,7 @@ static void daemon_teardown(struct daemon *d)
 	size_t i;
 
 	daemon_issue_join_all(d);
+	daemon_fleet_teardown(d); /* after the issuances, whose leases it gives back */
 	daemon_probe_teardown(d); /* before the store and the configuration it uses */
 	daemon_crl_teardown(d);   /* likewise, and before the sites it reads */
 	http_client_free(d->http);
@@ -281,6 +285,8 @@ static int loop_wait_ms(const struct daemon *d)
 		wait = w;
 	if (daemon_crl_next(d, &due) && (w = ms_until(now_ms, due)) < wait)
 		wait = w;
+	if (daemon_fleet_next(d, &due) && (w = ms_until(now_ms, due)) < wait)
+		wait = w;
 	if (d->metrics != NULL &&
 	    (w = ms_until(now_ms, d->metrics_rendered + STATE_WRITE_EVERY)) < wait)
 		wait = w;
@@ -293,11 +299,14 @@ static int loop_wait_ms(const struct daemon *d)
 /* Sleep until something is due, an answer comes or the loop is woken. */
 static void loop_wait(struct daemon *d)
 {
-	struct curl_waitfd fds[2];
+	struct curl_waitfd fds[3];
 	unsigned int n = 0;
 	uint64_t count;
+	int fleet_fd = daemon_fleet_fd(d);
 
 	fds[n++] = (struct curl_waitfd){.fd = d->wake_fd, .events = CURL_WAIT_POLLIN};
+	if (fleet_fd >= 0) /* a notification from the fleet's database */
+		fds[n++] = (struct curl_waitfd){.fd = fleet_fd, .events = CURL_WAIT_POLLIN};
 	if (d->audit_pid > 0 && d->audit_fd >= 0)
 		fds[n++] = (struct curl_waitfd){.fd = d->audit_fd, .events = CURL_WAIT_POLLIN};
 	/* First hand finished answers to their callbacks (which reschedule
@@ -417,6 +426,7 @@ int daemon_main(const char *conf_path)
 		daemon_issue_collect(&d, now);
 		daemon_probe_collect(&d, now);
 		daemon_crl_collect(&d, now);
+		daemon_fleet_tick(&d, now);
 		daemon_dispatch_due(&d, now);
 		daemon_probe_dispatch(&d, now);
 		daemon_crl_dispatch(&d, now);

@@ -18,6 +18,7 @@
 #include "daemon/metrics.h"
 #include "daemon/metrics_select.h"
 #include "ocsp/responder.h"
+#include "store/pg.h"
 #include "util/httpd.h"
 
 #define METRICS_PAGE_MAX (512 * 1024 * 1024) /* ~785 B per certificate with every series */
@@ -384,6 +385,46 @@ static void per_certificate_render(struct buf *b, const struct daemon *d, const 
 }
 
 /* The whole Prometheus page for the current state.  No key material. */
+/* Fleet mode's series (nothing without database =). */
+static void fleet_render(struct buf *b, const struct daemon *d)
+{
+	struct daemon_fleet_state st;
+	size_t i;
+
+	if (!daemon_fleet_state(d, &st))
+		return;
+	gauge(b, "holdfast_fleet_database_up",
+	      "1 while this node reaches the fleet's database (database =).", st.up);
+	gauge(b, "holdfast_fleet_config_drift",
+	      "1 while this node's [ca]/[certificate] sections differ from the fleet's; it then "
+	      "neither issues nor pushes.",
+	      st.drift);
+	gauge(b, "holdfast_fleet_unshared_certificates",
+	      "Certificates this node issued alone while the database was down, not yet shared.",
+	      (long long)st.unshared);
+	metric(b, "# HELP holdfast_fleet_events_total Fleet work of this node: staples taken from "
+	          "the database (adopted) or fetched, sets pulled or pushed, leases found held by "
+	          "another node (refused), issuances without the database (alone).\n"
+	          "# TYPE holdfast_fleet_events_total counter\n");
+	metric(b, "holdfast_fleet_events_total{event=\"staple_adopted\"} %lu\n", st.adopted_total);
+	metric(b, "holdfast_fleet_events_total{event=\"staple_fetched\"} %lu\n", st.fetched_total);
+	metric(b, "holdfast_fleet_events_total{event=\"set_pulled\"} %lu\n", st.pulled_total);
+	metric(b, "holdfast_fleet_events_total{event=\"set_pushed\"} %lu\n", st.pushed_total);
+	metric(b, "holdfast_fleet_events_total{event=\"lease_refused\"} %lu\n", st.refused_total);
+	metric(b, "holdfast_fleet_events_total{event=\"issued_alone\"} %lu\n", st.alone_total);
+	metric(b, "# HELP holdfast_fleet_node_heartbeat_timestamp_seconds Each node's last "
+	          "heartbeat in the database, as this node last read it.\n"
+	          "# TYPE holdfast_fleet_node_heartbeat_timestamp_seconds gauge\n");
+	for (i = 0; i < st.node_count; i++)
+		if (st.nodes[i].node[strspn(st.nodes[i].node, "abcdefghijklmnopqrstuvwxyz"
+		                                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                                              "0123456789._-")] == '\0')
+			metric(
+			    b,
+			    "holdfast_fleet_node_heartbeat_timestamp_seconds{node=\"%s\"} %lld\n",
+			    st.nodes[i].node, (long long)st.nodes[i].heartbeat_at);
+}
+
 void daemon_metrics_render(struct daemon *d, time_t now)
 {
 	struct metrics_select sel = {0};
@@ -416,6 +457,7 @@ void daemon_metrics_render(struct daemon *d, time_t now)
 	buf_init(&b, METRICS_PAGE_MAX);
 	totals_render(&b, d, &t, sh.count, now);
 	per_certificate_render(&b, d, &sh, now);
+	fleet_render(&b, d);
 	metric(&b,
 	       "# HELP holdfast_endpoint_up 0 while the CA endpoint's circuit breaker is open.\n"
 	       "# TYPE holdfast_endpoint_up gauge\n");

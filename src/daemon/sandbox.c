@@ -99,6 +99,8 @@ static int sandbox_paths_of(const struct conf *conf, const char *conf_dir, struc
 		rc |= sandbox_paths_add(p, c->webroot, 1);
 		rc |= sandbox_paths_add(p, c->tsig_key, 0);
 	}
+	if (conf->store_key != NULL) /* fleet mode reads it at every reconnection */
+		rc |= sandbox_paths_add(p, conf->store_key, 0);
 	rc |= sandbox_paths_add_system(p);
 	return rc;
 }

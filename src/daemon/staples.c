@@ -53,6 +53,7 @@ static void staple_failed(struct daemon *d, struct site *s)
 	char t[32];
 
 	daemon_staple_fetch_end(d, s);
+	daemon_fleet_staple_done(d, s, 0, now);
 	s->staple_backoff = staple_retry_backoff(s->staple_backoff, d->conf->staple_retry_min,
 	                                         d->conf->staple_retry_max);
 	s->staple_failures++;
@@ -68,26 +69,31 @@ static void staple_failed(struct daemon *d, struct site *s)
 	site_changed(d, s);
 }
 
-/* Store the accepted response r->der in s's version and serve it (taking it
- * from r).  0, or -1 when the store refused it. */
-static int staple_keep(struct site *s, struct ocsp_fetch_result *r)
+int site_staple_keep(struct site *s, unsigned char **der, size_t len, const struct ocsp_verdict *v)
 {
-	if (store_version_staple_save(s->version, r->der, r->der_len) != 0)
+	if (store_version_staple_save(s->version, *der, len) != 0)
 		return -1;
 	free(s->staple);
-	s->staple = r->der;
-	s->staple_len = r->der_len;
-	r->der = NULL;
-	s->sv.status = r->verdict.status;
-	s->sv.this_update = r->verdict.this_update;
-	s->sv.next_update = r->verdict.next_update;
-	s->sv.produced_at = r->verdict.produced_at;
+	s->staple = *der;
+	s->staple_len = len;
+	*der = NULL;
+	s->sv.status = v->status;
+	s->sv.this_update = v->this_update;
+	s->sv.next_update = v->next_update;
+	s->sv.produced_at = v->produced_at;
 	s->staple_ok = 1;
 	s->staple_ok_total++;
 	s->staple_backoff = 0;
 	s->staple_failures = 0;
 	message_clear(&s->staple_error);
 	return 0;
+}
+
+/* Store the accepted response r->der in s's version and serve it (taking it
+ * from r).  0, or -1 when the store refused it. */
+static int staple_keep(struct site *s, struct ocsp_fetch_result *r)
+{
+	return site_staple_keep(s, &r->der, r->der_len, &r->verdict);
 }
 
 /* What the ended fetch f of s means: keep, count, back off, deploy. */
@@ -100,6 +106,7 @@ static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch
 	if (f->generation != s->generation) {
 		/* The certificate was reloaded meanwhile: this answer is for the old one. */
 		daemon_staple_fetch_end(d, s);
+		daemon_fleet_staple_done(d, s, 0, time(NULL));
 		return;
 	}
 	staple_note_errors(s, r);
@@ -125,6 +132,7 @@ static void staple_outcome(struct daemon *d, struct site *s, struct staple_fetch
 	if (status == STAPLE_STATUS_REVOKED)
 		cert_leaf_serial_hex(f->leaf, serial, sizeof(serial));
 	daemon_staple_fetch_end(d, s);
+	daemon_fleet_staple_done(d, s, 1, time(NULL));
 	site_changed(d, s);
 	if (status == STAPLE_STATUS_REVOKED)
 		site_revoked(d, s, "ocsp", serial, "-");
@@ -153,6 +161,10 @@ void daemon_staple_start(struct daemon *d, struct site *s)
 	struct ocsp_verdict held;
 	size_t i, n = s->responder_count;
 
+	if (daemon_fleet_staple_gate(d, s, time(NULL))) {
+		free(f); /* served from the fleet, or another node fetches */
+		return;
+	}
 	if (n > OCSP_FETCH_URLS_MAX)
 		n = OCSP_FETCH_URLS_MAX; /* site_responders_set() makes no more */
 	for (i = 0; i < n; i++)

@@ -4,7 +4,10 @@
  */
 #include "store/fleet.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "acme/ari.h"
 
 static const char *const lease_state_names[] = {"free", "expired", "held-ours", "held-other"};
 static const char *const write_check_names[] = {"ok", "no-lease", "not-holder", "stale-token",
@@ -88,4 +91,26 @@ enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct
 	if (db->not_before < local->not_before)
 		return FLEET_PULL_LOCAL_NEWER;
 	return FLEET_PULL_CONFLICT;
+}
+
+int fleet_issue_alone(int have, int placeholder, time_t not_before, time_t not_after, long margin,
+                      time_t now)
+{
+	if (!have || placeholder)
+		return 1;
+	return now >= renew_deadline(not_before, not_after, margin);
+}
+
+int fleet_staple_wait(int serving, time_t withdraw_at, long lease_ttl, time_t now)
+{
+	if (!serving || lease_ttl <= 0)
+		return 0;
+	return now + 2 * (time_t)lease_ttl < withdraw_at;
+}
+
+int fleet_staple_lease_name(const char *cert, char *out, size_t len)
+{
+	int n = snprintf(out, len, "ocsp:%s", cert);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
 }

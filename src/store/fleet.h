@@ -19,6 +19,19 @@
  *   self-signed stand-in a node installs until a CA issues) is newer than
  *   any issuance but worth less: a real set always replaces a placeholder,
  *   and a placeholder never replaces a real set.
+ * - Issuance while the database is unreachable (fleet_issue_alone()).  The
+ *   fleet cannot take a lease, so issuance pauses -- a certificate that is
+ *   merely due waits for the database to return -- except for a node that
+ *   has no real certificate (nothing, or only its placeholder) or whose
+ *   certificate has reached its renewal deadline (acme/ari.h's
+ *   renew_deadline(): not_after minus outage_margin, at most half the
+ *   lifetime).  Past that point waiting could let it expire, so the node
+ *   issues alone; the fleet reconciles when the database returns (the
+ *   newer notBefore wins, fleet_pull_decide()).
+ * - Staples (fleet_staple_wait()).  One node fetches a staple for the whole
+ *   fleet (lease "ocsp:NAME"); another node that finds that lease held waits
+ *   for the shared copy while its own staple stays safely servable, and
+ *   fetches on its own once waiting longer could let it go stale.
  */
 #ifndef HOLDFAST_STORE_FLEET_H
 #define HOLDFAST_STORE_FLEET_H
@@ -95,5 +108,22 @@ enum fleet_pull {
 const char *fleet_pull_name(enum fleet_pull p);
 
 enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct fleet_set_id *db);
+
+/* While the database is unreachable: 1 when a node issues name's
+ * certificate alone at now -- it has none (have 0), only a placeholder, or
+ * now is at or past its renewal deadline renew_deadline(not_before,
+ * not_after, margin) -- else 0 (wait for the database). */
+int fleet_issue_alone(int have, int placeholder, time_t not_before, time_t not_after, long margin,
+                      time_t now);
+
+/* Another node holds the staple lease: 1 when this node may wait for the
+ * shared copy (its own staple, valid until withdraw_at, stays servable
+ * for two more lease_ttl after now), 0 when it must fetch on its own
+ * (serving 0: it has nothing to serve). */
+int fleet_staple_wait(int serving, time_t withdraw_at, long lease_ttl, time_t now);
+
+/* The lease name under which one node fetches cert's staple for the
+ * fleet: "ocsp:" cert.  0, or -1 when it does not fit in len. */
+int fleet_staple_lease_name(const char *cert, char *out, size_t len);
 
 #endif

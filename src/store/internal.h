@@ -6,6 +6,7 @@
 #define HOLDFAST_STORE_INTERNAL_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -42,5 +43,24 @@ int pg_exec(PGconn *conn, const char *sql, char *why, size_t whylen);
 /* Roll back the transaction in progress (errors ignored: the connection may
  * be gone, and then so is the transaction). */
 void pg_rollback(PGconn *conn);
+
+/* The most parameters a statement takes (pg_run). */
+#define PG_PARAMS_MAX 16
+
+/* Run sql with n (at most PG_PARAMS_MAX) text parameters, binary where
+ * lengths[i] > 0; 0 or -1 with why; *fenced (may be NULL) 1 when the
+ * fencing trigger refused it. */
+int pg_run(struct pg_fleet *f, const char *sql, int n, const char *const *params,
+           const int *lengths, int *fenced, char *why, size_t whylen);
+
+/* Lower-case hex SHA-256 of data ("" when OpenSSL fails). */
+void pg_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* thisUpdate of a DER OCSP response's first SingleResponse, or 0. */
+time_t pg_staple_this_update(const unsigned char *der, size_t len);
+
+/* NOTIFY the fleet's channel with "KIND NAME" (delivered at commit when
+ * inside a transaction).  0 or -1 (why). */
+int pg_notify(struct pg_fleet *f, const char *kind, const char *name, char *why, size_t whylen);
 
 #endif

@@ -23,12 +23,14 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
 
 #include "store/pg_schema.h"
 #include "util/log.h"
 
 /* libpq's connect_timeout when the database's string sets none. */
-#define PG_CONNECT_TIMEOUT "10"
+#define PG_CONNECT_TIMEOUT "5"
 
 static const char *const outcome_names[] = {"ok", "unchanged", "refused", "skipped", "error"};
 
@@ -221,11 +223,32 @@ struct pg_fleet *pg_fleet_open(const struct conf *conf, int *applied, int *schem
 {
 	/* expand_dbname: "dbname" may be a whole conninfo or URI, whose keys
 	 * override the defaults before it. */
-	const char *keys[] = {"connect_timeout", "application_name", "options", "dbname", NULL};
-	const char *values[] = {PG_CONNECT_TIMEOUT, "holdfast", "-c client_min_messages=warning",
-	                        conf->database, NULL};
+	/* Keepalives and a statement timeout: a database that stops answering
+	 * (a partition) fails the daemon's calls in seconds instead of
+	 * hanging its loop; application_name names the node. */
+	char app[FLEET_NODE_MAX + 16];
+	const char *keys[] = {"connect_timeout",
+	                      "application_name",
+	                      "options",
+	                      "keepalives_idle",
+	                      "keepalives_interval",
+	                      "keepalives_count",
+	                      "tcp_user_timeout",
+	                      "dbname",
+	                      NULL};
+	const char *values[] = {PG_CONNECT_TIMEOUT,
+	                        app,
+	                        "-c client_min_messages=warning -c statement_timeout=30000",
+	                        "10",
+	                        "5",
+	                        "3",
+	                        "20000",
+	                        conf->database,
+	                        NULL};
 	struct pg_fleet *f = NULL;
 	char reason[PG_WHY_MAX];
+
+	snprintf(app, sizeof(app), "holdfast/%s", conf->node ? conf->node : "-");
 
 	if (conf->database == NULL || conf->store_key == NULL || conf->node == NULL) {
 		snprintf(why, whylen, "fleet mode is not configured (no database =)");
@@ -401,4 +424,59 @@ enum pg_outcome pg_lease_release(struct pg_fleet *f, const char *name, long long
 	if (o == PG_REFUSED)
 		snprintf(why, whylen, "not holding the lease with token %lld", token);
 	return o;
+}
+
+void pg_sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	size_t i;
+
+	out[0] = '\0';
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != sizeof(md))
+		return;
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+int pg_run(struct pg_fleet *f, const char *sql, int n, const char *const *params,
+           const int *lengths, int *fenced, char *why, size_t whylen)
+{
+	int formats[PG_PARAMS_MAX] = {0};
+	PGresult *r;
+	int i, rc = 0;
+
+	if (n < 0 || n > PG_PARAMS_MAX) {
+		snprintf(why, whylen, "internal error: %d parameters", n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		formats[i] = lengths != NULL && lengths[i] > 0;
+	r = PQexecParams(f->conn, sql, n, NULL, params, lengths, formats, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+		int fence = pg_error(f->conn, r, PG_SQLSTATE_FENCED, why, whylen);
+		if (fenced != NULL)
+			*fenced = fence;
+		rc = -1;
+	}
+	PQclear(r);
+	return rc;
+}
+
+time_t pg_staple_this_update(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	OCSP_BASICRESP *basic = resp ? OCSP_response_get1_basic(resp) : NULL;
+	OCSP_SINGLERESP *single = basic ? OCSP_resp_get0(basic, 0) : NULL;
+	ASN1_GENERALIZEDTIME *thisupd = NULL;
+	struct tm tm;
+	time_t t = 0;
+
+	if (single != NULL && OCSP_single_get0_status(single, NULL, NULL, &thisupd, NULL) >= 0 &&
+	    thisupd != NULL && ASN1_TIME_to_tm(thisupd, &tm) == 1)
+		t = timegm(&tm);
+	OCSP_BASICRESP_free(basic);
+	OCSP_RESPONSE_free(resp);
+	return t;
 }

@@ -5,8 +5,10 @@
  * copy it deploys from.  This is the first slice of fleet mode: the schema
  * and its migrations (pg_schema.h), sealed private keys (seal.h), leases
  * with fencing tokens (fleet.h), moving a files store into the database,
- * pulling newer sets back into a local copy, rotating the store key.  The
- * daemon does not use it yet (holdfast(1), README "Fleet mode").
+ * pulling newer sets back into a local copy, rotating the store key, and
+ * what a running daemon needs (pg_live.c): notifications, the shared staple
+ * of a set, heartbeats, the fleet's configuration fingerprint.  The daemon's
+ * use of it is daemon/fleet.c (holdfast(1), README "Fleet mode").
  *
  * Guarantees:
  * - A private key reaches the database only sealed with the store key
@@ -19,6 +21,9 @@
  *   that token is not the current one of a lease the writer holds.
  * - A set is never replaced by an older one, in either direction
  *   (fleet_pull_decide()); each write is one transaction.
+ * - A staple in the database is only ever replaced by one with a later
+ *   thisUpdate, and only for the set it was fetched for; a node checks a
+ *   shared staple like a fetched one before it serves it.
  * - Nothing here runs for a configuration without database =.
  */
 #ifndef HOLDFAST_STORE_PG_H
@@ -106,11 +111,76 @@ struct pg_pull_report {
  * an earlier thisUpdate.  0 when nothing failed, else -1 (logged). */
 int pg_store_pull(struct pg_fleet *f, struct store *local, struct pg_pull_report *r);
 
+/* The same for name alone, without its staple (the daemon checks a shared
+ * staple itself before it keeps it: pg_staple_read()); *version: the
+ * database's current version of name (0: none).  0, or -1 (logged). */
+int pg_set_pull(struct pg_fleet *f, struct store *local, const char *name, struct pg_pull_report *r,
+                long long *version);
+
 /* Re-seal every private key in the database with the key in new_key_path
  * (the store key's rules: 32 bytes, mode 0600), and the check value, in one
  * transaction: all keys or none.  *count: keys re-sealed.  0, or -1 (why;
  * nothing changed). */
 int pg_store_rotate_key(struct pg_fleet *f, const char *new_key_path, size_t *count, char *why,
                         size_t whylen);
+
+/* ---- the daemon's side (pg_live.c) ---- */
+
+/* 1 while f's connection is up. */
+int pg_fleet_connected(const struct pg_fleet *f);
+
+/* LISTEN on the fleet's channel; 0 or -1 (why). */
+int pg_fleet_listen(struct pg_fleet *f, char *why, size_t whylen);
+
+/* The connection's socket, for the loop's poll; -1 when down. */
+int pg_fleet_socket(const struct pg_fleet *f);
+
+/* A notification: kind "set" or "staple", and the certificate's name. */
+typedef void (*pg_notify_fn)(const char *kind, const char *name, void *user);
+
+/* Read what the socket has and call fn for each notification.  The count,
+ * or -1 when the connection is gone. */
+int pg_fleet_notifications(struct pg_fleet *f, pg_notify_fn fn, void *user);
+
+typedef void (*pg_version_fn)(const char *name, long long version, void *user);
+
+/* fn(name, current version) for every certificate in the database; 0 or -1
+ * (why).  One query, for the periodic poll. */
+int pg_set_versions(struct pg_fleet *f, pg_version_fn fn, void *user, char *why, size_t whylen);
+
+/* The database's staple of the set that v (name's local set) is, by its
+ * fullchain's SHA-256: 1 with *der (new, free()), 0 when none, -1 (why). */
+int pg_staple_read(struct pg_fleet *f, struct store_version *v, const char *name,
+                   unsigned char **der, size_t *len, char *why, size_t whylen);
+
+/* Store der (a staple already checked for v's leaf) as the shared staple of
+ * v's set, unless the database has one with a later or equal thisUpdate
+ * (PG_UNCHANGED) or does not hold that set (PG_SKIPPED); PG_OK notifies
+ * the fleet. */
+enum pg_outcome pg_staple_push(struct pg_fleet *f, struct store_version *v, const char *name,
+                               const unsigned char *der, size_t len, char *why, size_t whylen);
+
+/* Write this node's heartbeat row; summary is a JSON object.  0 or -1. */
+int pg_node_beat(struct pg_fleet *f, time_t started, const char *fingerprint, const char *summary,
+                 char *why, size_t whylen);
+
+/* The fleet's configuration fingerprint into fleet and whether mine differs
+ * (*drift).  The first node sets it; it becomes mine once no other node
+ * with a heartbeat in the last live_window seconds runs another one.  0 or
+ * -1 (why). */
+int pg_fingerprint_check(struct pg_fleet *f, const char *mine, long live_window, char fleet[65],
+                         int *drift, char *why, size_t whylen);
+
+struct pg_node {
+	char node[FLEET_NODE_MAX];
+	time_t started_at, heartbeat_at, db_now; /* db_now: the database's clock */
+	char fingerprint[65];
+	char *summary; /* JSON */
+};
+
+/* Every node's row, by name (pg_nodes_free).  0 or -1 (why). */
+int pg_nodes_read(struct pg_fleet *f, struct pg_node **out, size_t *count, char *why,
+                  size_t whylen);
+void pg_nodes_free(struct pg_node *nodes, size_t count);
 
 #endif

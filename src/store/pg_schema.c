@@ -13,6 +13,11 @@
  *                             under which token
  *   holdfast_staples          (name, version): the last good OCSP response
  *   holdfast_state            (node, doc): the state documents
+ *   holdfast_nodes            (2) one row per daemon: its heartbeat, the
+ *                             fingerprint of its shared configuration and
+ *                             a JSON summary of what it deploys
+ *   holdfast_staples.this_update (2) the staple's thisUpdate, so that a
+ *                             write never replaces a newer staple
  *
  * Fencing is the database's: the trigger holdfast_fence runs inside the
  * transaction of every write of a certificate set and raises SQLSTATE
@@ -105,6 +110,15 @@ static const struct pg_migration migrations[] = {
      "  BEFORE INSERT OR UPDATE OF name, version, fullchain_pem, meta_json, fencing_token,\n"
      "    written_by ON holdfast_certificate_sets\n"
      "  FOR EACH ROW EXECUTE FUNCTION holdfast_fence();\n"},
+    {2, "daemons: node heartbeats, staple times",
+     "CREATE TABLE holdfast_nodes (\n"
+     "  node text PRIMARY KEY,\n"
+     "  started_at timestamptz NOT NULL,\n"
+     "  heartbeat_at timestamptz NOT NULL,\n"
+     "  fingerprint text NOT NULL,\n"
+     "  summary text NOT NULL\n"
+     ");\n"
+     "ALTER TABLE holdfast_staples ADD COLUMN this_update timestamptz;\n"},
 };
 
 const struct pg_migration *pg_schema_migrations(size_t *count)

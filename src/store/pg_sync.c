@@ -53,19 +53,6 @@ struct local_set {
 	struct fleet_set_id id;
 };
 
-static void sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[32];
-	unsigned int n = 0;
-	size_t i;
-
-	out[0] = '\0';
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != sizeof(md))
-		return;
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 static void local_set_clear(struct local_set *ls)
 {
 	store_cert_free(ls->cert);
@@ -103,7 +90,7 @@ static int local_set_read(struct store *local, const char *name, struct local_se
 	ls->id.exists = 1;
 	ls->id.placeholder = ls->cert->meta->placeholder;
 	ls->id.not_before = ls->cert->not_before;
-	sha256_hex(ls->fullchain, ls->fullchain_len, ls->id.sha256);
+	pg_sha256_hex(ls->fullchain, ls->fullchain_len, ls->id.sha256);
 	return 0;
 }
 
@@ -159,55 +146,6 @@ static void db_set_id(const PGresult *r, struct fleet_set_id *id, long long *ver
 	id->not_before = (time_t)col_int8(r, 2);
 }
 
-/* The most parameters a statement of this file takes. */
-#define PG_PARAMS_MAX 16
-
-/* Run sql with n (at most PG_PARAMS_MAX) text parameters, binary where
- * lengths[i] > 0; 0 or -1 with why; *fenced 1 when the fencing trigger
- * refused it. */
-static int run(struct pg_fleet *f, const char *sql, int n, const char *const *params,
-               const int *lengths, int *fenced, char *why, size_t whylen)
-{
-	int formats[PG_PARAMS_MAX] = {0};
-	PGresult *r;
-	int i, rc = 0;
-
-	if (n < 0 || n > PG_PARAMS_MAX) {
-		snprintf(why, whylen, "internal error: %d parameters", n);
-		return -1;
-	}
-	for (i = 0; i < n; i++)
-		formats[i] = lengths != NULL && lengths[i] > 0;
-	r = PQexecParams(f->conn, sql, n, NULL, params, lengths, formats, 0);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int fence = pg_error(f->conn, r, PG_SQLSTATE_FENCED, why, whylen);
-		if (fenced != NULL)
-			*fenced = fence;
-		rc = -1;
-	}
-	PQclear(r);
-	return rc;
-}
-
-/* thisUpdate of a DER OCSP response's first SingleResponse, or 0. */
-static time_t staple_this_update(const unsigned char *der, size_t len)
-{
-	const unsigned char *p = der;
-	OCSP_RESPONSE *resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
-	OCSP_BASICRESP *basic = resp ? OCSP_response_get1_basic(resp) : NULL;
-	OCSP_SINGLERESP *single = basic ? OCSP_resp_get0(basic, 0) : NULL;
-	ASN1_GENERALIZEDTIME *thisupd = NULL;
-	struct tm tm;
-	time_t t = 0;
-
-	if (single != NULL && OCSP_single_get0_status(single, NULL, NULL, &thisupd, NULL) >= 0 &&
-	    thisupd != NULL && ASN1_TIME_to_tm(thisupd, &tm) == 1)
-		t = timegm(&tm);
-	OCSP_BASICRESP_free(basic);
-	OCSP_RESPONSE_free(resp);
-	return t;
-}
-
 /* Write ls's staple for (name, version) unless the database has those
  * bytes already.  0 or -1. */
 static int staple_upsert(struct pg_fleet *f, const char *name, long long version,
@@ -218,7 +156,7 @@ static int staple_upsert(struct pg_fleet *f, const char *name, long long version
 	int lengths[3] = {0, 0, (int)len};
 
 	snprintf(ver, sizeof(ver), "%lld", version);
-	return run(
+	return pg_run(
 	    f,
 	    "INSERT INTO holdfast_staples AS s (name, version, der) VALUES ($1, $2, $3)\n"
 	    "ON CONFLICT (name, version) DO UPDATE SET der = EXCLUDED.der, updated_at = now()\n"
@@ -256,19 +194,19 @@ static enum pg_outcome push_in_tx(struct pg_fleet *f, const char *name, const st
 		/* meta.json changes between issuances (renew_at, last_error):
 		 * bring it up to date, fenced like any write of the set. */
 		if (strcmp(PQgetvalue(cur, 0, 3), ls->meta_json) != 0 &&
-		    run(f,
-		        "UPDATE holdfast_certificate_sets SET meta_json = $3,\n"
-		        "  fencing_token = $4::bigint, written_by = $5\n"
-		        " WHERE name = $1 AND version = $2::bigint",
-		        5, p, NULL, &fenced, why, whylen) != 0)
+		    pg_run(f,
+		           "UPDATE holdfast_certificate_sets SET meta_json = $3,\n"
+		           "  fencing_token = $4::bigint, written_by = $5\n"
+		           " WHERE name = $1 AND version = $2::bigint",
+		           5, p, NULL, &fenced, why, whylen) != 0)
 			o = fenced ? PG_REFUSED : PG_ERROR;
 		/* The staple only when the database has none or an older one
 		 * (another node may have refreshed it since). */
 		if (o == PG_UNCHANGED && ls->staple != NULL &&
 		    (PQgetisnull(cur, 0, 6) ||
-		     staple_this_update((const unsigned char *)PQgetvalue(cur, 0, 6),
-		                        (size_t)PQgetlength(cur, 0, 6)) <
-		         staple_this_update(ls->staple, ls->staple_len)) &&
+		     pg_staple_this_update((const unsigned char *)PQgetvalue(cur, 0, 6),
+		                           (size_t)PQgetlength(cur, 0, 6)) <
+		         pg_staple_this_update(ls->staple, ls->staple_len)) &&
 		    staple_upsert(f, name, v, ls->staple, ls->staple_len, why, whylen) != 0)
 			o = PG_ERROR;
 		goto out;
@@ -309,20 +247,23 @@ static enum pg_outcome push_in_tx(struct pg_fleet *f, const char *name, const st
 		                     f->node,
 		                     tok};
 		int len[11] = {0, 0, 0, (int)sealed_len, 0, 0, 0, 0, 0, 0, 0};
-		if (run(f,
-		        "INSERT INTO holdfast_certificate_sets (name, version, fullchain_pem,\n"
-		        "  key_sealed, meta_json, serial, not_before, not_after, "
-		        "fullchain_sha256,\n"
-		        "  written_by, fencing_token)\n"
-		        "VALUES ($1, $2::bigint, $3, $4, $5, $6, to_timestamp($7::bigint),\n"
-		        "  to_timestamp($8::bigint), $9, $10, $11::bigint)",
-		        11, p, len, &fenced, why, whylen) != 0) {
+		if (pg_run(f,
+		           "INSERT INTO holdfast_certificate_sets (name, version, fullchain_pem,\n"
+		           "  key_sealed, meta_json, serial, not_before, not_after, "
+		           "fullchain_sha256,\n"
+		           "  written_by, fencing_token)\n"
+		           "VALUES ($1, $2::bigint, $3, $4, $5, $6, to_timestamp($7::bigint),\n"
+		           "  to_timestamp($8::bigint), $9, $10, $11::bigint)",
+		           11, p, len, &fenced, why, whylen) != 0) {
 			o = fenced ? PG_REFUSED : PG_ERROR;
 			goto out;
 		}
 	}
 	if (ls->staple != NULL &&
 	    staple_upsert(f, name, v, ls->staple, ls->staple_len, why, whylen) != 0)
+		goto out;
+	/* Delivered at commit, to every node that listens (pg_fleet_listen). */
+	if (pg_notify(f, "set", name, why, whylen) != 0)
 		goto out;
 	o = PG_OK;
 out:
@@ -559,14 +500,14 @@ static int pull_staple(struct store *local, const char *name, const PGresult *cu
 
 	if (PQgetisnull(cur, 0, 6) || len == 0 || len > STORE_STAPLE_MAX)
 		return 0;
-	db_t = staple_this_update(der, len);
+	db_t = pg_staple_this_update(der, len);
 	if (db_t == 0)
 		return 0; /* not a response with a thisUpdate: never replaces anything */
 	v = store_version_open(local, name);
 	if (v == NULL)
 		return -1;
 	if (store_version_staple_load(v, &have, &have_len) == 0 &&
-	    (staple_this_update(have, have_len) >= db_t ||
+	    (pg_staple_this_update(have, have_len) >= db_t ||
 	     (have_len == len && memcmp(have, der, len) == 0)))
 		goto out;
 	rc = store_version_staple_save(v, der, len) == 0 ? 1 : -1;
@@ -576,10 +517,91 @@ out:
 	return rc;
 }
 
+/* Pull name (pg_store_pull()'s rule), counting into r; *version: the
+ * database's current version (0: none).  0, or -1 (logged). */
+static int pull_one(struct pg_fleet *f, struct store *local, const char *name, int with_staple,
+                    struct pg_pull_report *r, long long *version)
+{
+	char why[PG_WHY_MAX], safe[PG_WHY_MAX];
+	struct fleet_set_id db_id, local_id;
+	struct local_set ls;
+	PGresult *cur = NULL;
+	enum fleet_pull d;
+	X509 *leaf;
+	int s, rc = 0;
+
+	*version = 0;
+	r->certificates++;
+	if (local_set_read(local, name, &ls, why, sizeof(why)) != 0 ||
+	    db_current(f, name, &cur, why, sizeof(why)) != 0) {
+		log_error("store_pull_failed", "cert=%s reason=\"%s\"", name,
+		          log_safe(safe, sizeof(safe), why));
+		local_set_clear(&ls);
+		r->failed++;
+		return -1;
+	}
+	local_id = ls.id;
+	local_set_clear(&ls);
+	db_set_id(cur, &db_id, version);
+	/* The row's notBefore column is the writer's word; the certificate's
+	 * own is what counts. */
+	leaf = db_id.exists ? leaf_from_pem(PQgetvalue(cur, 0, 4), (size_t)PQgetlength(cur, 0, 4),
+	                                    &db_id.not_before)
+	                    : NULL;
+	X509_free(leaf);
+	if (db_id.exists) {
+		struct cert_meta *m =
+		    cert_meta_parse(PQgetvalue(cur, 0, 3), (size_t)PQgetlength(cur, 0, 3));
+		db_id.placeholder = m == NULL || m->placeholder;
+		cert_meta_free(m);
+	}
+	d = fleet_pull_decide(&local_id, &db_id);
+	if (d == FLEET_PULL_INSTALL) {
+		if (pull_install(f, local, name, cur, *version, why, sizeof(why)) != 0) {
+			log_error("store_pull_failed", "cert=%s reason=\"%s\"", name,
+			          log_safe(safe, sizeof(safe), why));
+			r->failed++;
+			PQclear(cur);
+			return -1;
+		}
+		log_info("store_pulled", "cert=%s version=%lld", name, *version);
+		r->installed++;
+	} else if (d == FLEET_PULL_SAME) {
+		r->same++;
+	} else if (d == FLEET_PULL_LOCAL_NEWER) {
+		r->local_newer++;
+	} else if (d == FLEET_PULL_CONFLICT) {
+		r->conflict++;
+		log_warn("store_pull_conflict",
+		         "cert=%s version=%lld reason=\"a different set with the same "
+		         "notBefore: the local one is kept\"",
+		         name, *version);
+	}
+	if (with_staple && (d == FLEET_PULL_INSTALL || d == FLEET_PULL_SAME)) {
+		s = pull_staple(local, name, cur);
+		if (s > 0)
+			r->staples++;
+		else if (s < 0) {
+			r->failed++;
+			rc = -1;
+		}
+	}
+	PQclear(cur);
+	return rc;
+}
+
+int pg_set_pull(struct pg_fleet *f, struct store *local, const char *name, struct pg_pull_report *r,
+                long long *version)
+{
+	memset(r, 0, sizeof(*r));
+	return pull_one(f, local, name, 0, r, version);
+}
+
 int pg_store_pull(struct pg_fleet *f, struct store *local, struct pg_pull_report *r)
 {
-	PGresult *names = NULL, *cur = NULL;
+	PGresult *names = NULL;
 	char why[PG_WHY_MAX], safe[PG_WHY_MAX];
+	long long version;
 	int i, n, rc = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -592,74 +614,9 @@ int pg_store_pull(struct pg_fleet *f, struct store *local, struct pg_pull_report
 		return -1;
 	}
 	n = PQntuples(names);
-	for (i = 0; i < n; i++) {
-		const char *name = PQgetvalue(names, i, 0);
-		struct fleet_set_id db_id, local_id;
-		struct local_set ls;
-		long long version;
-		enum fleet_pull d;
-		X509 *leaf;
-		int s;
-
-		r->certificates++;
-		if (local_set_read(local, name, &ls, why, sizeof(why)) != 0 ||
-		    db_current(f, name, &cur, why, sizeof(why)) != 0) {
-			log_error("store_pull_failed", "cert=%s reason=\"%s\"", name,
-			          log_safe(safe, sizeof(safe), why));
-			local_set_clear(&ls);
-			r->failed++;
+	for (i = 0; i < n; i++)
+		if (pull_one(f, local, PQgetvalue(names, i, 0), 1, r, &version) != 0)
 			rc = -1;
-			continue;
-		}
-		local_id = ls.id;
-		local_set_clear(&ls);
-		db_set_id(cur, &db_id, &version);
-		/* The row's notBefore column is the writer's word; the
-		 * certificate's own is what counts. */
-		leaf = db_id.exists
-		           ? leaf_from_pem(PQgetvalue(cur, 0, 4), (size_t)PQgetlength(cur, 0, 4),
-		                           &db_id.not_before)
-		           : NULL;
-		X509_free(leaf);
-		if (db_id.exists) {
-			struct cert_meta *m =
-			    cert_meta_parse(PQgetvalue(cur, 0, 3), (size_t)PQgetlength(cur, 0, 3));
-			db_id.placeholder = m == NULL || m->placeholder;
-			cert_meta_free(m);
-		}
-		d = fleet_pull_decide(&local_id, &db_id);
-		if (d == FLEET_PULL_INSTALL) {
-			if (pull_install(f, local, name, cur, version, why, sizeof(why)) != 0) {
-				log_error("store_pull_failed", "cert=%s reason=\"%s\"", name,
-				          log_safe(safe, sizeof(safe), why));
-				r->failed++;
-				rc = -1;
-				PQclear(cur);
-				continue;
-			}
-			log_info("store_pulled", "cert=%s version=%lld", name, version);
-			r->installed++;
-		} else if (d == FLEET_PULL_SAME) {
-			r->same++;
-		} else if (d == FLEET_PULL_LOCAL_NEWER) {
-			r->local_newer++;
-		} else if (d == FLEET_PULL_CONFLICT) {
-			r->conflict++;
-			log_warn("store_pull_conflict",
-			         "cert=%s version=%lld reason=\"a different set with the same "
-			         "notBefore: the local one is kept\"",
-			         name, version);
-		}
-		if (d == FLEET_PULL_INSTALL || d == FLEET_PULL_SAME) {
-			s = pull_staple(local, name, cur);
-			if (s > 0)
-				r->staples++;
-			else if (s < 0)
-				r->failed++;
-		}
-		PQclear(cur);
-		cur = NULL;
-	}
 	PQclear(names);
 	return rc;
 }
@@ -734,10 +691,10 @@ int pg_store_rotate_key(struct pg_fleet *f, const char *new_key_path, size_t *co
 		{
 			const char *p[3] = {name, ver, (const char *)sealed};
 			int len[3] = {0, 0, (int)sealed_len};
-			if (run(f,
-			        "UPDATE holdfast_certificate_sets SET key_sealed = $3\n"
-			        " WHERE name = $1 AND version = $2::bigint",
-			        3, p, len, NULL, why, whylen) != 0)
+			if (pg_run(f,
+			           "UPDATE holdfast_certificate_sets SET key_sealed = $3\n"
+			           " WHERE name = $1 AND version = $2::bigint",
+			           3, p, len, NULL, why, whylen) != 0)
 				goto rollback;
 		}
 		free(sealed);
@@ -753,8 +710,8 @@ int pg_store_rotate_key(struct pg_fleet *f, const char *new_key_path, size_t *co
 	{
 		const char *p[2] = {PG_KEY_CHECK_NAME, (const char *)sealed};
 		int len[2] = {0, (int)sealed_len};
-		if (run(f, "UPDATE holdfast_meta SET value = $2 WHERE key = $1", 2, p, len, NULL,
-		        why, whylen) != 0)
+		if (pg_run(f, "UPDATE holdfast_meta SET value = $2 WHERE key = $1", 2, p, len, NULL,
+		           why, whylen) != 0)
 			goto rollback;
 	}
 	if (pg_exec(f->conn, "COMMIT", why, whylen) != 0)

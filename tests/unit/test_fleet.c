@@ -336,8 +336,87 @@ static void test_conf(void)
 	rmdir(dir);
 }
 
+/* The outage rule and the staple wait (fleet.h). */
+static void test_outage_rules(void)
+{
+	const time_t nb = 1000000, na = nb + 90 * 86400, margin = 7 * 86400;
+	char name[16];
+
+	CHECK(fleet_issue_alone(0, 0, 0, 0, margin, nb) == 1, "no certificate: issue alone");
+	CHECK(fleet_issue_alone(1, 1, nb, na, margin, nb + 1) == 1, "a placeholder: issue alone");
+	CHECK(fleet_issue_alone(1, 0, nb, na, margin, na - margin - 1) == 0,
+	      "due but before the renewal deadline: wait for the database");
+	CHECK(fleet_issue_alone(1, 0, nb, na, margin, na - margin) == 1,
+	      "at the renewal deadline: issue alone");
+	/* A 6-day certificate: the margin is at most half its lifetime. */
+	CHECK(fleet_issue_alone(1, 0, nb, nb + 6 * 86400, margin, nb + 3 * 86400 - 1) == 0,
+	      "6-day certificate: waits until half its lifetime");
+	CHECK(fleet_issue_alone(1, 0, nb, nb + 6 * 86400, margin, nb + 3 * 86400) == 1,
+	      "6-day certificate: alone from half its lifetime");
+
+	CHECK(fleet_staple_wait(0, nb + 86400, 60, nb) == 0, "nothing served: fetch alone");
+	CHECK(fleet_staple_wait(1, nb + 121, 60, nb) == 1, "servable for more than 2 ttl: wait");
+	CHECK(fleet_staple_wait(1, nb + 120, 60, nb) == 0, "2 ttl or less left: fetch alone");
+	CHECK(fleet_staple_wait(1, nb + 86400, 0, nb) == 0, "no ttl: never wait");
+
+	CHECK(fleet_staple_lease_name("www", name, sizeof(name)) == 0 &&
+	          strcmp(name, "ocsp:www") == 0,
+	      "the staple lease's name");
+	CHECK(fleet_staple_lease_name("a-very-long-name", name, sizeof(name)) == -1,
+	      "a staple lease name that does not fit is refused");
+}
+
+/* conf_shared_fingerprint: the shared sections only, in any order. */
+static void test_fingerprint(void)
+{
+	static const char base[] =
+	    "store = /srv/a\n"
+	    "[ca one]\ndirectory = https://one.test/dir\n"
+	    "[ca two]\ndirectory = https://two.test/dir\n"
+	    "[certificate www]\nnames = www.test\ncas = one two\nwebroot = /w\n"
+	    "[certificate api]\nnames = api.test\ncas = two\nwebroot = /w\n";
+	static const char reordered[] =
+	    "store = /srv/b\nmetrics_listen = 127.0.0.1:9\n"
+	    "[ca two]\ndirectory = https://two.test/dir\n"
+	    "[ca one]\ndirectory = https://one.test/dir\n"
+	    "[certificate api]\nnames = api.test\ncas = two\n"
+	    "webroot = /other\ndeploy = nginx\nverify_addr = 127.0.0.1:443\n"
+	    "[certificate www]\nnames = www.test\ncas = one two\nwebroot = /w\n";
+	static const char other_cas[] =
+	    "store = /srv/a\n"
+	    "[ca one]\ndirectory = https://one.test/dir\n"
+	    "[ca two]\ndirectory = https://two.test/dir\n"
+	    "[certificate www]\nnames = www.test\ncas = two one\nwebroot = /w\n"
+	    "[certificate api]\nnames = api.test\ncas = two\nwebroot = /w\n";
+	static const char other_dir[] =
+	    "store = /srv/a\n"
+	    "[ca one]\ndirectory = https://one.test/v2\n"
+	    "[ca two]\ndirectory = https://two.test/dir\n"
+	    "[certificate www]\nnames = www.test\ncas = one two\nwebroot = /w\n"
+	    "[certificate api]\nnames = api.test\ncas = two\nwebroot = /w\n";
+	const char *texts[] = {base, reordered, other_cas, other_dir};
+	char fp[4][65], err[CONF_ERROR_MAX];
+	int i, ok = 1;
+
+	for (i = 0; i < 4; i++) {
+		struct conf *c = parse(texts[i], err);
+		if (c == NULL || conf_shared_fingerprint(c, fp[i]) != 0 || strlen(fp[i]) != 64) {
+			ok = 0;
+			printf("# config %d: %s\n", i, err);
+		}
+		conf_free(c);
+	}
+	CHECK(ok, "four configurations fingerprinted");
+	CHECK(ok && strcmp(fp[0], fp[1]) == 0,
+	      "section order, store, deploy, verify_addr and top-level keys do not count");
+	CHECK(ok && strcmp(fp[0], fp[2]) != 0, "the order of cas counts");
+	CHECK(ok && strcmp(fp[0], fp[3]) != 0, "a CA's directory counts");
+}
+
 int main(void)
 {
+	test_outage_rules();
+	test_fingerprint();
 	test_seal();
 	test_migrations();
 	test_leases();
