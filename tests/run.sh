@@ -90,7 +90,7 @@ suite_tests() { # suite_tests SUITE BUILD_DIR
 		if [ "$suite" != plain ] && [ "$(basename "$s")" = package_deb.sh ]; then
 			continue
 		fi
-		HOLDFAST="$ROOT/$dir/holdfast" run_tap "$suite" "$(basename "$s" .sh)" "$s"
+		HOLDFAST="$ROOT/$dir/holdfast" HOLDFAST_SUITE=$suite run_tap "$suite" "$(basename "$s" .sh)" "$s"
 	done
 }
 

@@ -241,6 +241,15 @@ static int install_placeholder(struct issuer *run, struct issue_job *job)
 	return rc;
 }
 
+int issuer_install_placeholder(struct issuer *run, const struct conf_cert *cert)
+{
+	struct issue_job job;
+
+	memset(&job, 0, sizeof(job));
+	job.cert = cert;
+	return install_placeholder(run, &job);
+}
+
 /* Renewal time for a fresh certificate from CA session s: inside the ARI
  * window when the CA has renewalInfo, else renew_at_lifetime() with the
  * configured outage_margin. */

@@ -77,4 +77,9 @@ void issuer_worker_free(struct issuer_worker *w);
 /* Run one job to its end (blocking). */
 void issuer_run_job(struct issuer_worker *w, struct issue_job *job);
 
+/* Install a self-signed placeholder for cert (never issued), as an issuance
+ * does before it asks a CA, so that web servers can start; for fleet mode,
+ * where another node issues.  0 or -1. */
+int issuer_install_placeholder(struct issuer *run, const struct conf_cert *cert);
+
 #endif
