@@ -99,15 +99,15 @@ STATE_DOCS=$(find "$LAB/store-a/state" "$LAB/store-a/audit" "$LAB/store-a/rdap" 
 
 # --- 2. Schema from empty; a rerun is a no-op.
 hf_expect "migrate: creates the schema on an empty database" 0 store migrate -c "$LAB/a.conf" --json
-json_check "migrate: one migration applied, schema version 1" \
-	"j['applied'] == 1 and j['schema_version'] == 1 and j['result'] == 'OK'"
-check "migrate: the six tables exist" \
+json_check "migrate: both migrations applied, schema version 2" \
+	"j['applied'] == 2 and j['schema_version'] == 2 and j['result'] == 'OK'"
+check "migrate: the seven tables exist" \
 	test "$(lab_psql -c "SELECT count(*) FROM pg_tables WHERE tablename IN ('holdfast_migrations',
 		'holdfast_meta', 'holdfast_leases', 'holdfast_certificate_sets', 'holdfast_staples',
-		'holdfast_state')")" = 6
+		'holdfast_state', 'holdfast_nodes')")" = 7
 MIG=$(lab_psql -c "SELECT version, name, applied_at FROM holdfast_migrations ORDER BY version")
 hf_expect "migrate: a rerun succeeds" 0 store migrate -c "$LAB/a.conf" --json
-json_check "migrate: a rerun applies nothing" "j['applied'] == 0 and j['schema_version'] == 1"
+json_check "migrate: a rerun applies nothing" "j['applied'] == 0 and j['schema_version'] == 2"
 check "migrate: the migrations table is unchanged by the rerun" \
 	test "$(lab_psql -c "SELECT version, name, applied_at FROM holdfast_migrations ORDER BY version")" = "$MIG"
 lab_psql -c "INSERT INTO holdfast_migrations (version, name) VALUES (99, 'from the future')"
