@@ -274,8 +274,9 @@ int daemon_fleet_issue_gate(struct daemon *d, struct site *s, time_t now)
 		}
 	}
 down:
-	if (fleet_issue_alone(s->have, s->placeholder, s->not_before, s->not_after,
-	                      d->conf->outage_margin, now)) {
+	if (fleet_issue_alone(s->have, s->placeholder,
+	                      renew_deadline(s->not_before, s->not_after, d->conf->outage_margin),
+	                      now)) {
 		fl->alone_total++;
 		log_warn("fleet_issue_alone",
 		         "cert=%s reason=\"the database is unreachable and %s\"", s->cert->name,

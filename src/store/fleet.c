@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acme/ari.h"
-
 static const char *const lease_state_names[] = {"free", "expired", "held-ours", "held-other"};
 static const char *const write_check_names[] = {"ok", "no-lease", "not-holder", "stale-token",
                                                 "expired"};
@@ -93,12 +91,11 @@ enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct
 	return FLEET_PULL_CONFLICT;
 }
 
-int fleet_issue_alone(int have, int placeholder, time_t not_before, time_t not_after, long margin,
-                      time_t now)
+int fleet_issue_alone(int have, int placeholder, time_t deadline, time_t now)
 {
 	if (!have || placeholder)
 		return 1;
-	return now >= renew_deadline(not_before, not_after, margin);
+	return now >= deadline;
 }
 
 int fleet_staple_wait(int serving, time_t withdraw_at, long lease_ttl, time_t now)

@@ -109,12 +109,12 @@ const char *fleet_pull_name(enum fleet_pull p);
 
 enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct fleet_set_id *db);
 
-/* While the database is unreachable: 1 when a node issues name's
- * certificate alone at now -- it has none (have 0), only a placeholder, or
- * now is at or past its renewal deadline renew_deadline(not_before,
- * not_after, margin) -- else 0 (wait for the database). */
-int fleet_issue_alone(int have, int placeholder, time_t not_before, time_t not_after, long margin,
-                      time_t now);
+/* While the database is unreachable: 1 when a node issues a certificate
+ * alone at now -- it has none (have 0), only a placeholder, or now is at or
+ * past its renewal deadline (acme/ari.h's renew_deadline(): not_after minus
+ * outage_margin, at most half the lifetime) -- else 0 (wait for the
+ * database). */
+int fleet_issue_alone(int have, int placeholder, time_t deadline, time_t now);
 
 /* Another node holds the staple lease: 1 when this node may wait for the
  * shared copy (its own staple, valid until withdraw_at, stays servable

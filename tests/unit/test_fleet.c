@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "acme/ari.h"
 #include "conf/conf.h"
 #include "store/fleet.h"
 #include "store/pg_schema.h"
@@ -342,16 +343,20 @@ static void test_outage_rules(void)
 	const time_t nb = 1000000, na = nb + 90 * 86400, margin = 7 * 86400;
 	char name[16];
 
-	CHECK(fleet_issue_alone(0, 0, 0, 0, margin, nb) == 1, "no certificate: issue alone");
-	CHECK(fleet_issue_alone(1, 1, nb, na, margin, nb + 1) == 1, "a placeholder: issue alone");
-	CHECK(fleet_issue_alone(1, 0, nb, na, margin, na - margin - 1) == 0,
+	CHECK(fleet_issue_alone(0, 0, renew_deadline(0, 0, margin), nb) == 1,
+	      "no certificate: issue alone");
+	CHECK(fleet_issue_alone(1, 1, renew_deadline(nb, na, margin), nb + 1) == 1,
+	      "a placeholder: issue alone");
+	CHECK(fleet_issue_alone(1, 0, renew_deadline(nb, na, margin), na - margin - 1) == 0,
 	      "due but before the renewal deadline: wait for the database");
-	CHECK(fleet_issue_alone(1, 0, nb, na, margin, na - margin) == 1,
+	CHECK(fleet_issue_alone(1, 0, renew_deadline(nb, na, margin), na - margin) == 1,
 	      "at the renewal deadline: issue alone");
 	/* A 6-day certificate: the margin is at most half its lifetime. */
-	CHECK(fleet_issue_alone(1, 0, nb, nb + 6 * 86400, margin, nb + 3 * 86400 - 1) == 0,
+	CHECK(fleet_issue_alone(1, 0, renew_deadline(nb, nb + 6 * 86400, margin),
+	                        nb + 3 * 86400 - 1) == 0,
 	      "6-day certificate: waits until half its lifetime");
-	CHECK(fleet_issue_alone(1, 0, nb, nb + 6 * 86400, margin, nb + 3 * 86400) == 1,
+	CHECK(fleet_issue_alone(1, 0, renew_deadline(nb, nb + 6 * 86400, margin), nb + 3 * 86400) ==
+	          1,
 	      "6-day certificate: alone from half its lifetime");
 
 	CHECK(fleet_staple_wait(0, nb + 86400, 60, nb) == 0, "nothing served: fetch alone");
