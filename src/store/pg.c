@@ -52,6 +52,10 @@ int pg_error(PGconn *conn, const PGresult *r, const char *sqlstate, char *why, s
 	n = strlen(why);
 	while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
 		why[--n] = '\0';
+	/* libpq's messages have lines ("failed: ...\n\tIs the server..."): one line. */
+	for (char *p = why; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 	return sqlstate != NULL && state != NULL && strcmp(state, sqlstate) == 0;
 }
 
