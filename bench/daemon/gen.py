@@ -16,6 +16,7 @@ src/certstore.h and src/daemon.c:
                             127.0.0.1:9464 (in run.sh's network namespace)
     WORK/holdfast-1.conf    the same store, only the first certificate
     WORK/ca.pem             the CA
+    WORK/index.txt          every leaf as valid, for `openssl ocsp -index`
     WORK/gen.json           sizes: average leaf DER, CA DER, staple DER, ...
 
 NAME is c000001 ... (names = NAME.bench.test).  meta.json is what
@@ -43,7 +44,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-OCSP_URL = "http://127.0.0.1:9/"
+# GEN_OCSP_URL: another responder (bench/fleet runs `openssl ocsp` there, from
+# WORK/index.txt, written for every run).
+OCSP_URL = os.environ.get("GEN_OCSP_URL", "http://127.0.0.1:9/")
 LEAF_DAYS = 60
 STAPLE_DAYS = 4
 SERIAL_BASE = 0x10000000
@@ -246,6 +249,12 @@ def cmd_make(argv):
         staple_total = sum(p[1] for p in parts)
     t1 = time.monotonic()
     names = [name_of(i) for i in range(1, n + 1)]
+    expiry = (now + datetime.timedelta(days=LEAF_DAYS)).strftime("%y%m%d%H%M%SZ")
+    with open(os.path.join(work, "index.txt"), "w") as f:  # openssl ca's, for openssl ocsp
+        for i in range(1, n + 1):
+            hexs = "%X" % (SERIAL_BASE + i)
+            f.write("V\t%s\t\t%s\tunknown\t/CN=%s.bench.test\n"
+                    % (expiry, hexs if len(hexs) % 2 == 0 else "0" + hexs, name_of(i)))
     write_conf(os.path.join(work, "holdfast.conf"), store, names)
     write_conf(os.path.join(work, "holdfast-1.conf"), store, names[:1])
     _, ca_cert, _ = load_ca(work)

@@ -52,7 +52,7 @@
 #define FLEET_RETRY_MIN   5  /* seconds before the first reconnection */
 #define FLEET_RETRY_MAX   60
 #define FLEET_PAUSE       60 /* seconds: a paused issuance asks again */
-#define FLEET_DRIFT_PAUSE 300
+#define FLEET_DRIFT_BEAT  2 /* seconds between heartbeats while in drift (a rolling update) */
 #define FLEET_STAPLE_WAIT 5                    /* seconds: look for the shared staple again */
 #define FLEET_LIVE        (3 * FLEET_BEAT + 5) /* a heartbeat this recent: a live node */
 
@@ -81,6 +81,7 @@ struct daemon_fleet {
 	size_t unshared_count;
 	unsigned char *is_unshared; /* per site */
 	unsigned char *paused_logged;
+	unsigned char *drift_skipped; /* per site: issuance skipped for drift */
 	struct pg_node *nodes; /* the last heartbeat read, for the metrics */
 	size_t node_count;
 	unsigned long adopted_total, fetched_total, pulled_total, pushed_total, refused_total;
@@ -235,11 +236,14 @@ int daemon_fleet_issue_gate(struct daemon *d, struct site *s, time_t now)
 	if (fl == NULL)
 		return 1;
 	if (fl->pg != NULL && fl->drift) {
-		log_warn("fleet_issue_skipped",
-		         "cert=%s reason=\"config-drift: this node's [ca]/[certificate] sections "
-		         "differ from the fleet's\"",
-		         s->cert->name);
-		s->issue_next = now + FLEET_DRIFT_PAUSE;
+		/* Asked again when the fingerprints agree (fleet_beat()). */
+		if (!fl->drift_skipped[s->id])
+			log_warn("fleet_issue_skipped",
+			         "cert=%s reason=\"config-drift: this node's [ca]/[certificate] "
+			         "sections differ from the fleet's\"",
+			         s->cert->name);
+		fl->drift_skipped[s->id] = 1;
+		s->issue_next = now + FLEET_PAUSE;
 		site_changed(d, s);
 		return 0;
 	}
@@ -458,8 +462,19 @@ int daemon_fleet_staple_gate(struct daemon *d, struct site *s, time_t now)
 	if (!fleet_on(d) || fleet_staple_lease_name(s->cert->name, name, sizeof(name)) != 0)
 		return 0;
 	n = lease_take(d, s, HELD_STAPLE, name, &l, now);
-	if (n != 0)
-		return 0; /* ours: fetch; or the database failed: fetch alone */
+	if (n < 0)
+		return 0; /* the database failed: fetch alone */
+	if (n > 0) {
+		/* The previous holder pushes before it releases: look once more,
+		 * now that no other node can be fetching. */
+		if (staple_adopt(d, s, now) && s->staple_next > now) {
+			struct held *h = held_find(d->fleet, s->id, HELD_STAPLE);
+			if (h != NULL)
+				lease_give_back(d, h);
+			return 1;
+		}
+		return 0; /* ours: fetch */
+	}
 	if (fleet_staple_wait(s->staple_ok,
 	                      staple_withdraw_at(s->sv.this_update, s->sv.next_update),
 	                      d->conf->lease_ttl, now)) {
@@ -509,8 +524,11 @@ static void on_notify(const char *kind, const char *name, void *user)
 	if (strcmp(kind, "set") == 0) {
 		pull_site(d, s, now);
 	} else if (strcmp(kind, "staple") == 0 && s->fetch == NULL && s->have) {
-		s->staple_next = now; /* look at the shared copy now */
-		site_schedule(d, s);
+		/* Adopt it now when it is newer; the node's own refresh time stays
+		 * as it was otherwise (a staple that is not newer is no reason to
+		 * fetch). */
+		if (staple_adopt(d, s, now))
+			site_schedule(d, s);
 	}
 }
 
@@ -569,7 +587,7 @@ static void fleet_beat(struct daemon *d, time_t now)
 	char why[PG_WHY_MAX], *summary;
 	int drift = 0;
 
-	fl->beat_at = now + FLEET_BEAT;
+	fl->beat_at = now + (fl->drift ? FLEET_DRIFT_BEAT : FLEET_BEAT);
 	if (pg_fingerprint_check(fl->pg, fl->fingerprint, FLEET_LIVE, fl->fleet_fingerprint, &drift,
 	                         why, sizeof(why)) != 0) {
 		fleet_failed(d, "fingerprint", why, now);
@@ -587,7 +605,16 @@ static void fleet_beat(struct daemon *d, time_t now)
 			log_warn("fleet_config_agrees", "node=%s fingerprint=%.16s",
 			         pg_fleet_node(fl->pg), fl->fingerprint);
 		fl->drift = drift;
+		fl->beat_at = now + (drift ? FLEET_DRIFT_BEAT : FLEET_BEAT);
 		d->dirty = 1;
+		/* A rolling update ended: what drift held back is asked now. */
+		for (size_t i = 0; !drift && i < d->site_count; i++) {
+			if (fl->drift_skipped[i]) {
+				fl->drift_skipped[i] = 0;
+				d->sites[i].issue_next = now;
+				site_schedule(d, &d->sites[i]);
+			}
+		}
 	}
 	summary = summary_json(d);
 	if (pg_node_beat(fl->pg, d->started, fl->fingerprint, summary ? summary : "{}", why,
@@ -657,8 +684,10 @@ int daemon_fleet_setup(struct daemon *d, time_t now)
 	fl->unshared = calloc(n, sizeof(*fl->unshared));
 	fl->is_unshared = calloc(n, 1);
 	fl->paused_logged = calloc(n, 1);
+	fl->drift_skipped = calloc(n, 1);
 	if (fl->seen == NULL || fl->unshared == NULL || fl->is_unshared == NULL ||
-	    fl->paused_logged == NULL || conf_shared_fingerprint(d->conf, fl->fingerprint) != 0)
+	    fl->paused_logged == NULL || fl->drift_skipped == NULL ||
+	    conf_shared_fingerprint(d->conf, fl->fingerprint) != 0)
 		return -1;
 	fl->retry_backoff = FLEET_RETRY_MIN;
 	fleet_connect(d, now); /* down: start from the local copy, reconnect later */
@@ -689,6 +718,7 @@ void daemon_fleet_teardown(struct daemon *d)
 	free(fl->unshared);
 	free(fl->is_unshared);
 	free(fl->paused_logged);
+	free(fl->drift_skipped);
 	free(fl);
 	d->fleet = NULL;
 }

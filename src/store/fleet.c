@@ -100,8 +100,10 @@ int fleet_issue_alone(int have, int placeholder, time_t deadline, time_t now)
 
 int fleet_staple_wait(int serving, time_t withdraw_at, long lease_ttl, time_t now)
 {
-	if (!serving || lease_ttl <= 0)
+	if (lease_ttl <= 0)
 		return 0;
+	if (!serving)
+		return 1; /* nothing to lose: the holder's lease ends within lease_ttl */
 	return now + 2 * (time_t)lease_ttl < withdraw_at;
 }
 

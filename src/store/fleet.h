@@ -117,9 +117,11 @@ enum fleet_pull fleet_pull_decide(const struct fleet_set_id *local, const struct
 int fleet_issue_alone(int have, int placeholder, time_t deadline, time_t now);
 
 /* Another node holds the staple lease: 1 when this node may wait for the
- * shared copy (its own staple, valid until withdraw_at, stays servable
- * for two more lease_ttl after now), 0 when it must fetch on its own
- * (serving 0: it has nothing to serve). */
+ * shared copy -- it serves no staple (serving 0: waiting loses nothing, and
+ * the holder's lease ends within lease_ttl, so the wait is bounded), or its
+ * own staple, valid until withdraw_at, stays servable for two more
+ * lease_ttl after now -- 0 when it must fetch on its own (lease_ttl 0: never
+ * wait). */
 int fleet_staple_wait(int serving, time_t withdraw_at, long lease_ttl, time_t now);
 
 /* The lease name under which one node fetches cert's staple for the
