@@ -17,8 +17,11 @@
  *   same set and, checked like a fetched one (signature, CertID, times, not
  *   older than the one served), serves it.  Otherwise it takes the lease
  *   "ocsp:NAME" and fetches; the others wait for the shared copy (a
- *   notification) while their own staple stays safely servable
- *   (fleet_staple_wait), and fetch on their own when it would not.
+ *   notification, adopted at once without a fetch) while their own staple
+ *   stays safely servable, or for one lease_ttl when they have none
+ *   (fleet_staple_wait), and fetch on their own when it would not.  A node
+ *   that wins the lease looks at the database once more before fetching
+ *   (the holder may have pushed and released in between).
  * - Every node deploys what the fleet holds: LISTEN/NOTIFY pulls a new set
  *   at once; a poll every FLEET_POLL seconds (one query) is the safety net.
  * - Database down: nothing a visitor sees changes.  Staples are fetched by
@@ -29,7 +32,9 @@
  *   Reconnection is retried with a backoff from 5 s to a minute.
  * - Config drift: a node whose shared configuration (conf_shared_fingerprint)
  *   differs from the fleet's logs it, reports it (status, metrics) and does
- *   not issue or push; it still pulls, deploys and serves.
+ *   not issue or push; it still pulls, deploys and serves.  In drift the
+ *   fingerprint is compared every FLEET_DRIFT_BEAT seconds; on agreement
+ *   the issuance drift held back is scheduled at once.
  * - A heartbeat row per node (every FLEET_BEAT seconds) with a summary of
  *   what it deploys, for holdfast status on any node.
  *
@@ -52,8 +57,8 @@
 #define FLEET_RETRY_MIN   5  /* seconds before the first reconnection */
 #define FLEET_RETRY_MAX   60
 #define FLEET_PAUSE       60 /* seconds: a paused issuance asks again */
-#define FLEET_DRIFT_BEAT  2 /* seconds between heartbeats while in drift (a rolling update) */
-#define FLEET_STAPLE_WAIT 5                    /* seconds: look for the shared staple again */
+#define FLEET_DRIFT_BEAT  2  /* seconds between heartbeats while in drift (a rolling update) */
+#define FLEET_STAPLE_WAIT 5  /* seconds: look for the shared staple again */
 #define FLEET_LIVE        (3 * FLEET_BEAT + 5) /* a heartbeat this recent: a live node */
 
 enum held_kind { HELD_ISSUE, HELD_STAPLE };
@@ -82,7 +87,7 @@ struct daemon_fleet {
 	unsigned char *is_unshared; /* per site */
 	unsigned char *paused_logged;
 	unsigned char *drift_skipped; /* per site: issuance skipped for drift */
-	struct pg_node *nodes; /* the last heartbeat read, for the metrics */
+	struct pg_node *nodes;        /* the last heartbeat read, for the metrics */
 	size_t node_count;
 	unsigned long adopted_total, fetched_total, pulled_total, pushed_total, refused_total;
 	unsigned long alone_total;
@@ -513,9 +518,8 @@ void daemon_fleet_staple_done(struct daemon *d, struct site *s, int ok, time_t n
 
 /* ------------------------------------------------------ notifications */
 
-static void on_notify(const char *kind, const char *name, void *user)
+static void on_notify(struct daemon *d, const char *kind, const char *name)
 {
-	struct daemon *d = user;
 	struct site *s = site_by_name(d, name);
 	time_t now = time(NULL);
 
@@ -726,7 +730,7 @@ void daemon_fleet_teardown(struct daemon *d)
 void daemon_fleet_tick(struct daemon *d, time_t now)
 {
 	struct daemon_fleet *fl = d->fleet;
-	char why[PG_WHY_MAX], safe[PG_WHY_MAX];
+	char why[PG_WHY_MAX], safe[PG_WHY_MAX], kind[16], name[sizeof(((struct held *)0)->name)];
 	size_t i;
 
 	if (fl == NULL)
@@ -735,10 +739,16 @@ void daemon_fleet_tick(struct daemon *d, time_t now)
 		if (now < fl->retry_at || fleet_connect(d, now) != 0)
 			return;
 	}
-	if (pg_fleet_notifications(fl->pg, on_notify, d) < 0) {
+	if (pg_fleet_consume(fl->pg) != 0) {
 		fleet_failed(d, "listen", "the connection was lost", now);
 		return;
 	}
+	/* on_notify may lose the connection (fleet_failed frees it): looked at
+	 * before each notification. */
+	while (fleet_on(d) && pg_fleet_notification(fl->pg, kind, sizeof(kind), name, sizeof(name)))
+		on_notify(d, kind, name);
+	if (!fleet_on(d))
+		return;
 	for (i = 0; fleet_on(d) && i < fl->held_count; i++) {
 		struct held *h = &fl->held[i];
 		struct fleet_lease l;

@@ -135,12 +135,17 @@ int pg_fleet_listen(struct pg_fleet *f, char *why, size_t whylen);
 /* The connection's socket, for the loop's poll; -1 when down. */
 int pg_fleet_socket(const struct pg_fleet *f);
 
-/* A notification: kind "set" or "staple", and the certificate's name. */
-typedef void (*pg_notify_fn)(const char *kind, const char *name, void *user);
+/* Read what the socket has: 0, or -1 when the connection is gone.  Then
+ * take the notifications one by one with pg_fleet_notification (the caller
+ * drives the loop, so what it does with one, even dropping the connection,
+ * never runs under an iteration of ours). */
+int pg_fleet_consume(struct pg_fleet *f);
 
-/* Read what the socket has and call fn for each notification.  The count,
- * or -1 when the connection is gone. */
-int pg_fleet_notifications(struct pg_fleet *f, pg_notify_fn fn, void *user);
+/* The next notification read: its kind ("set" or "staple") and the
+ * certificate's name, truncated to the buffers (a name that does not fit
+ * is skipped).  1 one was taken, 0 none is left. */
+int pg_fleet_notification(struct pg_fleet *f, char *kind, size_t kind_len, char *name,
+                          size_t name_len);
 
 typedef void (*pg_version_fn)(const char *name, long long version, void *user);
 

@@ -42,27 +42,33 @@ int pg_fleet_socket(const struct pg_fleet *f)
 	return pg_fleet_connected(f) ? PQsocket(f->conn) : -1;
 }
 
-int pg_fleet_notifications(struct pg_fleet *f, pg_notify_fn fn, void *user)
+int pg_fleet_consume(struct pg_fleet *f)
+{
+	if (PQconsumeInput(f->conn) != 1 || PQstatus(f->conn) != CONNECTION_OK)
+		return -1;
+	return 0;
+}
+
+int pg_fleet_notification(struct pg_fleet *f, char *kind, size_t kind_len, char *name,
+                          size_t name_len)
 {
 	PGnotify *n;
-	int count = 0;
 
-	if (PQconsumeInput(f->conn) != 1)
-		return -1;
 	while ((n = PQnotifies(f->conn)) != NULL) {
 		const char *sp = strchr(n->extra, ' ');
-		char kind[16];
+		int ok = strcmp(n->relname, PG_CHANNEL) == 0 && sp != NULL &&
+		         (size_t)(sp - n->extra) < kind_len && strlen(sp + 1) < name_len;
 
-		if (strcmp(n->relname, PG_CHANNEL) == 0 && sp != NULL &&
-		    (size_t)(sp - n->extra) < sizeof(kind)) {
+		if (ok) {
 			memcpy(kind, n->extra, (size_t)(sp - n->extra));
 			kind[sp - n->extra] = '\0';
-			fn(kind, sp + 1, user);
-			count++;
+			memcpy(name, sp + 1, strlen(sp + 1) + 1);
 		}
 		PQfreemem(n);
+		if (ok)
+			return 1;
 	}
-	return PQstatus(f->conn) == CONNECTION_OK ? count : -1;
+	return 0;
 }
 
 int pg_set_versions(struct pg_fleet *f, pg_version_fn fn, void *user, char *why, size_t whylen)
