@@ -274,6 +274,8 @@ for k in k1 k2; do
 	check "kill: $victim, restarted, holds the fleet's $k" await 30 same_set "$k"
 done
 check "kill: the restarted nodes hold the fleet's sets" await 30 same_set k1
+# The responder learns k1 and k2 (status in step 6 wants their staples).
+index_add "$(ACME_STORE=$LAB/store-a acme_serial k1)" "$(ACME_STORE=$LAB/store-a acme_serial k2)"
 issued_before_outage=$(issued)
 
 # --- 4. The database stopped for longer than a staple's validity.
