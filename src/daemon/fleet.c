@@ -58,8 +58,10 @@
 #define FLEET_RETRY_MAX   60
 #define FLEET_PAUSE       60 /* seconds: a paused issuance asks again */
 #define FLEET_DRIFT_BEAT  2  /* seconds between heartbeats while in drift (a rolling update) */
-#define FLEET_STAPLE_WAIT 5  /* seconds: look for the shared staple again */
-#define FLEET_LIVE        (3 * FLEET_BEAT + 5) /* a heartbeat this recent: a live node */
+#define FLEET_STAPLE_WAIT 5  /* seconds: look for the shared staple again, at least */
+#define FLEET_STAPLE_LEAD \
+	32 /* staple leases a node holds at once: its fetches for the fleet in flight */
+#define FLEET_LIVE (3 * FLEET_BEAT + 5) /* a heartbeat this recent: a live node */
 
 enum held_kind { HELD_ISSUE, HELD_STAPLE };
 
@@ -87,7 +89,11 @@ struct daemon_fleet {
 	unsigned char *is_unshared; /* per site */
 	unsigned char *paused_logged;
 	unsigned char *drift_skipped; /* per site: issuance skipped for drift */
-	struct pg_node *nodes;        /* the last heartbeat read, for the metrics */
+	/* Sites whose fetch waits for a free lead (FLEET_STAPLE_LEAD): a ring
+	 * of site ids, each at most once (lead_queued). */
+	size_t *lead_ring, lead_cap, lead_head, lead_len;
+	unsigned char *lead_queued;
+	struct pg_node *nodes; /* the last heartbeat read, for the metrics */
 	size_t node_count;
 	unsigned long adopted_total, fetched_total, pulled_total, pushed_total, refused_total;
 	unsigned long alone_total;
@@ -188,6 +194,45 @@ static int lease_take(struct daemon *d, struct site *s, enum held_kind kind, con
 	h->renew_at = fleet_lease_renew_at(l->expires_at, d->conf->lease_ttl);
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	return 1;
+}
+
+static size_t held_of_kind(const struct daemon_fleet *fl, enum held_kind kind)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < fl->held_count; i++)
+		n += fl->held[i].kind == kind;
+	return n;
+}
+
+/* Queue site id for the next free lead (once). */
+static void lead_wait(struct daemon_fleet *fl, size_t id)
+{
+	if (id >= fl->lead_cap || fl->lead_queued[id] || fl->lead_len == fl->lead_cap)
+		return;
+	fl->lead_ring[(fl->lead_head + fl->lead_len++) % fl->lead_cap] = id;
+	fl->lead_queued[id] = 1;
+}
+
+/* A lead is free: the next waiting sites that are still due are asked now
+ * (two, since one may find the staple in the database and take no lead). */
+static void lead_next(struct daemon *d, time_t now)
+{
+	struct daemon_fleet *fl = d->fleet;
+	int started = 0;
+
+	while (started < 2 && fl->lead_len > 0) {
+		struct site *s = &d->sites[fl->lead_ring[fl->lead_head]];
+
+		fl->lead_head = (fl->lead_head + 1) % fl->lead_cap;
+		fl->lead_len--;
+		fl->lead_queued[s->id] = 0;
+		if (s->fetch != NULL || s->staple_next > now + FLEET_STAPLE_WAIT)
+			continue; /* fetching, or served from the fleet meanwhile */
+		s->staple_next = now;
+		site_schedule(d, s);
+		started++;
+	}
 }
 
 static void lease_give_back(struct daemon *d, struct held *h)
@@ -462,6 +507,16 @@ int daemon_fleet_staple_gate(struct daemon *d, struct site *s, time_t now)
 
 	if (!fleet_on(d) || s->version == NULL)
 		return 0;
+	/* A node leads at most FLEET_STAPLE_LEAD fetches at once: the rest
+	 * wait here without a statement (a notification adopts a staple
+	 * another node pushed meanwhile), so that at start, with every staple
+	 * due, leases are not taken faster than fetches run and the waiting
+	 * nodes do not poll the database for each of them. */
+	if (held_of_kind(d->fleet, HELD_STAPLE) >= FLEET_STAPLE_LEAD) {
+		lead_wait(d->fleet, s->id);
+		s->staple_next = now + FLEET_STAPLE_WAIT;
+		return 1;
+	}
 	if (staple_adopt(d, s, now) && s->staple_next > now)
 		return 1;
 	if (!fleet_on(d) || fleet_staple_lease_name(s->cert->name, name, sizeof(name)) != 0)
@@ -483,7 +538,10 @@ int daemon_fleet_staple_gate(struct daemon *d, struct site *s, time_t now)
 	if (fleet_staple_wait(s->staple_ok,
 	                      staple_withdraw_at(s->sv.this_update, s->sv.next_update),
 	                      d->conf->lease_ttl, now)) {
-		s->staple_next = now + FLEET_STAPLE_WAIT;
+		/* The holder's push notifies; otherwise look again when its lease
+		 * runs out (fleet_staple_wait allowed waiting that long). */
+		s->staple_next =
+		    l.expires_at > now + FLEET_STAPLE_WAIT ? l.expires_at : now + FLEET_STAPLE_WAIT;
 		return 1;
 	}
 	log_warn("fleet_staple_alone",
@@ -512,8 +570,10 @@ void daemon_fleet_staple_done(struct daemon *d, struct site *s, int ok, time_t n
 			fleet_failed(d, "staple", why, now);
 	}
 	h = held_find(fl, s->id, HELD_STAPLE);
-	if (h != NULL)
+	if (h != NULL) {
 		lease_give_back(d, h);
+		lead_next(d, now);
+	}
 }
 
 /* ------------------------------------------------------ notifications */
@@ -689,9 +749,12 @@ int daemon_fleet_setup(struct daemon *d, time_t now)
 	fl->is_unshared = calloc(n, 1);
 	fl->paused_logged = calloc(n, 1);
 	fl->drift_skipped = calloc(n, 1);
+	fl->lead_ring = calloc(n, sizeof(*fl->lead_ring));
+	fl->lead_queued = calloc(n, 1);
+	fl->lead_cap = n;
 	if (fl->seen == NULL || fl->unshared == NULL || fl->is_unshared == NULL ||
-	    fl->paused_logged == NULL || fl->drift_skipped == NULL ||
-	    conf_shared_fingerprint(d->conf, fl->fingerprint) != 0)
+	    fl->paused_logged == NULL || fl->drift_skipped == NULL || fl->lead_ring == NULL ||
+	    fl->lead_queued == NULL || conf_shared_fingerprint(d->conf, fl->fingerprint) != 0)
 		return -1;
 	fl->retry_backoff = FLEET_RETRY_MIN;
 	fleet_connect(d, now); /* down: start from the local copy, reconnect later */
@@ -723,6 +786,8 @@ void daemon_fleet_teardown(struct daemon *d)
 	free(fl->is_unshared);
 	free(fl->paused_logged);
 	free(fl->drift_skipped);
+	free(fl->lead_ring);
+	free(fl->lead_queued);
 	free(fl);
 	d->fleet = NULL;
 }
