@@ -359,7 +359,8 @@ static void test_outage_rules(void)
 	          1,
 	      "6-day certificate: alone from half its lifetime");
 
-	CHECK(fleet_staple_wait(0, 0, 60, nb) == 1, "nothing served: wait for the holder (bounded by its lease)");
+	CHECK(fleet_staple_wait(0, 0, 60, nb) == 1,
+	      "nothing served: wait for the holder (bounded by its lease)");
 	CHECK(fleet_staple_wait(1, nb + 121, 60, nb) == 1, "servable for more than 2 ttl: wait");
 	CHECK(fleet_staple_wait(1, nb + 120, 60, nb) == 0, "2 ttl or less left: fetch alone");
 	CHECK(fleet_staple_wait(1, nb + 86400, 0, nb) == 0, "no ttl: never wait");
