@@ -214,11 +214,13 @@ const char *store_aspect_name(enum store_aspect a)
 
 /* ------------------------------------------------------------ certificates */
 
-/* Write b to bundle_path, stamped with what fullchain and meta_path are now.
- * 0 or -1 (a failed write is logged by store_write_atomic; without a bundle
- * the start reads the PEM files, as for a store written by hand). */
+/* Write b to bundle_path, stamped with what fullchain and meta_path are now;
+ * in_new_dir: the directory is a version nothing names yet (its fsync is the
+ * caller's, store_write_atomic_deferred()).  0 or -1 (a failed write is
+ * logged; without a bundle the start reads the PEM files, as for a store
+ * written by hand). */
 static int bundle_write(const char *fullchain, const char *meta_path, const char *bundle_path,
-                        struct store_bundle *b)
+                        struct store_bundle *b, int in_new_dir)
 {
 	unsigned char *data = NULL;
 	size_t len = 0;
@@ -227,7 +229,9 @@ static int bundle_write(const char *fullchain, const char *meta_path, const char
 	if (stamp_path(fullchain, &b->fullchain) != 0 || stamp_path(meta_path, &b->meta) != 0 ||
 	    store_bundle_encode(b, &data, &len) != 0)
 		return -1;
-	rc = store_write_atomic(bundle_path, data, len, aspect_modes[STORE_BUNDLE]);
+	rc = in_new_dir
+	         ? store_write_atomic_deferred(bundle_path, data, len, aspect_modes[STORE_BUNDLE])
+	         : store_write_atomic(bundle_path, data, len, aspect_modes[STORE_BUNDLE]);
 	free(data);
 	return rc;
 }
@@ -266,22 +270,68 @@ static void remove_version(int dfd, const char *d)
 /* Remove the versions of name in dir versions beyond the newest kept ones,
  * never current, and what an interrupted removal left (NAME.*.tmp.del).
  * Everything a version holds is the store's own. */
+/* 1 when rest (a version directory's name after "NAME.") is this
+ * certificate's own: "TIME.RAND" (digits, a dot, 8 hex digits) or that
+ * followed by ".tmp.…".  A certificate named "NAME.1" or "NAME.example" has
+ * versions that start with "NAME." too; they are never NAME's. */
+static int own_version(const char *rest)
+{
+	const char *p = rest;
+	int i;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == rest || *p++ != '.')
+		return 0;
+	for (i = 0; i < 8; i++, p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	return *p == '\0' || strncmp(p, ".tmp.", 5) == 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void prune_versions(const char *versions, const char *name, const char *current)
 {
-	struct dirent **list = NULL;
-	char prefix[NAME_MAX + 2];
-	int n, i, kept = 0, dfd;
-	size_t plen;
+	char prefix[NAME_MAX + 2], **list = NULL, **grown;
+	size_t n = 0, cap = 0, i, plen;
+	int kept = 0, dfd, lfd;
+	struct dirent *de;
+	DIR *dir;
 
 	if (fitted(snprintf(prefix, sizeof(prefix), "%s.", name), sizeof(prefix)) != 0)
 		return;
 	plen = strlen(prefix);
 	dfd = open(versions, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	n = dfd >= 0 ? scandir(versions, &list, NULL, alphasort) : -1;
-	for (i = n - 1; i >= 0; i--) {
-		const char *d = list[i]->d_name;
-		if (strncmp(d, prefix, plen) == 0 && strchr(d + plen, '.') != NULL &&
-		    strcmp(d, current) != 0 &&
+	lfd = dfd >= 0 ? dup(dfd) : -1;
+	dir = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (dir == NULL && lfd >= 0)
+		close(lfd);
+	/* Only name's own entries are kept and sorted (names sort by time). */
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, prefix, plen) != 0 || !own_version(de->d_name + plen))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = realloc(list, cap * sizeof(*list));
+			if (grown == NULL)
+				break;
+			list = grown;
+		}
+		if ((list[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	if (dir != NULL)
+		closedir(dir);
+	if (n > 0)
+		qsort(list, n, sizeof(*list), name_cmp);
+	for (i = n; i-- > 0;) {
+		const char *d = list[i];
+		if (strcmp(d, current) != 0 &&
 		    (strstr(d + plen, ".tmp.") != NULL || ++kept >= STORE_VERSIONS_KEPT))
 			remove_version(dfd, d);
 		free(list[i]);
@@ -300,7 +350,9 @@ static int files_install(struct store *st, const struct store_set *set)
 	char path[PATH_MAX], meta_path[PATH_MAX], fullchain[PATH_MAX];
 	char link_tmp[PATH_MAX], link_path[PATH_MAX], target[PATH_MAX];
 	struct store_bundle b;
+	struct stat ls;
 	unsigned char rnd[4];
+	int replacing;
 	size_t i;
 
 	if (!component_ok(set->name) || certs_path(st, NULL, certs, sizeof(certs)) != 0 ||
@@ -328,7 +380,7 @@ static int files_install(struct store *st, const struct store_set *set)
 		                                        : set->meta_len;
 		if (fitted(snprintf(path, sizeof(path), "%s/%s", vdir, aspect_files[a]),
 		           sizeof(path)) != 0 ||
-		    store_write_atomic(path, data, len, aspect_modes[a]) != 0)
+		    store_write_atomic_deferred(path, data, len, aspect_modes[a]) != 0)
 			goto fail;
 	}
 	/* The bundle last: it records the identity of the files written above. */
@@ -347,7 +399,7 @@ static int files_install(struct store *st, const struct store_set *set)
 	           sizeof(meta_path)) != 0 ||
 	    fitted(snprintf(path, sizeof(path), "%s/%s", vdir, aspect_files[STORE_BUNDLE]),
 	           sizeof(path)) != 0 ||
-	    bundle_write(fullchain, meta_path, path, &b) != 0)
+	    bundle_write(fullchain, meta_path, path, &b, 1) != 0)
 		goto fail;
 
 	/* Switch the NAME symlink to the complete new set in one rename. */
@@ -357,13 +409,23 @@ static int files_install(struct store *st, const struct store_set *set)
 	    fitted(snprintf(target, sizeof(target), DIR_VERSIONS "/%s", vname), sizeof(target)) !=
 	        0)
 		goto fail;
+	/* The version's entries, then the version itself, are durable before
+	 * the link names it (one fsync each, not one per file). */
+	dir_sync(vdir);
+	dir_sync(versions);
+	replacing = lstat(link_path, &ls) == 0;
 	unlink(link_tmp);
 	if (symlink(target, link_tmp) != 0 || rename(link_tmp, link_path) != 0) {
 		unlink(link_tmp);
 		goto fail;
 	}
 	dir_sync(certs);
-	prune_versions(versions, set->name, vname);
+	/* A first install has no older version to remove: skip the scan of the
+	 * versions directory (one entry per version of every certificate), or a
+	 * cold start of N certificates lists it N times.  What a crash left of
+	 * an earlier attempt goes at the next replacement. */
+	if (replacing)
+		prune_versions(versions, set->name, vname);
 	return 0;
 fail:
 	log_error("certificate_install_failed", "cert=%s store=%s reason=\"%s\"", set->name,
@@ -612,7 +674,7 @@ static int files_version_meta_save(struct store_version *v, const struct cert_me
 	    store_stamp_equal(&now, &b.fullchain)) {
 		b.renew_at = (int64_t)meta->renew_at;
 		b.flags = meta->placeholder ? STORE_BUNDLE_PLACEHOLDER : 0;
-		(void)bundle_write(fullchain, path, bundle_path, &b);
+		(void)bundle_write(fullchain, path, bundle_path, &b, 0);
 	}
 	free(data);
 	return 0;

@@ -58,7 +58,7 @@ static int fsync_parent_dir(const char *path)
 	return rc;
 }
 
-int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+static int write_atomic(const char *path, const void *data, size_t len, mode_t mode, int sync_dir)
 {
 	char tmp[PATH_MAX];
 	int fd = -1, n, saved;
@@ -85,7 +85,7 @@ int store_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 	fd = -1;
 	if (rename(tmp, path) != 0)
 		goto fail;
-	if (fsync_parent_dir(path) != 0) {
+	if (sync_dir && fsync_parent_dir(path) != 0) {
 		/* The new content is in place; only its durability is in doubt. */
 		log_warn("dir_fsync_failed", "file=%s reason=\"%s\"", path, strerror(errno));
 	}
@@ -98,6 +98,16 @@ fail:
 	log_error("file_write_failed", "file=%s reason=\"%s\"", path, strerror(saved));
 	errno = saved;
 	return -1;
+}
+
+int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 1);
+}
+
+int store_write_atomic_deferred(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(path, data, len, mode, 0);
 }
 
 int store_read_file(const char *path, size_t max, unsigned char **out, size_t *len)

@@ -20,6 +20,12 @@
  * Returns 0, or -1 after logging the file and the reason. */
 int store_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* store_write_atomic() without the directory's fsync, for files written into
+ * a directory that nothing names yet (a new certificate version): the caller
+ * fsyncs that directory once, after its last file and before anything points
+ * at it.  The file's own content is durable on return, as above. */
+int store_write_atomic_deferred(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Read a whole file of at most max bytes into a new NUL-terminated buffer
  * (*out, caller frees; *len excludes the terminator).  Returns 0; -1 with
  * errno set (ENOENT when missing, EFBIG when larger than max, EISDIR for a

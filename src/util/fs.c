@@ -1,5 +1,3 @@
-
-
 #include "util/fs.h"
 
 #include <errno.h>
@@ -12,8 +10,14 @@ int mkdir_p(const char *path, mode_t mode)
 	char buf[PATH_MAX];
 	size_t i, n = strlen(path);
 
+	struct stat st;
+
 	if (n == 0 || n >= sizeof(buf))
 		return -1;
+	/* Most calls find the whole path there: one stat, not a mkdir per
+	 * component. */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	memcpy(buf, path, n + 1);
 	for (i = 1; i <= n; i++) {
 		if (buf[i] == '/' || buf[i] == '\0') {

@@ -454,6 +454,49 @@ static void test_prune(const char *tmp)
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The versions of "w" are "w.TIME.RAND"; those of a certificate named
+ * "w.example" start with "w." too and are never "w"'s to remove. */
+static void test_prune_neighbour(const char *tmp)
+{
+	char dir[PATH_MAX], err[256], f[PATH_MAX + 64];
+	char *names[] = {"prune.example"};
+	const char *who[] = {"w.example", "w.1", "w"};
+	struct store *st;
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	struct cert_meta *m = cert_meta_new();
+	size_t k;
+	int i, ok = 1;
+
+	path_in(dir, sizeof(dir), tmp, "holdfast-test-prune.XXXXXX");
+	if (mkdtemp(dir) == NULL || key == NULL || m == NULL) {
+		CHECK(0, "prune neighbour: setup");
+		return;
+	}
+	st = store_open_dir(dir, STORE_CREATE, err, sizeof(err));
+	m->placeholder = 1;
+	for (k = 0; st != NULL && k < sizeof(who) / sizeof(who[0]); k++) {
+		free(m->name);
+		m->name = strdup(who[k]);
+		/* "w" is replaced many times; the others are installed once. */
+		for (i = 0; i < (k == 2 ? STORE_VERSIONS_KEPT + 3 : 1); i++) {
+			char *pem = cert_placeholder_pem_new(key, names, 1, 7, time(NULL));
+			ok &= pem != NULL && store_cert_install(st, who[k], key, pem, m) == 0;
+			free(pem);
+		}
+	}
+	CHECK(st != NULL && ok, "prune neighbour: installs");
+	for (k = 0; k < 2; k++) {
+		snprintf(f, sizeof(f), "%s/certificates/%s/fullchain.pem", dir, who[k]);
+		CHECK(access(f, R_OK) == 0,
+		      k == 0 ? "prune neighbour: replacing \"w\" leaves w.example's current version"
+		             : "prune neighbour: replacing \"w\" leaves w.1's current version");
+	}
+	store_free(st);
+	cert_meta_free(m);
+	EVP_PKEY_free(key);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -475,6 +518,7 @@ int main(void)
 	test_stream(dir);
 	test_append(dir);
 	test_prune(tmp);
+	test_prune_neighbour(tmp);
 	remove_tree(dir);
 	return tap_done();
 }
